@@ -1,0 +1,61 @@
+"""The ``detente`` command line.
+
+One module per command group, each thin: parse, call the library, render. Subcommands are
+imported lazily so ``detente --help`` stays fast (no cryptography, numpy or torch at start-up).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from detente import __version__
+from detente.cli._common import run_guarded
+
+# name -> ("module:attribute", one-line help shown by ``detente --help`` without importing it)
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "keygen": ("detente.cli.keys:keygen", "Generate a signing key pair (EC P-256 or Ed25519)."),
+    "sign": ("detente.cli.sign:sign", "Sign a model: OpenSSF Model Signing bundle + tensor digests."),
+    "verify": ("detente.cli.sign:verify", "Verify a model against a signature bundle; name what changed."),
+    "diff": ("detente.cli.diff:diff", "Compare two models tensor by tensor, whatever their sharding."),
+    "manifest": ("detente.cli.diff:manifest", "Print the file and tensor manifest of a model."),
+    "demo": ("detente.cli.demo:demo", "Run the main job on the embedded defaults."),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = _COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module_name, attr = spec[0].split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="detente")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Détente: verify, scan and track open-weight models.
+
+    Exit codes: 0 ok, 1 a check failed (mismatch, findings, gate failed),
+    2 usage or input error, 3 internal error.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main() -> None:
+    run_guarded(cli)
