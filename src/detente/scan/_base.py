@@ -1,0 +1,72 @@
+"""The scanner's extension point: an :class:`Analyzer` per format, a :class:`ScanContext` per run.
+
+The dispatcher (``_dispatch.py``) decides by *content*, never by extension, which analyzer
+looks at a file or archive member. Analyzers are pure over the bytes they are given: they do
+not import, execute or render anything they inspect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO, Protocol
+
+from detente.scan._finding import Finding, Location
+
+__all__ = ["Analyzer", "Limits", "ScanContext", "ScanReport"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep hostile archives and nesting from exhausting the machine."""
+
+    max_depth: int = 8  # nested archives / nested pickles
+    max_member_bytes: int = 4 << 30  # one decompressed member
+    max_total_bytes: int = 64 << 30  # everything decompressed in one run
+    max_members: int = 100_000  # entries in one archive
+    max_pickle_ops: int = 50_000_000  # opcodes emulated per pickle stream
+
+
+@dataclass
+class ScanContext:
+    """Per-run state handed to analyzers.
+
+    ``scan_nested(data, location)`` lets an analyzer hand embedded content (a pickle inside a
+    pickle, a file inside a zip) back to the dispatcher, which sniffs it and applies the depth
+    and size limits. ``depth`` is the current nesting depth.
+    """
+
+    limits: Limits
+    scan_nested: Callable[[bytes, Location, ScanContext], list[Finding]]
+    depth: int = 0
+    bytes_expanded: int = 0
+
+    def child(self) -> ScanContext:
+        return ScanContext(self.limits, self.scan_nested, self.depth + 1, self.bytes_expanded)
+
+
+class Analyzer(Protocol):
+    """One format. ``matches`` sniffs the first bytes (up to 64 KiB) and the base name."""
+
+    name: str
+
+    def matches(self, head: bytes, name: str) -> bool: ...
+
+    def scan(
+        self, stream: BinaryIO, size: int, location: Location, ctx: ScanContext
+    ) -> list[Finding]: ...
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    """What ``scan_paths`` returns: every finding plus what was looked at."""
+
+    findings: Sequence[Finding]
+    files_scanned: int
+    bytes_scanned: int
+    tool_version: str
+    inputs: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def incomplete(self) -> bool:
+        return any(f.incomplete for f in self.findings)
