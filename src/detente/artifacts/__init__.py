@@ -1,0 +1,72 @@
+"""Finding a model's files and reading their formats without executing anything.
+
+Example::
+
+    from detente.artifacts import walk_model, read_tensor_table
+    for f in walk_model("path/to/model").files:
+        table = read_tensor_table(f.path)      # None unless safetensors or GGUF
+        if table:
+            print(f.name, [(t.name, t.dtype, t.shape) for t in table.tensors])
+"""
+
+from __future__ import annotations
+
+import mmap
+from pathlib import Path
+
+from detente.artifacts._gguf import GGML_TYPES, looks_like_gguf, parse_gguf
+from detente.artifacts._safetensors import (
+    SAFETENSORS_DTYPES,
+    looks_like_safetensors,
+    parse_safetensors,
+)
+from detente.artifacts._tensors import TensorInfo, TensorTable
+from detente.artifacts._walk import DEFAULT_IGNORES, ModelFile, ModelFiles, walk_model
+from detente.errors import InputError
+
+__all__ = [
+    "DEFAULT_IGNORES",
+    "GGML_TYPES",
+    "SAFETENSORS_DTYPES",
+    "ModelFile",
+    "ModelFiles",
+    "TensorInfo",
+    "TensorTable",
+    "parse_gguf",
+    "parse_safetensors",
+    "read_tensor_table",
+    "sniff_tensor_format",
+    "walk_model",
+]
+
+
+def sniff_tensor_format(head: bytes, size: int) -> str | None:
+    """``"gguf"``, ``"safetensors"`` or None, by content (never by file extension)."""
+    if looks_like_gguf(head):
+        return "gguf"
+    if looks_like_safetensors(head, size):
+        return "safetensors"
+    return None
+
+
+def read_tensor_table(path: str | Path) -> TensorTable | None:
+    """Parse the tensor table of a safetensors or GGUF file; None for other formats.
+
+    Raises :class:`detente.errors.FormatError` when the file looks like one of these formats
+    but its header is invalid.
+    """
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            size = p.stat().st_size
+            head = fh.read(16)
+            kind = sniff_tensor_format(head, size)
+            if kind is None:
+                return None
+            fh.seek(0)
+            if kind == "safetensors":
+                return parse_safetensors(fh, size, p)
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                return parse_gguf(mm, size, p)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", p) from None
