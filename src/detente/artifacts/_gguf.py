@@ -104,7 +104,9 @@ class _Reader:
             count = self.u64(f"array length of {key!r}")
             if itype not in _TYPE_NAMES:
                 raise self.bad(f"array {key!r} has unknown element type {itype}")
-            min_item = struct.calcsize(_SCALARS[itype]) if itype in _SCALARS else 8 + 4 * (itype == 9)
+            min_item = (
+                struct.calcsize(_SCALARS[itype]) if itype in _SCALARS else 8 + 4 * (itype == 9)
+            )
             if count * min_item > self.size - self.pos:
                 raise self.bad(f"array {key!r} claims {count} items, more than the file can hold")
             if count > ARRAY_KEEP:
@@ -150,8 +152,11 @@ def parse_gguf(buf: Any, size: int, path: str | Path = "<bytes>") -> TensorTable
         metadata[key] = r.value(vtype, key)
 
     alignment = metadata.get("general.alignment", 32)
-    if not isinstance(alignment, int) or isinstance(alignment, bool) or alignment <= 0 or (
-        alignment & (alignment - 1)
+    if (
+        not isinstance(alignment, int)
+        or isinstance(alignment, bool)
+        or alignment <= 0
+        or (alignment & (alignment - 1))
     ):
         raise r.bad(f"general.alignment {alignment!r} is not a positive power of two")
 

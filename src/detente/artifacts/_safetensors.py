@@ -102,9 +102,7 @@ def parse_safetensors(stream: BinaryIO, size: int, path: str | Path = "<bytes>")
     entries: list[TensorInfo] = []
     for name, entry in header.items():
         if name == "__metadata__":
-            if not isinstance(entry, dict) or not all(
-                isinstance(v, str) for v in entry.values()
-            ):
+            if not isinstance(entry, dict) or not all(isinstance(v, str) for v in entry.values()):
                 raise bad("__metadata__ must map strings to strings")
             metadata = dict(entry)
             continue
@@ -114,14 +112,14 @@ def parse_safetensors(stream: BinaryIO, size: int, path: str | Path = "<bytes>")
     cursor = data_start
     for t in entries:
         if t.start < cursor:
-            raise bad(f"tensor {t.name!r} overlaps the previous tensor (offset {t.start - data_start})")
+            raise bad(
+                f"tensor {t.name!r} overlaps the previous tensor (offset {t.start - data_start})"
+            )
         if t.start > cursor:
             raise bad(f"gap of {t.start - cursor} bytes before tensor {t.name!r}")
         cursor = t.end
     if cursor - data_start != buffer_len:
-        raise bad(
-            f"tensors cover {cursor - data_start} bytes but the data buffer has {buffer_len}"
-        )
+        raise bad(f"tensors cover {cursor - data_start} bytes but the data buffer has {buffer_len}")
     return TensorTable("safetensors", tuple(entries), data_start, size, metadata)
 
 

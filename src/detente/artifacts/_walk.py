@@ -112,9 +112,7 @@ def walk_model(
                 if not target.is_relative_to(real_root):
                     raise InputError(f"symlink leaves the model directory (-> {target})", full)
                 if not allow_symlinks:
-                    raise InputError(
-                        "symlink inside the model; allow symlinks to follow it", full
-                    )
+                    raise InputError("symlink inside the model; allow symlinks to follow it", full)
                 has_links = True
                 lst = target.stat()
             if not stat.S_ISREG(lst.st_mode):

@@ -71,3 +71,46 @@ def quiet_option(f: F) -> F:
 
 def progress_enabled(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
+
+
+class ByteProgress:
+    """A rich progress bar over bytes on stderr; a no-op when disabled."""
+
+    def __init__(self, total: int, description: str, enabled: bool) -> None:
+        self.enabled = enabled and total > 0
+        self.total = total
+        self.description = description
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ByteProgress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            self._progress = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.__enter__()
+            self._task = self._progress.add_task(self.description, total=self.total)
+        return self
+
+    def advance(self, n: int) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)

@@ -1,0 +1,62 @@
+"""Attestations: in-toto Statements in DSSE envelopes in Sigstore bundles, and model signatures.
+
+Example::
+
+    from detente import attest
+    key = attest.generate_key("ec-p256")
+    bundle = attest.sign_model("path/to/model", key)          # OMS v1.0 bundle (+ tensors)
+    result = attest.verify_model("path/to/model", bundle, key.public_key())
+    assert result.ok, result.summary()
+"""
+
+from detente.attest._envelope import (
+    BUNDLE_MEDIA_TYPE,
+    INTOTO_PAYLOAD_TYPE,
+    STATEMENT_TYPE,
+    Statement,
+    Subject,
+    pae,
+    parse_bundle,
+    sign_statement,
+    verify_bundle,
+)
+from detente.attest._keys import (
+    KEY_TYPES,
+    SigningKey,
+    VerifyingKey,
+    generate_key,
+    load_private_key,
+    load_public_key,
+    write_key_pair,
+)
+from detente.attest._model import (
+    OMS_PREDICATE_TYPE,
+    manifest_from_statement,
+    model_statement,
+    sign_model,
+    verify_model,
+)
+
+__all__ = [
+    "BUNDLE_MEDIA_TYPE",
+    "INTOTO_PAYLOAD_TYPE",
+    "KEY_TYPES",
+    "OMS_PREDICATE_TYPE",
+    "STATEMENT_TYPE",
+    "SigningKey",
+    "Statement",
+    "Subject",
+    "VerifyingKey",
+    "generate_key",
+    "load_private_key",
+    "load_public_key",
+    "manifest_from_statement",
+    "model_statement",
+    "pae",
+    "parse_bundle",
+    "sign_model",
+    "sign_statement",
+    "verify_bundle",
+    "verify_model",
+    "write_key_pair",
+]

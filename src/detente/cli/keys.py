@@ -1,0 +1,81 @@
+"""``detente keygen``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from detente.cli._common import emit_json, format_option
+
+
+def default_key_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("detente")) / "keys"
+
+
+@click.command()
+@click.option(
+    "--type",
+    "key_type",
+    type=click.Choice(["ec-p256", "ed25519"]),
+    default="ec-p256",
+    show_default=True,
+    help="ec-p256 is what OpenSSF model_signing verifies; ed25519 is smaller and faster.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory for the key pair [default: the user config dir, detente/keys].",
+)
+@click.option("--name", default="detente", show_default=True, help="Base name of the key files.")
+@click.option(
+    "--passphrase/--no-passphrase",
+    default=False,
+    help="Encrypt the private key; the passphrase is read from $DETENTE_KEY_PASSPHRASE "
+    "or prompted for.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing key files.")
+@format_option()
+def keygen(
+    key_type: str, out_dir: Path | None, name: str, passphrase: bool, force: bool, fmt: str
+) -> None:
+    """Generate a signing key pair.
+
+    Writes NAME.key (private, PKCS#8 PEM, file mode 0600) and NAME.pub (public PEM).
+
+    \b
+    Example:
+      detente keygen --out keys/
+      detente sign ./my-model --key keys/detente.key
+    """
+    from detente.attest import generate_key, write_key_pair
+
+    secret: bytes | None = None
+    if passphrase:
+        text = os.environ.get("DETENTE_KEY_PASSPHRASE") or click.prompt(
+            "Passphrase", hide_input=True, confirmation_prompt=True, err=True
+        )
+        secret = text.encode()
+    key = generate_key(key_type)
+    priv, pub = write_key_pair(
+        key, out_dir or default_key_dir(), name=name, passphrase=secret, overwrite=force
+    )
+    vk = key.public_key()
+    if fmt == "json":
+        emit_json(
+            {
+                "private_key": str(priv),
+                "public_key": str(pub),
+                "key_id": vk.key_id,
+                "type": key_type,
+            }
+        )
+    else:
+        click.echo(f"private key: {priv} (mode 0600)")
+        click.echo(f"public key:  {pub}")
+        click.echo(f"key id:      {vk.key_id}")

@@ -1,0 +1,267 @@
+"""``detente sign`` and ``detente verify``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from detente.cli._common import (
+    EXIT_CHECK_FAILED,
+    ByteProgress,
+    emit_json,
+    format_option,
+    progress_enabled,
+    quiet_option,
+)
+
+
+def _default_signature(model: Path) -> Path:
+    return model.parent / f"{model.name}.sig"
+
+
+def _passphrase() -> bytes | None:
+    value = os.environ.get("DETENTE_KEY_PASSPHRASE")
+    return value.encode() if value else None
+
+
+def _model_size(model: Path) -> int:
+    from detente.artifacts import walk_model
+
+    try:
+        return walk_model(model, allow_symlinks=True).total_bytes
+    except Exception:  # size only feeds the progress bar; real errors surface later
+        return 0
+
+
+@click.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Private key (PEM). Passphrase from $DETENTE_KEY_PASSPHRASE.",
+)
+@click.option(
+    "--signature",
+    "sig_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the bundle [default: MODEL.sig beside the model].",
+)
+@click.option(
+    "--hash",
+    "algorithm",
+    type=click.Choice(["sha256", "blake3"]),
+    default="sha256",
+    show_default=True,
+    help="Digest algorithm for files and tensors.",
+)
+@click.option(
+    "--shards",
+    "shard_size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Use OMS shard serialization with this shard size in bytes "
+    "(parallel hashing of single large files; sha256 only).",
+)
+@click.option(
+    "--no-tensors",
+    is_flag=True,
+    help="Sign files only (plain OMS); verification then cannot name tensors.",
+)
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="PATH",
+    help="Extra path (relative to the model) to leave out; repeatable.",
+)
+@quiet_option
+@format_option()
+def sign(
+    model: Path,
+    key_path: Path,
+    sig_path: Path | None,
+    algorithm: str,
+    shard_size: int | None,
+    no_tensors: bool,
+    ignore: tuple[str, ...],
+    quiet: bool,
+    fmt: str,
+) -> None:
+    """Sign MODEL (a directory or a single file).
+
+    Writes a Sigstore bundle (v0.3, DSSE, in-toto Statement v1) with the OpenSSF Model
+    Signing v1.0 predicate: `model_signing verify key` accepts it for EC keys. For
+    safetensors and GGUF files the signature also covers every tensor (name, dtype, shape,
+    digest), so `detente verify` can name the tensors that changed.
+
+    \b
+    Example:
+      detente keygen --out keys/
+      detente sign ./llm-7b --key keys/detente.key        # writes ./llm-7b.sig
+      detente verify ./llm-7b --key keys/detente.pub
+    """
+    from detente.attest import load_private_key, sign_model
+    from detente.errors import UsageError
+
+    if shard_size is not None and algorithm == "blake3":
+        raise UsageError("shard serialization supports sha256 only (as model_signing does)")
+    key = load_private_key(key_path, _passphrase())
+    sig = sig_path or _default_signature(model)
+    ignores = list(ignore)
+    if model.is_dir() and sig.resolve().is_relative_to(model.resolve()):
+        ignores.append(sig.resolve().relative_to(model.resolve()).as_posix())
+    with ByteProgress(_model_size(model), "hashing", progress_enabled(quiet)) as bar:
+        bundle, manifest = sign_model(
+            model,
+            key,
+            algorithm=algorithm,
+            method="shards" if shard_size else "files",
+            shard_size=shard_size or 1_000_000_000,
+            tensors=not no_tensors,
+            ignore_paths=ignores,
+            on_bytes=bar.advance,
+        )
+    sig.write_text(json.dumps(bundle, indent=2) + "\n", encoding="utf-8")
+    info: dict[str, Any] = {
+        "signature": str(sig),
+        "model_name": manifest.model_name,
+        "root_digest": manifest.root_digest,
+        "tensor_digest": manifest.tensor_digest,
+        "files": len(manifest.files()),
+        "tensors": len(manifest.tensors or ()),
+        "signer_key_id": key.public_key().key_id,
+    }
+    if fmt == "json":
+        emit_json(info)
+        return
+    click.echo(f"signed {model} -> {sig}")
+    click.echo(f"  root digest:   {manifest.root_digest}")
+    if manifest.tensor_digest:
+        click.echo(f"  tensor digest: {manifest.tensor_digest} ({info['tensors']} tensors)")
+    click.echo(f"  files: {info['files']}, key: {info['signer_key_id']}")
+
+
+@click.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option(
+    "--signature",
+    "sig_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The bundle [default: MODEL.sig beside the model].",
+)
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The signer's public key (PEM).",
+)
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="FILE_OR_TENSOR",
+    help="Verify only these files or tensors (time proportional to their size); repeatable.",
+)
+@click.option(
+    "--cache",
+    "use_cache",
+    is_flag=True,
+    help="Reuse digests of files whose size, inode, ctime and mtime are unchanged "
+    "since the last verify (incremental re-verification).",
+)
+@quiet_option
+@format_option()
+def verify(
+    model: Path,
+    sig_path: Path | None,
+    key_path: Path,
+    only: tuple[str, ...],
+    use_cache: bool,
+    quiet: bool,
+    fmt: str,
+) -> int:
+    """Verify MODEL against a signature bundle and name everything that changed.
+
+    Accepts bundles made by `detente sign` and by OpenSSF `model_signing sign key` (file or
+    shard serialization; sha256, blake2b or blake3, detected from the bundle). On mismatch
+    it names every changed, added, missing or renamed file and, when the signature has
+    tensor digests, every changed tensor with its dtype, shape and file.
+
+    \b
+    Exit codes: 0 intact, 1 signature or contents do not match,
+                2 bad input (unreadable model, malformed bundle or key).
+    """
+    from detente.attest import load_public_key, verify_model
+    from detente.errors import InputError
+    from detente.integrity import DigestCache
+
+    sig = sig_path or _default_signature(model)
+    try:
+        bundle = sig.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read signature: {exc.strerror}", sig) from None
+    key = load_public_key(key_path)
+    cache = DigestCache() if use_cache else None
+    try:
+        with ByteProgress(_model_size(model), "verifying", progress_enabled(quiet)) as bar:
+            result = verify_model(
+                model,
+                bundle,
+                key,
+                signature_path=sig,
+                only=only or None,
+                cache=cache,
+                on_bytes=bar.advance,
+            )
+    finally:
+        if cache is not None:
+            cache.close()
+    if fmt == "json":
+        emit_json(result.to_dict())
+    else:
+        _render_text(model, result)
+    return 0 if result.ok else EXIT_CHECK_FAILED
+
+
+def _render_text(model: Path, v: Any) -> None:
+    r = v.result
+    scope = f" (partial: {', '.join(r.partial)})" if r.partial else ""
+    if v.ok:
+        click.echo(f"OK: {model} matches its signature{scope}")
+        click.echo(f"  signed by {v.signer}")
+        click.echo(f"  root digest {v.manifest.root_digest}")
+        if v.manifest.tensor_digest:
+            click.echo(f"  tensor digest {v.manifest.tensor_digest}")
+        return
+    click.echo(f"FAILED: {model} does not match its signature{scope}")
+    click.echo(f"  signature valid, signed by {v.signer}")
+    if r.changed_files:
+        click.echo("changed files:")
+        for c in r.changed_files:
+            click.echo(f"  {c.name}" + (f"  ({c.detail})" if c.detail else ""))
+            click.echo(f"    expected {c.expected}")
+            click.echo(f"    actual   {c.actual}")
+    for title, names in (("added files", r.added_files), ("missing files", r.missing_files)):
+        if names:
+            click.echo(f"{title}:")
+            for n in names:
+                click.echo(f"  {n}")
+    if r.renamed_files:
+        click.echo("renamed files:")
+        for a, b in r.renamed_files:
+            click.echo(f"  {a} -> {b}")
+    if r.tensor_changes:
+        click.echo(f"tensors ({len(r.tensor_changes)} differ):")
+        for t in r.tensor_changes:
+            click.echo(f"  {t.describe()}")
+    for note in r.notes:
+        click.echo(f"note: {note}")
