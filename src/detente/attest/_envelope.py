@@ -17,6 +17,7 @@ import base64
 import binascii
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ _ACCEPTED_MEDIA_TYPES = {BUNDLE_MEDIA_TYPE, "application/vnd.dev.sigstore.bundle
 INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 MAX_BUNDLE_BYTES = 256 << 20
+_URLSAFE = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
 
 @dataclass(frozen=True)
@@ -147,12 +149,12 @@ def _b64(value: Any, what: str) -> bytes:
     if not isinstance(value, str):
         raise BundleFormatError(f"{what} is not a base64 string")
     try:
+        if _URLSAFE.fullmatch(value) and ("-" in value or "_" in value):
+            # The protobuf JSON mapping also allows URL-safe base64.
+            return base64.urlsafe_b64decode(value)
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        try:  # the protobuf JSON mapping also allows URL-safe base64
-            return base64.urlsafe_b64decode(value)
-        except (binascii.Error, ValueError):
-            raise BundleFormatError(f"{what} is not valid base64") from None
+        raise BundleFormatError(f"{what} is not valid base64") from None
 
 
 def parse_bundle(bundle: dict[str, Any] | bytes | str) -> ParsedBundle:

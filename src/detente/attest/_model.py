@@ -122,9 +122,10 @@ def manifest_from_statement(statement: Statement) -> Manifest:
         resources = []
         for r in raw_resources:
             algo = str(r["algorithm"])
-            if algo != ser.hash_type:
+            if algo != ser.resource_algorithm:
                 raise FormatError(
-                    f"resource {r.get('name')!r} uses {algo}, serialization says {ser.hash_type}"
+                    f"resource {r.get('name')!r} uses {algo}, the serialization implies "
+                    f"{ser.resource_algorithm}"
                 )
             resources.append(Resource(str(r["name"]), algo, bytes.fromhex(str(r["digest"]))))
     except (KeyError, TypeError, ValueError) as exc:

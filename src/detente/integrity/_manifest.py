@@ -78,6 +78,16 @@ class Serialization:
             raise UsageError(f"unknown hash type {self.hash_type!r}")
         if self.method == "shards" and (not self.shard_size or self.shard_size <= 0):
             raise UsageError("shard serialization needs a positive shard size")
+        if self.method == "shards" and self.hash_type == "blake3":
+            raise UsageError("blake3 hashes whole files in parallel; use files serialization")
+
+    @property
+    def resource_algorithm(self) -> str:
+        """The ``algorithm`` label of each resource: model_signing names shard digests
+        ``<hash>-sharded-<shard size>`` (``_hashing/io.py`` digest_name_override)."""
+        if self.method == "shards":
+            return f"{self.hash_type}-sharded-{self.shard_size}"
+        return self.hash_type
 
     def to_oms(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -101,6 +111,9 @@ class Serialization:
             if not isinstance(ignore, list) or not all(isinstance(p, str) for p in ignore):
                 raise FormatError("serialization.ignore_paths must be a list of strings")
             shard = data.get("shard_size") if method == "shards" else None
+            # model_signing writes shard_size through a protobuf Struct, i.e. as a float.
+            if isinstance(shard, float) and shard.is_integer():
+                shard = int(shard)
             if method == "shards" and (type(shard) is not int or shard <= 0):
                 raise FormatError(f"invalid shard_size {shard!r}")
             return cls(
@@ -146,7 +159,7 @@ class Resource:
         return (PurePosixPath(self.path).parts, span)
 
     def digest_str(self) -> str:
-        return format_digest(self.algorithm, self.digest)
+        return format_digest(self.algorithm.split("-sharded-")[0], self.digest)
 
 
 @dataclass(frozen=True)
@@ -295,7 +308,7 @@ def hash_files(
     def run(job: tuple[ModelFile, str, int, int | None]) -> Resource:
         f, name, s, e = job
         digest = hasher(f, algo, s, e)
-        return Resource(name, algo, digest)
+        return Resource(name, serialization.resource_algorithm, digest)
 
     def weight(job: tuple[ModelFile, str, int, int | None]) -> int:
         return (job[3] if job[3] is not None else job[0].size) - job[2]
