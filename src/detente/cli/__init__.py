@@ -16,9 +16,18 @@ from detente.cli._common import run_guarded
 # name -> ("module:attribute", one-line help shown by ``detente --help`` without importing it)
 _COMMANDS: dict[str, tuple[str, str]] = {
     "keygen": ("detente.cli.keys:keygen", "Generate a signing key pair (EC P-256 or Ed25519)."),
-    "sign": ("detente.cli.sign:sign", "Sign a model: OpenSSF Model Signing bundle + tensor digests."),
-    "verify": ("detente.cli.sign:verify", "Verify a model against a signature bundle; name what changed."),
-    "diff": ("detente.cli.diff:diff", "Compare two models tensor by tensor, whatever their sharding."),
+    "sign": (
+        "detente.cli.sign:sign",
+        "Sign a model: OpenSSF Model Signing bundle + tensor digests.",
+    ),
+    "verify": (
+        "detente.cli.sign:verify",
+        "Verify a model against a signature bundle; name what changed.",
+    ),
+    "diff": (
+        "detente.cli.diff:diff",
+        "Compare two models tensor by tensor, whatever their sharding.",
+    ),
     "manifest": ("detente.cli.diff:manifest", "Print the file and tensor manifest of a model."),
     "demo": ("detente.cli.demo:demo", "Run the main job on the embedded defaults."),
 }
