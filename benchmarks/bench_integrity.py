@@ -35,6 +35,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 DETENTE = [sys.executable, "-m", "detente"]
+MS_CLI = [sys.executable, "-m", "model_signing"]
 
 
 def write_shard(
@@ -204,10 +205,13 @@ def main() -> None:
     for label, (ms_cfg, ours, raw) in formats.items():
         ms_sig = work / f"ms-{label.replace('/', '-')}.sig"
         ms_sign(ms_sig, ms_cfg)
+        # model_signing 1.1.1 cannot guess a shard config from its own bundles (shard_size
+        # comes back as a float and crashes range()), so hand it the config explicitly.
         t_ms = timed(
             lambda: (
                 ms_verifying.Config()
                 .use_elliptic_key_verifier(public_key=pub)
+                .set_hashing_config(ms_cfg)
                 .verify(model, ms_sig)
             ),
             r,
@@ -215,7 +219,7 @@ def main() -> None:
         row(f"[{label}] model_signing API verify", t_ms)
         if label == "files/sha256":
             cmd = [
-                "model_signing",
+                *MS_CLI,
                 "verify",
                 "key",
                 str(model),
@@ -307,7 +311,7 @@ def main() -> None:
     t_ms_small = timed(
         lambda: subprocess.run(
             [
-                "model_signing",
+                *MS_CLI,
                 "verify",
                 "key",
                 str(small),
