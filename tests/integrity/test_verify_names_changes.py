@@ -154,3 +154,16 @@ def test_metadata_only_change_is_explained(tmp_path: Path) -> None:
     r = verify_model(model, bundle, KEY.public_key()).result
     assert not r.ok and not r.tensor_changes
     assert any("header/metadata" in n for n in r.notes)
+
+
+def test_only_tensor_uses_the_safetensors_index_when_signature_has_no_tensors(
+    st_model: Path,
+) -> None:
+    bundle, _ = sign_model(st_model, KEY, tensors=False)
+    target = "model.layers.3.self_attn.q_proj.weight"
+    fname = _flip_in_tensor(st_model, target)
+    v = verify_model(st_model, bundle, KEY.public_key(), only=[target])
+    assert not v.ok and [c.name for c in v.result.changed_files] == [fname]
+    assert v.result.files_checked == 1
+    with pytest.raises(UsageError, match="no safetensors index"):
+        verify_model(st_model, bundle, KEY.public_key(), only=["not.a.tensor"])

@@ -7,6 +7,7 @@ one still names its tensors. ``only`` restricts the check to some files or tenso
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -155,18 +156,27 @@ def check_model(
     only_tensors: set[str] = set()
     if only is not None:
         only_files = set()
+        weight_map: dict[str, str] | None = None
         for item in only:
             if item in exp_files or item in by_name:
                 only_files.add(item)
             elif item in exp_tensors:
                 only_tensors.add(item)
-            elif not exp_tensors and expected.tensors is None:
-                raise UsageError(
-                    f"{item!r} is not a file of the signed model, and the signature has no "
-                    "tensor digests to look it up in"
-                )
             else:
-                raise UsageError(f"{item!r} is neither a file nor a tensor of the signed model")
+                # Without tensor digests in the signature, fall back to the shard that the
+                # model's safetensors index names for this tensor and verify that whole file.
+                if weight_map is None:
+                    weight_map = _index_weight_map(by_name)
+                shard = weight_map.get(item)
+                if shard is not None and shard in exp_files:
+                    only_files.add(shard)
+                elif expected.tensors is None:
+                    raise UsageError(
+                        f"{item!r} is not a file of the signed model, the signature has no "
+                        "tensor digests, and no safetensors index maps it to a file"
+                    )
+                else:
+                    raise UsageError(f"{item!r} is neither a file nor a tensor of the signed model")
 
     range_hasher = None
     if cache is not None:
@@ -254,6 +264,23 @@ def check_model(
         partial=tuple(sorted((only_files or set()) | only_tensors)) if only is not None else (),
         notes=tuple(notes),
     )
+
+
+def _index_weight_map(files: dict[str, ModelFile]) -> dict[str, str]:
+    """tensor -> file from every ``*.safetensors.index.json`` (Hugging Face sharded models)."""
+    out: dict[str, str] = {}
+    for name, f in files.items():
+        if not name.endswith(".safetensors.index.json") or f.size > (64 << 20):
+            continue
+        try:
+            data = json.loads(f.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        wm = data.get("weight_map") if isinstance(data, dict) else None
+        if isinstance(wm, dict):
+            prefix = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+            out.update({str(k): prefix + str(v) for k, v in wm.items() if isinstance(v, str)})
+    return out
 
 
 def _first(d: dict[str, bytes], algo: str) -> str:
