@@ -30,6 +30,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "manifest": ("detente.cli.diff:manifest", "Print the file and tensor manifest of a model."),
     "demo": ("detente.cli.demo:demo", "Run the main job on the embedded defaults."),
+    "scan": ("detente.cli.scan:scan", "Scan model files for code execution and hostile payloads."),
 }
 
 

@@ -1,4 +1,4 @@
-"""The scanner's extension point: an :class:`Analyzer` per format, a :class:`ScanContext` per run.
+"""Per-run scanner state: limits, the nested-scan callback, and the report.
 
 The dispatcher (``_dispatch.py``) decides by *content*, never by extension, which analyzer
 looks at a file or archive member. Analyzers are pure over the bytes they are given: they do
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
 
 from detente.scan._finding import Finding, Location
 
-__all__ = ["Analyzer", "Limits", "ScanContext", "ScanReport"]
+__all__ = ["Limits", "ScanContext", "ScanReport"]
 
 
 @dataclass(frozen=True)
@@ -43,18 +42,6 @@ class ScanContext:
 
     def child(self) -> ScanContext:
         return ScanContext(self.limits, self.scan_nested, self.depth + 1, self.bytes_expanded)
-
-
-class Analyzer(Protocol):
-    """One format. ``matches`` sniffs the first bytes (up to 64 KiB) and the base name."""
-
-    name: str
-
-    def matches(self, head: bytes, name: str) -> bool: ...
-
-    def scan(
-        self, stream: BinaryIO, size: int, location: Location, ctx: ScanContext
-    ) -> list[Finding]: ...
 
 
 @dataclass(frozen=True)
