@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from detente.errors import FormatError
+from detente.errors import InputError
 from detente.scan._finding import Finding, Location, Severity
 from detente.scan._template import analyze_template
 
@@ -42,7 +42,7 @@ def scan_gguf(data: Any, size: int, loc: Location) -> list[Finding]:
 
     try:
         table = parse_gguf(data, size, loc.path)
-    except FormatError as exc:
+    except InputError as exc:
         return [_f("DT-GGUF-001", Severity.HIGH, f"GGUF structure is invalid: {exc.problem}", loc,
                    cwe=("CWE-20",), incomplete=True)]  # fmt: skip
     out: list[Finding] = []
@@ -59,7 +59,7 @@ def scan_safetensors(
 
     try:
         parse_safetensors(stream, size, loc.path)  # type: ignore[arg-type]
-    except FormatError as exc:
+    except InputError as exc:
         return [_f("DT-ST-001", Severity.HIGH, f"safetensors header is invalid (tampering or "
                    f"corruption): {exc.problem}", loc, cwe=("CWE-20",), incomplete=True)]  # fmt: skip
     return []
