@@ -30,6 +30,17 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "manifest": ("detente.cli.diff:manifest", "Print the file and tensor manifest of a model."),
     "demo": ("detente.cli.demo:demo", "Run the main job on the embedded defaults."),
+    "registry": ("detente.cli.registry:registry", "Run the transparency log / claim a namespace."),
+    "publish": (
+        "detente.cli.registry:publish",
+        "Publish a bundle or a model release to the registry.",
+    ),
+    "revoke": (
+        "detente.cli.registry:revoke",
+        "Revoke a released model digest, on the public record.",
+    ),
+    "advise": ("detente.cli.registry:advise", "Publish an advisory against model digests."),
+    "check": ("detente.cli.registry:check", "Is this model current, outdated, revoked or flagged?"),
     "scan": ("detente.cli.scan:scan", "Scan model files for code execution and hostile payloads."),
 }
 

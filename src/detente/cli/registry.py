@@ -1,0 +1,249 @@
+"""``detente registry …``, ``detente publish``, ``revoke``, ``advise``, ``check``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from detente.cli._common import emit_json, format_option
+
+REGISTRY_HELP = "Registry URL [default: the embedded SQLite registry in the user data dir]."
+
+
+def _client(url: str | None, log_key: str | None) -> Any:
+    from detente.registry._checkpoint import LogKey
+    from detente.registry._client import RegistryClient
+    from detente.registry._local import local_client
+
+    if url is None:
+        return local_client()
+    return RegistryClient(url, log_key=LogKey.from_vkey(log_key) if log_key else None)
+
+
+def _sign(statement: Any, key_path: Path) -> dict[str, Any]:
+    import os
+
+    from detente.attest import load_private_key, sign_statement
+
+    secret = os.environ.get("DETENTE_KEY_PASSPHRASE")
+    return sign_statement(
+        statement, load_private_key(key_path, secret.encode() if secret else None)
+    )
+
+
+def _report(result: dict[str, Any], fmt: str, what: str) -> None:
+    if fmt == "json":
+        emit_json(result)
+    else:
+        dup = " (already in the log)" if result.get("duplicate") else ""
+        click.echo(
+            f"{what}: entry {result['index']}{dup}, included in verified checkpoint {result['checkpoint_size']}"
+        )
+
+
+registry_url = click.option("--registry", "url", default=None, help=REGISTRY_HELP)
+log_key_opt = click.option("--log-key", default=None, metavar="VKEY",
+                           help="Pin the log's verifier key (name+id+key); default: trust on first use.")  # fmt: skip
+key_opt = click.option("--key", "key_path", required=True, type=click.Path(path_type=Path),
+                       help="Your private signing key (a key of the namespace).")  # fmt: skip
+
+
+@click.group()
+def registry() -> None:
+    """Run the transparency log and registry, or claim a namespace in it."""
+
+
+@registry.command()
+@click.option(
+    "--db",
+    default=None,
+    help="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://… "
+    "[default: SQLite in the user data dir].",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8787, show_default=True, type=int)
+@click.option(
+    "--log-key",
+    "key_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Ed25519 private key of the log (PEM) [default: generated on first use, 0600].",
+)
+@click.option(
+    "--origin",
+    default="detente.local/log",
+    show_default=True,
+    help="Log origin / key name in checkpoints.",
+)
+@click.option(
+    "--max-body", default=4 << 20, show_default=True, type=int, help="Request size limit."
+)
+def serve(
+    db: str | None, host: str, port: int, key_path: Path | None, origin: str, max_body: int
+) -> None:
+    """Serve the registry over HTTP (OpenAPI spec at /openapi.json, docs at /docs)."""
+    import uvicorn
+
+    from detente.registry._local import open_store
+    from detente.registry._server import create_app
+
+    store = open_store(db, key_path, origin)
+    click.echo(f"log {origin}: {store.size()} entries; verifier key {store.key.vkey}", err=True)
+    uvicorn.run(create_app(store, max_body=max_body), host=host, port=port, log_level="warning")
+
+
+@registry.command()
+@click.argument("namespace")
+@key_opt
+@click.option(
+    "--also",
+    "extra",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Additional public keys of the namespace (PEM); repeatable.",
+)
+@registry_url
+@log_key_opt
+@format_option()
+def claim(
+    namespace: str,
+    key_path: Path,
+    extra: tuple[Path, ...],
+    url: str | None,
+    log_key: str | None,
+    fmt: str,
+) -> None:
+    """Claim NAMESPACE (e.g. acme/llm-7b) for your key; the first claim wins."""
+    from detente.attest import load_private_key, load_public_key
+    from detente.registry._statements import namespace_claim
+
+    keys = [load_private_key(key_path).public_key(), *(load_public_key(p) for p in extra)]
+    bundle = _sign(namespace_claim(namespace, keys), key_path)
+    _report(_client(url, log_key).publish(bundle), fmt, f"claimed {namespace}")
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--namespace", required=True, help="Namespace the entry belongs to.")
+@click.option("--version", "version", default=None, help="With a MODEL: the release version.")
+@click.option(
+    "--name", default=None, help="With a MODEL: the model name [default: its file/dir name]."
+)
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="With a MODEL: the key that signs the release statement.",
+)
+@registry_url
+@log_key_opt
+@format_option()
+def publish(source: Path, namespace: str, version: str | None, name: str | None, key_path: Path | None,
+            url: str | None, log_key: str | None, fmt: str) -> None:  # fmt: skip
+    """Publish SOURCE to the registry: a signed bundle file as it is, or — with --version and
+    --key — a release of the MODEL at SOURCE (its OMS root digest and tensor digest)."""
+    from detente.errors import InputError, UsageError
+
+    if version is None:
+        try:
+            bundle = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"not a readable bundle: {exc}", source) from None
+        _report(_client(url, log_key).publish(bundle, namespace), fmt, "published")
+        return
+    if key_path is None:
+        raise UsageError("publishing a release needs --key")
+    from detente.integrity import build_manifest
+    from detente.registry._statements import release
+
+    m = build_manifest(source)
+    st = release(namespace, name or source.name, version, m.root_digest, m.tensor_digest)
+    result = _client(url, log_key).publish(_sign(st, key_path))
+    result["root_digest"] = m.root_digest
+    _report(result, fmt, f"released {namespace}/{name or source.name} {version} ({m.root_digest})")
+
+
+@click.command()
+@click.argument("digest")
+@click.option("--namespace", required=True)
+@click.option("--reason", required=True)
+@click.option(
+    "--severity",
+    type=click.Choice(["low", "medium", "high", "critical"]),
+    default="high",
+    show_default=True,
+)
+@key_opt
+@registry_url
+@log_key_opt
+@format_option()
+def revoke(digest: str, namespace: str, reason: str, severity: str, key_path: Path, url: str | None,
+           log_key: str | None, fmt: str) -> None:  # fmt: skip
+    """Revoke a released model DIGEST (sha256:…) with a reason, on the public record."""
+    from detente.registry._statements import revocation
+
+    _report(
+        _client(url, log_key).publish(
+            _sign(revocation(namespace, digest, reason, severity), key_path)
+        ),
+        fmt,
+        f"revoked {digest}",
+    )
+
+
+@click.command()
+@click.argument("digests", nargs=-1, required=True)
+@click.option("--namespace", required=True)
+@click.option("--summary", required=True)
+@click.option("--fixed-version", default=None)
+@click.option(
+    "--severity",
+    type=click.Choice(["low", "medium", "high", "critical"]),
+    default="medium",
+    show_default=True,
+)
+@key_opt
+@registry_url
+@log_key_opt
+@format_option()
+def advise(digests: tuple[str, ...], namespace: str, summary: str, fixed_version: str | None, severity: str,
+           key_path: Path, url: str | None, log_key: str | None, fmt: str) -> None:  # fmt: skip
+    """Publish an advisory against one or more model DIGESTS."""
+    from detente.registry._statements import advisory
+
+    st = advisory(namespace, list(digests), fixed_version, summary, severity)
+    _report(_client(url, log_key).publish(_sign(st, key_path)), fmt, "advisory published")
+
+
+@click.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@registry_url
+@log_key_opt
+@format_option()
+def check(model: Path, url: str | None, log_key: str | None, fmt: str) -> int:
+    """Is MODEL the current release, outdated, revoked, flagged, or unknown — provably?
+
+    Hashes MODEL locally, verifies the log's checkpoint signature (pinned or trust-on-first-
+    use key), its consistency with the last checkpoint this machine saw, the inclusion of
+    every entry relied on, and every entry's signature against the namespace's keys.
+
+    \b
+    Exit codes: 0 current, 4 unknown, 5 outdated, 6 flagged (advisory), 7 revoked,
+                1 the log failed a proof (fork, rewrite, bad signature), 2 bad input.
+    """
+    from detente.integrity import build_manifest
+
+    m = build_manifest(model, tensors=False)
+    verdict = _client(url, log_key).check_digest(m.root_digest)
+    if fmt == "json":
+        emit_json(verdict.to_dict())
+    else:
+        click.echo(f"{verdict.status.upper()}: {model} ({m.root_digest})")
+        for r in verdict.reasons:
+            click.echo(f"  {r}")
+        click.echo(f"  proofs checked against log checkpoint of size {verdict.checkpoint_size}")
+    return int(verdict.exit_code)

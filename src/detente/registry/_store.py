@@ -1,0 +1,264 @@
+"""The log's storage: SQLAlchemy 2 Core over SQLite (default) or PostgreSQL.
+
+Appends are serialised by a lock on the single ``log_head`` row (SQLite: ``BEGIN IMMEDIATE``;
+PostgreSQL: ``SELECT … FOR UPDATE``), so two writers can never claim the same index, and an
+entry is acknowledged only after its transaction — entry, new subtree hashes, new head and
+the signed checkpoint for the new size — has committed. A crash before commit loses nothing
+that was acknowledged.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+    tuple_,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from detente.registry._checkpoint import Checkpoint, LogKey, sign_checkpoint
+from detente.registry._merkle import (
+    NodeKey,
+    consistency_plan,
+    consistency_proof,
+    inclusion_plan,
+    inclusion_proof,
+    leaf_hash,
+    new_nodes_for_append,
+    range_hash,
+    root_plan,
+)
+
+__all__ = ["SCHEMA_VERSION", "Appended", "LogStore", "NewEntry"]
+
+SCHEMA_VERSION = 1
+metadata = MetaData()
+log_head = Table(
+    "log_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("schema_version", Integer, nullable=False),
+)
+entries = Table(
+    "entries",
+    metadata,
+    Column("idx", Integer, primary_key=True),
+    Column("leaf_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("kind", String(64), nullable=False),
+    Column("namespace", String(256), nullable=False, index=True),
+    Column("subject", String(200), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("created", Integer, nullable=False),
+)
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("level", Integer, primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("size", Integer, primary_key=True),
+    Column("note", Text, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    body: bytes  # canonical JSON of the signed bundle: the log leaf
+    kind: str
+    namespace: str
+    subjects: Sequence[str]  # "sha256:…" digests the entry is about
+
+
+@dataclass(frozen=True)
+class Appended:
+    index: int
+    leaf_hash: bytes
+    duplicate: bool
+
+
+class LogStore:
+    def __init__(self, url: str, key: LogKey, *, origin: str | None = None) -> None:
+        self.url = url
+        self.key = key
+        self.origin = origin or key.name
+        self.engine: Engine = create_engine(url, pool_pre_ping=True, future=True)
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        if self.sqlite:
+            # Let us issue BEGIN IMMEDIATE ourselves (pysqlite's implicit BEGIN is deferred).
+            @event.listens_for(self.engine, "connect")
+            def _connect(dbapi_conn: Any, _record: Any) -> None:
+                dbapi_conn.isolation_level = None
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=FULL")
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+
+            @event.listens_for(self.engine, "begin")
+            def _begin(conn: Connection) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        self._migrate()
+
+    # -- schema ---------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(log_head.c.size).where(log_head.c.id == 1)).first()
+            if row is None:
+                conn.execute(log_head.insert().values(id=1, size=0, schema_version=SCHEMA_VERSION))
+                conn.execute(
+                    checkpoints.insert().values(size=0, note=self._sign(0, range_hash(0, 0, {})))
+                )
+
+    def _sign(self, size: int, root: bytes) -> str:
+        return sign_checkpoint(Checkpoint(self.origin, size, root), self.key)
+
+    # -- reads ----------------------------------------------------------------------------
+    def _nodes(self, conn: Connection, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+        wanted = list(keys)
+        out: dict[NodeKey, bytes] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            rows = conn.execute(
+                select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
+                    tuple_(nodes.c.level, nodes.c.idx).in_(chunk)
+                )
+            )
+            out.update({(r.level, r.idx): bytes(r.hash) for r in rows})
+        return out
+
+    def size(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(log_head.c.size).where(log_head.c.id == 1)).scalar_one())
+
+    def checkpoint(self, size: int | None = None) -> str:
+        with self.engine.connect() as conn:
+            if size is None:
+                size = int(
+                    conn.execute(select(log_head.c.size).where(log_head.c.id == 1)).scalar_one()
+                )
+            note = conn.execute(
+                select(checkpoints.c.note).where(checkpoints.c.size == size)
+            ).scalar()
+            if note is None:
+                raise KeyError(size)
+            return str(note)
+
+    def entry(self, index: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(entries).where(entries.c.idx == index)).first()
+        if row is None:
+            return None
+        return {
+            "index": row.idx,
+            "leaf_hash": bytes(row.leaf_hash),
+            "kind": row.kind,
+            "namespace": row.namespace,
+            "subject": row.subject,
+            "body": row.body,
+        }
+
+    def index_of(self, leaf: bytes) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(entries.c.idx).where(entries.c.leaf_hash == leaf)).scalar()
+
+    def find(
+        self, *, subject: str | None = None, namespace: str | None = None, limit: int = 1000
+    ) -> list[int]:
+        q = select(entries.c.idx).order_by(entries.c.idx).limit(limit)
+        if subject is not None:
+            q = q.where(entries.c.subject.contains(subject))
+        if namespace is not None:
+            q = q.where(entries.c.namespace == namespace)
+        with self.engine.connect() as conn:
+            return [int(r) for r in conn.execute(q).scalars()]
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        with self.engine.connect() as conn:
+            return inclusion_proof(index, size, self._nodes(conn, inclusion_plan(index, size)))
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        with self.engine.connect() as conn:
+            return consistency_proof(
+                first, second, self._nodes(conn, consistency_plan(first, second))
+            )
+
+    # -- the one write path -------------------------------------------------------------
+    def append(self, batch: Sequence[NewEntry]) -> list[Appended]:
+        """Append entries atomically; duplicates (same leaf) return the existing index."""
+        results: list[Appended] = []
+        with self.engine.begin() as conn:
+            q = select(log_head.c.size).where(log_head.c.id == 1)
+            if not self.sqlite:
+                q = q.with_for_update()
+            size = int(conn.execute(q).scalar_one())
+            start = size
+            pending: dict[NodeKey, bytes] = {}
+            seen: dict[bytes, int] = {}
+            for e in batch:
+                leaf = leaf_hash(e.body)
+                existing = seen.get(leaf)
+                if existing is None:
+                    existing = conn.execute(
+                        select(entries.c.idx).where(entries.c.leaf_hash == leaf)
+                    ).scalar()
+                if existing is not None:
+                    results.append(Appended(int(existing), leaf, True))
+                    continue
+                conn.execute(
+                    entries.insert().values(
+                        idx=size,
+                        leaf_hash=leaf,
+                        kind=e.kind,
+                        namespace=e.namespace,
+                        subject=" ".join(e.subjects)[:200],
+                        body=e.body.decode(),
+                        created=int(time.time()),
+                    )
+                )
+
+                def get(key: NodeKey, conn: Connection = conn) -> bytes:
+                    if key in pending:
+                        return pending[key]
+                    return self._nodes(conn, [key])[key]
+
+                pending.update(new_nodes_for_append(size, leaf, get))
+                seen[leaf] = size
+                results.append(Appended(size, leaf, False))
+                size += 1
+            if size != start:
+                conn.execute(
+                    nodes.insert(),
+                    [{"level": k[0], "idx": k[1], "hash": h} for k, h in pending.items()],
+                )
+                have = self._nodes(conn, root_plan(size) - set(pending))
+                have.update(pending)
+                root = range_hash(0, size, have)
+                conn.execute(checkpoints.insert().values(size=size, note=self._sign(size, root)))
+                conn.execute(log_head.update().where(log_head.c.id == 1).values(size=size))
+        return results
+
+    def bodies(self, indexes: Iterable[int]) -> dict[int, dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(entries).where(entries.c.idx.in_(list(indexes))))
+            return {r.idx: json.loads(r.body) for r in rows}
