@@ -1,0 +1,151 @@
+"""Registry benchmark: append throughput and inclusion-proof latency vs log size. Not a test.
+
+For each backend (SQLite always; PostgreSQL when --pg URL is given) it grows one log to
+10^4, 10^5 and 10^6 entries (bulk-loaded in large batches, since the 10^6 point measures
+proof cost, not load speed) and at each size prints:
+
+* single appends/s: one entry per transaction (fsync per entry), through the store API;
+* batched appends/s: 1000 entries per transaction;
+* HTTP appends/s: signed bundles POSTed to a real server on loopback, verified before append
+  (measured once at the start, single client);
+* inclusion-proof latency p50/p99 over 2000 random leaves (store API: node lookups + hashing),
+  and the number of stored nodes read per proof, which should grow as log2(n).
+
+Usage: python benchmarks/bench_registry.py [--pg postgresql+psycopg://…] [--max 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from detente.registry._checkpoint import LogKey
+from detente.registry._merkle import inclusion_plan
+from detente.registry._store import LogStore, NewEntry
+
+
+def entry(i: int) -> NewEntry:
+    body = b'{"bench":%d}' % i
+    return NewEntry(body, "attestation", "bench/ns", (f"sha256:{i:064x}",))
+
+
+def grow(store: LogStore, target: int, batch: int = 10_000) -> None:
+    n = store.size()
+    while n < target:
+        k = min(batch, target - n)
+        store.append([entry(i) for i in range(n, n + k)])
+        n += k
+
+
+def rate(store: LogStore, count: int, per_tx: int) -> float:
+    start = store.size()
+    t0 = time.perf_counter()
+    for j in range(0, count, per_tx):
+        store.append([entry(10**9 + start + j + k) for k in range(per_tx)])
+    return count / (time.perf_counter() - t0)
+
+
+def proof_latency(store: LogStore, samples: int = 2000) -> tuple[float, float, int]:
+    n = store.size()
+    rng = random.Random(1)
+    times = []
+    reads = 0
+    for _ in range(samples):
+        i = rng.randrange(n)
+        t0 = time.perf_counter()
+        store.inclusion(i, n)
+        times.append(time.perf_counter() - t0)
+        reads = max(reads, len(inclusion_plan(i, n)))
+    q = statistics.quantiles(times, n=100)
+    return q[49] * 1000, q[98] * 1000, reads
+
+
+def http_rate(db: str, key_path: Path, count: int = 300) -> float:
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    from detente.attest import generate_key, sign_statement
+    from detente.registry._statements import namespace_claim, release
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "detente", "registry", "serve", "--db", db, "--port", str(port),
+                             "--log-key", str(key_path)], stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(url + "/v1/log-key")
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        key = generate_key("ec-p256")
+        ns = f"bench/http{port}"
+        bundles = [
+            sign_statement(release(ns, "m", str(i), "sha256:%064x" % (i + 7), None), key)
+            for i in range(count)
+        ]
+        with httpx.Client(base_url=url) as http:
+            http.post(
+                "/v1/entries",
+                json={"bundle": sign_statement(namespace_claim(ns, [key.public_key()]), key)},
+            )
+            t0 = time.perf_counter()
+            for b in bundles:
+                r = http.post("/v1/entries", json={"bundle": b})
+                assert r.status_code == 201, r.text
+            return count / (time.perf_counter() - t0)
+    finally:
+        proc.kill()
+
+
+def run_backend(name: str, url: str, sizes: list[int], key_path: Path) -> None:
+    key = LogKey.from_private_pem("bench.example/log", key_path.read_bytes())
+    store = LogStore(url, key)
+    print(f"\n== {name} ==", flush=True)
+    print(
+        f"HTTP appends (signed bundles, verified, 1 client): {http_rate(url, key_path):.0f}/s",
+        flush=True,
+    )
+    print(
+        f"{'size':>9} {'single/s':>9} {'batch/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'nodes':>6} {'log2 n':>7}"
+    )
+    for target in sizes:
+        grow(store, target)
+        single = rate(store, 200, 1)
+        batched = rate(store, 5000, 1000)
+        p50, p99, reads = proof_latency(store)
+        n = store.size()
+        print(
+            f"{n:>9} {single:>9.0f} {batched:>9.0f} {p50:>8.3f} {p99:>8.3f} {reads:>6} {math.log2(n):>7.1f}",
+            flush=True,
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--pg", default=None, help="PostgreSQL URL (an empty database).")
+    ap.add_argument("--max", type=int, default=1_000_000)
+    args = ap.parse_args()
+    sizes = [s for s in (10_000, 100_000, 1_000_000) if s <= args.max]
+    work = Path(tempfile.mkdtemp(prefix="detente-regbench-"))
+    key_path = work / "log.key"
+    key_path.write_bytes(LogKey.generate("bench.example/log").private_pem())
+    run_backend("SQLite", f"sqlite:///{work / 'log.sqlite3'}", sizes, key_path)
+    if args.pg:
+        run_backend("PostgreSQL", args.pg, sizes, key_path)
+
+
+if __name__ == "__main__":
+    main()
