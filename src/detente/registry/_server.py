@@ -41,7 +41,26 @@ def create_app(store: LogStore, *, max_body: int = 4 << 20) -> FastAPI:
                 out.append(st)
         return out
 
-    @app.post("/v1/entries", status_code=201, summary="Append a signed attestation bundle")
+    body_schema = {
+        "type": "object",
+        "required": ["bundle"],
+        "properties": {
+            "bundle": {"type": "object", "description": "Sigstore bundle v0.3 (DSSE, in-toto)"},
+            "namespace": {"type": "string", "description": "when the statement names none"},
+        },
+    }
+
+    @app.post(
+        "/v1/entries",
+        status_code=201,
+        summary="Append a signed attestation bundle",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": body_schema}},
+            }
+        },
+    )
     async def append(request: Request) -> JSONResponse:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > max_body):

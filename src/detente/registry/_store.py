@@ -121,7 +121,19 @@ class LogStore:
 
     # -- schema ---------------------------------------------------------------------------
     def _migrate(self) -> None:
-        metadata.create_all(self.engine)
+        """Bring the schema to the current alembic revision, then create the head row."""
+        from importlib import resources
+
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option(
+            "script_location", str(resources.files("detente.registry") / "migrations")
+        )
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
         with self.engine.begin() as conn:
             row = conn.execute(select(log_head.c.size).where(log_head.c.id == 1)).first()
             if row is None:
