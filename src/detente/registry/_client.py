@@ -126,6 +126,17 @@ class RegistryClient:
             raise InputError(f"registry {self.url}{path}: HTTP {r.status_code}: {r.text[:200]}")
         return r
 
+    def lookup(self, **params: Any) -> list[int]:
+        """Every index the server lists for a query, following its pagination."""
+        out: list[int] = []
+        after = -1
+        while True:
+            page = self._get("/v1/lookup", after=after, **params).json()
+            out += [int(i) for i in page["indexes"]]
+            if page.get("next") is None:
+                return out
+            after = int(page["next"])
+
     def publish(self, bundle: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
         import httpx
 
@@ -191,7 +202,7 @@ class RegistryClient:
 
     def _namespace_keys(self, ns: str, cp: Checkpoint) -> list[Any] | None:
         history = []
-        for i in self._get("/v1/lookup", namespace=ns).json()["indexes"]:
+        for i in self.lookup(namespace=ns):
             if i >= cp.size:
                 continue
             st, _ = self.verified_statement(i, cp)
@@ -215,9 +226,7 @@ class RegistryClient:
         from detente.errors import Error
 
         cp = self.checkpoint()
-        indexes = [
-            i for i in self._get("/v1/lookup", digest=digest).json()["indexes"] if i < cp.size
-        ]
+        indexes = [i for i in self.lookup(digest=digest) if i < cp.size]
         verdict = Verdict("unknown", digest, cp.size, entries=indexes)
         found: list[tuple[int, str, str, Any]] = []
         keys_cache: dict[str, Any] = {}
@@ -291,7 +300,7 @@ class RegistryClient:
         from detente.errors import Error
 
         latest = None
-        for i in self._get("/v1/lookup", namespace=ns).json()["indexes"]:
+        for i in self.lookup(namespace=ns):
             if i >= cp.size:
                 continue
             st, e = self.verified_statement(i, cp)

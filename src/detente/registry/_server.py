@@ -32,14 +32,11 @@ def create_app(store: LogStore, *, max_body: int = 4 << 20) -> FastAPI:
     def history(namespace: str) -> list[Any]:
         from detente.registry._policy import statement_of
 
-        idx = store.find(namespace=namespace)
+        idx = store.find(
+            namespace=namespace, kinds=("namespace-claim", "key-rotation"), limit=10_000
+        )
         bodies = store.bodies(idx)
-        out = []
-        for i in idx:
-            st = statement_of(bodies[i])
-            if st.predicate_type.endswith(("namespace-claim/v1", "key-rotation/v1")):
-                out.append(st)
-        return out
+        return [statement_of(bodies[i]) for i in idx]
 
     body_schema = {
         "type": "object",
@@ -163,11 +160,17 @@ def create_app(store: LogStore, *, max_body: int = 4 << 20) -> FastAPI:
         }
 
     @app.get("/v1/lookup", summary="Entries about a digest or in a namespace")
-    def lookup(digest: str | None = None, namespace: str | None = None) -> dict[str, Any]:
+    def lookup(
+        digest: str | None = None,
+        namespace: str | None = None,
+        after: int = Query(default=-1, ge=-1),
+        limit: int = Query(default=1000, ge=1, le=1000),
+    ) -> dict[str, Any]:
         if not digest and not namespace:
             raise HTTPException(400, "give digest= or namespace=")
         if digest is not None and (":" not in digest or len(digest) > 200):
             raise HTTPException(400, "digest must look like sha256:<hex>")
-        return {"indexes": store.find(subject=digest, namespace=namespace)}
+        found = store.find(subject=digest, namespace=namespace, after=after, limit=limit)
+        return {"indexes": found, "next": found[-1] if len(found) == limit else None}
 
     return app

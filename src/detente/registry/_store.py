@@ -23,10 +23,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     create_engine,
     event,
+    or_,
     select,
-    tuple_,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -147,17 +148,19 @@ class LogStore:
 
     # -- reads ----------------------------------------------------------------------------
     def _nodes(self, conn: Connection, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
-        wanted = list(keys)
-        out: dict[NodeKey, bytes] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            rows = conn.execute(
-                select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
-                    tuple_(nodes.c.level, nodes.c.idx).in_(chunk)
-                )
-            )
-            out.update({(r.level, r.idx): bytes(r.hash) for r in rows})
-        return out
+        """Fetch stored subtree hashes in one query. Grouped by level so both SQLite and
+        PostgreSQL use the (level, idx) primary key (row-value IN lists can fall back to a
+        scan on SQLite, which made proof cost grow with the log)."""
+        by_level: dict[int, list[int]] = {}
+        for level, idx in keys:
+            by_level.setdefault(level, []).append(idx)
+        if not by_level:
+            return {}
+        cond = or_(
+            *(and_(nodes.c.level == lvl, nodes.c.idx.in_(idxs)) for lvl, idxs in by_level.items())
+        )
+        rows = conn.execute(select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(cond))
+        return {(r.level, r.idx): bytes(r.hash) for r in rows}
 
     def size(self) -> int:
         with self.engine.connect() as conn:
@@ -195,9 +198,17 @@ class LogStore:
             return conn.execute(select(entries.c.idx).where(entries.c.leaf_hash == leaf)).scalar()
 
     def find(
-        self, *, subject: str | None = None, namespace: str | None = None, limit: int = 1000
+        self,
+        *,
+        subject: str | None = None,
+        namespace: str | None = None,
+        kinds: Sequence[str] | None = None,
+        after: int = -1,
+        limit: int = 1000,
     ) -> list[int]:
-        q = select(entries.c.idx).order_by(entries.c.idx).limit(limit)
+        q = select(entries.c.idx).where(entries.c.idx > after).order_by(entries.c.idx).limit(limit)
+        if kinds:
+            q = q.where(entries.c.kind.in_(list(kinds)))
         if subject is not None:
             q = q.where(entries.c.subject.contains(subject))
         if namespace is not None:
@@ -249,12 +260,14 @@ class LogStore:
                     )
                 )
 
-                def get(key: NodeKey, conn: Connection = conn) -> bytes:
-                    if key in pending:
-                        return pending[key]
-                    return self._nodes(conn, [key])[key]
-
-                pending.update(new_nodes_for_append(size, leaf, get))
+                # The left siblings this leaf closes (a binary carry), fetched in one query.
+                siblings: list[NodeKey] = []
+                while (size >> len(siblings)) & 1:
+                    lvl = len(siblings)
+                    siblings.append((lvl, (size >> lvl) - 1))
+                known = {k: pending[k] for k in siblings if k in pending}
+                known.update(self._nodes(conn, [k for k in siblings if k not in pending]))
+                pending.update(new_nodes_for_append(size, leaf, known.__getitem__))
                 seen[leaf] = size
                 results.append(Appended(size, leaf, False))
                 size += 1
