@@ -73,6 +73,12 @@ nodes = Table(
     Column("idx", Integer, primary_key=True),
     Column("hash", LargeBinary(32), nullable=False),
 )
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("digest", String(200), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+)
 checkpoints = Table(
     "checkpoints",
     metadata,
@@ -210,7 +216,9 @@ class LogStore:
         if kinds:
             q = q.where(entries.c.kind.in_(list(kinds)))
         if subject is not None:
-            q = q.where(entries.c.subject.contains(subject))
+            q = q.where(
+                entries.c.idx.in_(select(subjects.c.idx).where(subjects.c.digest == subject))
+            )
         if namespace is not None:
             q = q.where(entries.c.namespace == namespace)
         with self.engine.connect() as conn:
@@ -268,6 +276,9 @@ class LogStore:
                 known = {k: pending[k] for k in siblings if k in pending}
                 known.update(self._nodes(conn, [k for k in siblings if k not in pending]))
                 pending.update(new_nodes_for_append(size, leaf, known.__getitem__))
+                digests = sorted({d for d in e.subjects if len(d) <= 200})
+                if digests:
+                    conn.execute(subjects.insert(), [{"digest": d, "idx": size} for d in digests])
                 seen[leaf] = size
                 results.append(Appended(size, leaf, False))
                 size += 1
