@@ -123,3 +123,64 @@ def test_openapi_spec_is_served(server) -> None:  # type: ignore[no-untyped-def]
     spec = httpx.get(server.url + "/openapi.json").json()
     assert spec["openapi"].startswith("3.") and "/v1/entries" in spec["paths"]
     assert "/v1/proof/consistency" in spec["paths"]
+
+
+def test_key_rotation_via_cli(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    def det(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**__import__("os").environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+        return subprocess.run(
+            [sys.executable, "-m", "detente", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    for name in ("old", "new"):
+        assert det("keygen", "--out", str(tmp_path / name)).returncode == 0
+    old, new = tmp_path / "old", tmp_path / "new"
+    reg = ["--registry", server.url]
+    assert (
+        det("registry", "claim", "acme/rot", "--key", str(old / "detente.key"), *reg).returncode
+        == 0
+    )
+    out = det(
+        "registry",
+        "rotate",
+        "acme/rot",
+        "--key",
+        str(old / "detente.key"),
+        "--new",
+        str(new / "detente.pub"),
+        *reg,
+    )
+    assert out.returncode == 0, out.stderr
+    stale = det(
+        "revoke",
+        D1,
+        "--namespace",
+        "acme/rot",
+        "--reason",
+        "x",
+        "--key",
+        str(old / "detente.key"),
+        *reg,
+    )
+    assert stale.returncode == 2 and "403" in stale.stderr
+    fresh = det(
+        "revoke",
+        D1,
+        "--namespace",
+        "acme/rot",
+        "--reason",
+        "x",
+        "--key",
+        str(new / "detente.key"),
+        *reg,
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    verdict = det("check", str(tmp_path / "old"), *reg)  # a directory nobody released
+    assert verdict.returncode == 4 and "UNKNOWN" in verdict.stdout

@@ -125,6 +125,36 @@ def claim(
     _report(_client(url, log_key).publish(bundle), fmt, f"claimed {namespace}")
 
 
+@registry.command()
+@click.argument("namespace")
+@key_opt
+@click.option(
+    "--new",
+    "new_keys",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The namespace's public keys after the rotation (PEM); repeatable.",
+)
+@registry_url
+@log_key_opt
+@format_option()
+def rotate(
+    namespace: str,
+    key_path: Path,
+    new_keys: tuple[Path, ...],
+    url: str | None,
+    log_key: str | None,
+    fmt: str,
+) -> None:
+    """Replace NAMESPACE's keys; signed by a current key (--key), recorded in the log."""
+    from detente.attest import load_public_key
+    from detente.registry._statements import key_rotation
+
+    bundle = _sign(key_rotation(namespace, [load_public_key(p) for p in new_keys]), key_path)
+    _report(_client(url, log_key).publish(bundle), fmt, f"rotated keys of {namespace}")
+
+
 @click.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--namespace", required=True, help="Namespace the entry belongs to.")
