@@ -158,6 +158,16 @@ def _eq(a: bytes, b: bytes) -> bool:
     return hmac.compare_digest(a, b)
 
 
+def _climb(fn: int, sn: int) -> tuple[int, int]:
+    """RFC 9162: "right-shift both fn and sn equally until either LSB(fn) is set or fn is 0"
+    (shifting at least once, as the verification loops do)."""
+    while True:
+        fn >>= 1
+        sn >>= 1
+        if fn & 1 or fn == 0:
+            return fn, sn
+
+
 def verify_inclusion(
     leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> bool:
@@ -171,11 +181,7 @@ def verify_inclusion(
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
+                fn, sn = _climb(fn, sn)
         else:
             r = node_hash(r, p)
         fn >>= 1
@@ -210,11 +216,7 @@ def verify_consistency(
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
             if not fn & 1:
-                while True:
-                    fn >>= 1
-                    sn >>= 1
-                    if fn & 1 or fn == 0:
-                        break
+                fn, sn = _climb(fn, sn)
         else:
             sr = node_hash(sr, c)
         fn >>= 1
