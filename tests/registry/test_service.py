@@ -93,8 +93,9 @@ def test_client_detects_a_forked_or_rolled_back_log(server, tmp_path: Path) -> N
 
         eng = sqlalchemy.create_engine(server.db)
         with eng.begin() as conn:
-            for t in ("entries", "nodes", "checkpoints", "log_head"):
-                conn.exec_driver_sql(f"DROP TABLE {t}")
+            conn.exec_driver_sql(
+                "DROP TABLE entries, nodes, checkpoints, log_head, subjects, alembic_version CASCADE"
+            )
         eng.dispose()
     server.start()
     other = RegistryClient(server.url, state_dir=tmp_path / "other")

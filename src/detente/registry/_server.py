@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from detente import __version__
@@ -18,6 +18,8 @@ from detente.registry._policy import AdmissionError, admit, b64, canonical_bundl
 from detente.registry._store import LogStore, NewEntry
 
 __all__ = ["create_app"]
+
+MAX_INDEX = 2**62  # every index and size parameter is bounded (BIGINT columns)
 
 
 def create_app(store: LogStore, *, max_body: int = 4 << 20) -> FastAPI:
@@ -120,15 +122,17 @@ def create_app(store: LogStore, *, max_body: int = 4 << 20) -> FastAPI:
     @app.get(
         "/v1/checkpoint/{size}", response_class=PlainTextResponse, summary="Checkpoint at a size"
     )
-    def checkpoint_at(size: int) -> str:
+    def checkpoint_at(size: int = Path(ge=0, le=MAX_INDEX)) -> str:
+        if size > store.size():
+            raise HTTPException(404, "no checkpoint for that size")
         try:
             return store.checkpoint(size)
         except KeyError:
             raise HTTPException(404, "no checkpoint for that size") from None
 
     @app.get("/v1/entries/{index}", summary="One entry")
-    def entry(index: int) -> dict[str, Any]:
-        e = store.entry(index) if index >= 0 else None
+    def entry(index: int = Path(ge=0, le=MAX_INDEX)) -> dict[str, Any]:
+        e = store.entry(index) if index < store.size() else None
         if e is None:
             raise HTTPException(404, "no such entry")
         return {
@@ -140,7 +144,9 @@ def create_app(store: LogStore, *, max_body: int = 4 << 20) -> FastAPI:
         }
 
     @app.get("/v1/proof/inclusion", summary="Inclusion proof (RFC 9162 2.1.3)")
-    def inclusion(index: int = Query(ge=0), size: int = Query(ge=1)) -> dict[str, Any]:
+    def inclusion(
+        index: int = Query(ge=0, le=MAX_INDEX), size: int = Query(ge=1, le=MAX_INDEX)
+    ) -> dict[str, Any]:
         if index >= size or size > store.size():
             raise HTTPException(400, "need 0 <= index < size <= current tree size")
         return {
@@ -150,7 +156,9 @@ def create_app(store: LogStore, *, max_body: int = 4 << 20) -> FastAPI:
         }
 
     @app.get("/v1/proof/consistency", summary="Consistency proof (RFC 9162 2.1.4)")
-    def consistency(first: int = Query(ge=0), second: int = Query(ge=0)) -> dict[str, Any]:
+    def consistency(
+        first: int = Query(ge=0, le=MAX_INDEX), second: int = Query(ge=0, le=MAX_INDEX)
+    ) -> dict[str, Any]:
         if first > second or second > store.size():
             raise HTTPException(400, "need 0 <= first <= second <= current tree size")
         return {
@@ -163,7 +171,7 @@ def create_app(store: LogStore, *, max_body: int = 4 << 20) -> FastAPI:
     def lookup(
         digest: str | None = None,
         namespace: str | None = None,
-        after: int = Query(default=-1, ge=-1),
+        after: int = Query(default=-1, ge=-1, le=MAX_INDEX),
         limit: int = Query(default=1000, ge=1, le=1000),
     ) -> dict[str, Any]:
         if not digest and not namespace:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Integer,
     LargeBinary,
@@ -52,13 +53,13 @@ log_head = Table(
     "log_head",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("size", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),
     Column("schema_version", Integer, nullable=False),
 )
 entries = Table(
     "entries",
     metadata,
-    Column("idx", Integer, primary_key=True),
+    Column("idx", BigInteger, primary_key=True),
     Column("leaf_hash", LargeBinary(32), nullable=False, unique=True),
     Column("kind", String(64), nullable=False),
     Column("namespace", String(256), nullable=False, index=True),
@@ -70,19 +71,19 @@ nodes = Table(
     "nodes",
     metadata,
     Column("level", Integer, primary_key=True),
-    Column("idx", Integer, primary_key=True),
+    Column("idx", BigInteger, primary_key=True),
     Column("hash", LargeBinary(32), nullable=False),
 )
 subjects = Table(
     "subjects",
     metadata,
     Column("digest", String(200), primary_key=True),
-    Column("idx", Integer, primary_key=True),
+    Column("idx", BigInteger, primary_key=True),
 )
 checkpoints = Table(
     "checkpoints",
     metadata,
-    Column("size", Integer, primary_key=True),
+    Column("size", BigInteger, primary_key=True),
     Column("note", Text, nullable=False),
 )
 

@@ -17,12 +17,12 @@ def upgrade() -> None:
     op.create_table(
         "log_head",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("size", sa.Integer, nullable=False),
+        sa.Column("size", sa.BigInteger, nullable=False),
         sa.Column("schema_version", sa.Integer, nullable=False),
     )
     op.create_table(
         "entries",
-        sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False, unique=True),
         sa.Column("kind", sa.String(64), nullable=False),
         sa.Column("namespace", sa.String(256), nullable=False),
@@ -35,12 +35,12 @@ def upgrade() -> None:
     op.create_table(
         "nodes",
         sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("hash", sa.LargeBinary(32), nullable=False),
     )
     op.create_table(
         "checkpoints",
-        sa.Column("size", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("note", sa.Text, nullable=False),
     )
 

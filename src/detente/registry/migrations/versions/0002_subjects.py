@@ -17,7 +17,7 @@ def upgrade() -> None:
     op.create_table(
         "subjects",
         sa.Column("digest", sa.String(200), primary_key=True),
-        sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
     )
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT idx, subject FROM entries")).fetchall()
