@@ -199,7 +199,7 @@ def _character(rel: float | None) -> str:
     return "replaced or unrelated weights"
 
 
-def _np_dtype(fmt: str, dtype: str) -> str | None:
+def _np_dtype(dtype: str) -> str | None:
     table = {
         "F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "bf16", "I64": "<i8", "I32": "<i4",
         "I16": "<i2", "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1",
@@ -245,7 +245,7 @@ def _compare_tensor(
     mm_a: mmap.mmap, ta: TensorInfo, mm_b: mmap.mmap, tb: TensorInfo, fmt: str
 ) -> tuple[bool, float | None, float | None, float | None, float | None]:
     """(identical, rel_l2, max_abs, frac_changed, cosine) streaming through both tensors."""
-    np_dtype = _np_dtype(fmt, ta.dtype)
+    np_dtype = _np_dtype(ta.dtype)
     itemsize = 2 if np_dtype == "bf16" else (np.dtype(np_dtype).itemsize if np_dtype else 1)
     step = CHUNK_ELEMS * itemsize
     if all(a == b for a, b in _chunks(mm_a, ta, mm_b, tb, step)):

@@ -70,15 +70,19 @@ class RegistryClient:
         *,
         log_key: LogKey | None = None,
         state_dir: Path | None = None,
-        transport: Any = None,
+        http: Any = None,
+        state_key: str | None = None,
     ) -> None:
+        """``http`` replaces the network client (the embedded registry passes an in-process
+        ASGI client); ``state_key`` names the trust state kept for this log (default: URL)."""
         import httpx
 
         self.url = url.rstrip("/")
-        self.http = httpx.Client(base_url=self.url, timeout=30.0, transport=transport)
-        self.state = (state_dir or default_state_dir()) / hashlib.sha256(
-            self.url.encode()
-        ).hexdigest()[:16]
+        self.http = http or httpx.Client(base_url=self.url, timeout=30.0)
+        key = state_key or self.url
+        self.state = (state_dir or default_state_dir()) / hashlib.sha256(key.encode()).hexdigest()[
+            :16
+        ]
         self.log_key = log_key or self._tofu_key()
 
     # -- trust state ------------------------------------------------------------------------

@@ -61,16 +61,11 @@ def local_client(db: str | None = None, state_dir: Path | None = None) -> Any:
     from detente.registry._client import RegistryClient
     from detente.registry._server import create_app
 
+    db = db or default_db_url()
     app = create_app(open_store(db))
-    client = RegistryClient.__new__(RegistryClient)
-    client.url = "embedded"
-    client.http = TestClient(app, base_url="http://embedded")
-    import hashlib
-
-    from detente.registry._client import default_state_dir
-
-    client.state = (state_dir or default_state_dir()) / hashlib.sha256(
-        (db or default_db_url()).encode()
-    ).hexdigest()[:16]
-    client.log_key = client._tofu_key()
-    return client
+    return RegistryClient(
+        "embedded",
+        http=TestClient(app, base_url="http://embedded"),
+        state_dir=state_dir,
+        state_key=db,
+    )

@@ -7,9 +7,11 @@ Anything that could not be fully analysed becomes an ``incomplete`` finding — 
 
 from __future__ import annotations
 
+import lzma
 import mmap
 import os
 import stat
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -152,7 +154,7 @@ def scan_bytes(
         except TooLarge:
             return [Finding("DT-SCAN-003", Severity.MEDIUM, f"{kind} stream decompresses past the size "
                             "limit (possible bomb); not analysed", location, "", (), (), True)]  # fmt: skip
-        except (OSError, EOFError, ValueError, Exception) as exc:  # codec errors vary by library
+        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
             if kind in ("zlib", "lzma"):  # weak magic: plain data can start like this
                 inner = None
             else:
