@@ -17,7 +17,7 @@ def test_no_server_errors_for_generated_requests(server, tmp_path: Path) -> None
     out = subprocess.run(
         [st, "run", f"{server.url}/openapi.json", "--checks", "not_a_server_error",
          "--max-examples", "25", "--generation-deterministic", "--no-color"],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     # Generated bodies are never validly signed bundles, so nothing was appended.
