@@ -1,0 +1,448 @@
+"""C (and C++) rules of the code-vulnerability detector: a small lexer plus token patterns.
+
+The lexer blanks comments and the contents of string and character literals (keeping their
+length and every newline), so offsets map to the original lines and no pattern can match
+inside a literal. String literal contents are kept aside by their start offset for the rules
+that read formats. The code is never compiled or run.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+__all__ = ["C_RULES", "Brackets", "analyze_c", "lex_c"]
+
+Raw = tuple[str, int, str]
+
+C_RULES: dict[str, tuple[str, str]] = {
+    "c-gets": ("CWE-242", "gets() cannot bound its input"),
+    "c-unbounded-copy": ("CWE-120", "strcpy/strcat/sprintf/vsprintf or scanf %s without a bound"),
+    "c-format-string": ("CWE-134", "printf-family call with a non-literal format"),
+    "c-alloc-overflow": ("CWE-190", "malloc/realloc size multiplication without overflow check"),
+    "c-null-deref": ("CWE-476", "malloc/calloc/realloc result used before a NULL check"),
+    "c-double-free": ("CWE-415", "pointer freed twice without reassignment"),
+    "c-use-after-free": ("CWE-416", "pointer used after free() without reassignment"),
+    "c-command": ("CWE-78", "system/popen/exec with a non-literal command"),
+    "c-dangerous-func": ("CWE-676", "strtok/atoi/atol/atof: no error reporting or not reentrant"),
+    "c-off-by-one": ("CWE-193", "loop bound <= array size writes one past the end"),
+    "c-toctou": ("CWE-367", "access() check then open() of the same path"),
+    "c-tmpname": ("CWE-377", "tmpnam/tempnam/mktemp race on temporary file names"),
+    "c-weak-random": ("CWE-338", "rand()/random() used for keys, tokens or passwords"),
+    "c-chmod": ("CWE-732", "world-writable permission bits"),
+    "c-hardcoded-secret": ("CWE-798", "hard-coded password or key literal"),
+    "c-weak-crypto": ("CWE-327", "MD5/SHA1 for passwords, DES/RC4 or ECB mode"),
+    "c-size-mismatch": ("CWE-787", "write length larger than the destination array"),
+}
+
+_SECRETISH = re.compile(r"(?i)(pass(word|wd)?|pwd|secret|api_?key|private_?key|auth_?token)$")
+_KEYISH = re.compile(r"(?i)key|token|passw|pwd|secret|nonce|salt|session|otp|iv\b|seed_crypto")
+_NOT_DECL = {"return", "else", "do", "case", "goto", "sizeof", "throw", "co_return"}
+_IDENT = r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*"
+
+
+def lex_c(code: str) -> tuple[str, dict[int, str]]:
+    """(code with comments and literal contents blanked, {opening-quote offset: contents})."""
+    out: list[str] = []
+    lits: dict[int, str] = {}
+    i, n = 0, len(code)
+    while i < n:
+        ch = code[i]
+        if ch == "/" and i + 1 < n and code[i + 1] == "/":
+            j = code.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif ch == "/" and i + 1 < n and code[i + 1] == "*":
+            j = code.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", code[i:j]))
+            i = j
+        elif ch in "\"'":
+            j = i + 1
+            while j < n and code[j] != ch and code[j] != "\n":
+                j += 2 if code[j] == "\\" else 1
+            j = min(j, n)
+            body = code[i + 1 : j]
+            if ch == '"':
+                lits[i] = body
+            out.append(ch + re.sub(r"[^\n]", " ", body) + (ch if j < n else ""))
+            i = j + 1 if j < n else n
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)[:n], lits
+
+
+class Brackets:
+    """Matching brackets of a blanked text, computed once (linear), for O(1) look-ups."""
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.close: dict[int, int] = {}
+        stack: list[int] = []
+        for m in re.finditer(r"[()\[\]{}]", s):
+            c, j = m.group(), m.start()
+            if c in "([{":
+                stack.append(j)
+            elif stack:
+                self.close[stack.pop()] = j
+        for j in stack:
+            self.close[j] = len(s)
+
+    def match(self, open_pos: int) -> int:
+        """Offset of the bracket closing the one at open_pos, or len(s)."""
+        return self.close.get(open_pos, len(self.s))
+
+    def args(self, start: int, end: int) -> list[tuple[int, str]]:
+        """Top-level comma-separated arguments of s[start:end] as (offset, text)."""
+        s = self.s
+        out: list[tuple[int, str]] = []
+        cur = j = start
+        while j < end:
+            c = s[j]
+            if c in "([{":
+                j = self.match(j) + 1
+                continue
+            if c == ",":
+                out.append((cur, s[cur:j]))
+                cur = j + 1
+            j += 1
+        end = min(end, len(s))
+        if s[cur:end].strip():
+            out.append((cur, s[cur:end]))
+        return out
+
+
+class _C:
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.clean, self.lits = lex_c(code)
+        self.br = Brackets(self.clean)
+        self.nl = [m.start() for m in re.finditer("\n", code)]
+        self.out: list[Raw] = []
+        self.defines: dict[str, str] = {}
+        for m in re.finditer(r"^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+([^\n]+)", self.clean, re.M):
+            self.defines[m.group(1)] = m.group(2).strip()
+        self.arrays: dict[str, str] = {}
+        for m in re.finditer(r"\b(\w+)\s*\[\s*(\w+)\s*\]\s*(?:[;=,)]|\[)", self.clean):
+            if m.group(1) not in {"return", "sizeof"}:
+                self.arrays.setdefault(m.group(1), m.group(2))
+        self.funcs = self._functions()
+
+    def line(self, pos: int) -> int:
+        return bisect.bisect_right(self.nl, pos - 1) + 1 if pos > 0 else 1
+
+    def add(self, rule: str, pos: int, msg: str) -> None:
+        self.out.append((rule, self.line(pos), msg))
+
+    def _functions(self) -> list[tuple[int, int, str]]:
+        """(body start, body end, name) for each top-level braced body; whole text if none."""
+        res: list[tuple[int, int, str]] = []
+        depth = 0
+        start = -1
+        name = ""
+        s = self.clean
+        for m in re.finditer(r"[{}]", s):
+            if m.group() == "{":
+                if depth == 0:
+                    start = m.start()
+                    head = s[max(0, start - 300) : start]
+                    nm = re.search(
+                        r"(\w+)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*(?:const\s*)?$", head
+                    )
+                    name = nm.group(1) if nm else ""
+                depth += 1
+            else:
+                depth -= 1
+                if depth == 0 and start >= 0:
+                    res.append((start, m.end(), name))
+                    start = -1
+                depth = max(depth, 0)
+        if start >= 0:
+            res.append((start, len(s), name))
+        return res or [(0, len(s), "")]
+
+    def func_at(self, pos: int) -> tuple[int, int, str]:
+        for f in self.funcs:
+            if f[0] <= pos < f[1]:
+                return f
+        return (0, len(self.clean), "")
+
+    def literal(self, arg_off: int, arg: str) -> str | None:
+        """Contents of the string literal that ``arg`` is (possibly wrapped in _()), else None."""
+        stripped = arg.strip()
+        lead = len(arg) - len(arg.lstrip())
+        m = re.match(r'(?:_|N_|gettext|TEXT|L)?\s*\(?\s*(?:L|u8|u|U)?"', stripped)
+        if m is None:
+            if re.fullmatch(r"[A-Z][A-Z0-9_]*", stripped):
+                val = self.defines.get(stripped, "")
+                return self.lits.get(self.clean.find('"', self.clean.find(val)), "") if val else ""
+            return None
+        q = arg_off + lead + m.end() - 1
+        parts: list[str] = []
+        for mm in re.finditer(r'"', self.clean[q : arg_off + len(arg)]):
+            off = q + mm.start()
+            if off in self.lits:
+                parts.append(self.lits[off])
+        return "".join(parts)
+
+    def calls(self, names: str) -> list[tuple[str, int, list[tuple[int, str]]]]:
+        res = []
+        for m in re.finditer(r"(?<![\w.>:])(?:std::)?(" + names + r")\s*\(", self.clean):
+            stmt = self.clean[max(0, m.start() - 200) : m.start()]
+            stmt = re.split(r"[;{}\n]", stmt)[-1]
+            words = re.findall(r"\w+", stmt)
+            if words and re.fullmatch(r"[\w\s*]*", stmt) and words[0] not in _NOT_DECL:
+                continue  # a declaration or prototype (``extern char *gets (char *);``)
+            open_pos = m.end() - 1
+            close = self.br.match(open_pos)
+            res.append((m.group(1), m.start(), self.br.args(open_pos + 1, close)))
+        return res
+
+    # -----------------------------------------------------------------------
+    def run(self) -> list[Raw]:
+        s = self.clean
+        for name, pos, _ in self.calls("gets"):
+            self.add("c-gets", pos, f"{name}() cannot limit input length; use fgets")
+        for name, pos, _ in self.calls("strcpy|strcat|wcscpy|wcscat|stpcpy|lstrcpy|_mbscpy"):
+            self.add("c-unbounded-copy", pos, f"{name}() without a length bound")
+        for name, pos, args in self.calls("sprintf|vsprintf|swprintf"):
+            fmt = self.literal(*args[1]) if len(args) > 1 else None
+            if fmt is None or re.search(r"%(?!\.\d|\.\*)[-+ #0]*\d*[sS\[]", fmt):
+                self.add("c-unbounded-copy", pos, f"{name}() can overflow its buffer; use snprintf")
+        for name, pos, args in self.calls("scanf|fscanf|sscanf|wscanf|vscanf"):
+            idx = 0 if name in {"scanf", "wscanf", "vscanf"} else 1
+            fmt = self.literal(*args[idx]) if len(args) > idx else None
+            if fmt is not None and re.search(r"%[sS\[]", fmt):
+                self.add("c-unbounded-copy", pos, f"{name}() %s without a field width")
+        fmt_idx = {"printf": 0, "fprintf": 1, "dprintf": 1, "sprintf": 1, "snprintf": 2}
+        fmt_idx |= {"syslog": 1, "vsyslog": -1, "wprintf": 0, "fwprintf": 1, "err": 1, "warnx": 0}
+        for name, pos, args in self.calls("|".join(k for k, v in fmt_idx.items() if v >= 0)):
+            idx = fmt_idx[name]
+            if len(args) > idx and self.literal(*args[idx]) is None:
+                if name == "printf" and len(args) > 1:
+                    continue
+                self.add("c-format-string", pos, f"{name}() format is not a literal")
+        self._alloc_overflow()
+        self._null_deref()
+        self._frees()
+        for name, pos, args in self.calls("system|popen|_popen|_wsystem"):
+            if args and self.literal(*args[0]) is None:
+                self.add("c-command", pos, f"{name}() with a non-literal command")
+        for name, pos, args in self.calls("execl|execlp|execle"):
+            lits = [self.literal(*a) for a in args]
+            if "-c" in lits and any(v is None for v in lits[lits.index("-c") + 1 :]):
+                self.add("c-command", pos, f"{name}(sh -c ...) with a non-literal command")
+        for name, pos, _ in self.calls("strtok|atoi|atol|atoll|atof"):
+            self.add(
+                "c-dangerous-func", pos, f"{name}() has no error reporting or is not reentrant"
+            )
+        self._off_by_one()
+        for m in re.finditer(r"\baccess\s*\(\s*(" + _IDENT + r")\s*,", s):
+            rest = s[m.end() : self.func_at(m.start())[1]]
+            path = re.escape(m.group(1))
+            o = re.search(r"\b(open|fopen|creat|unlink|remove|rename)\s*\(\s*" + path + r"\b", rest)
+            if o is not None:
+                self.add("c-toctou", m.start(), "access() check races with the later open()")
+        for name, pos, _ in self.calls("tmpnam|tempnam|mktemp|_mktemp|tmpnam_r"):
+            self.add("c-tmpname", pos, f"{name}() race: use mkstemp")
+        for m in re.finditer(r"\b(rand|random|drand48|lrand48)\s*\(\s*\)", s):
+            f0, _f1, fname = self.func_at(m.start())
+            st = s.rfind(";", f0, m.start())
+            stmt_start = max(st, s.rfind("{", f0, m.start()), f0)
+            end = s.find(";", m.end())
+            ctx = fname + " " + s[stmt_start : end if end > 0 else len(s)]
+            if _KEYISH.search(ctx):
+                self.add("c-weak-random", m.start(), f"{m.group(1)}() is predictable; use a CSPRNG")
+        for name, pos, args in self.calls("chmod|fchmod|mkdir|open|umask"):
+            for _, a in args[1:]:
+                t = a.strip()
+                world = re.fullmatch(r"0[0-7]*[2367]", t) or "S_IWOTH" in t or "S_IRWXO" in t
+                if world and name != "umask":
+                    self.add("c-chmod", pos, f"{name}() grants write access to everyone")
+        self._secrets()
+        self._crypto()
+        self._size_mismatch()
+        return self.out
+
+    def _alloc_overflow(self) -> None:
+        for name, pos, args in self.calls("malloc|realloc|alloca|kmalloc"):
+            idx = 1 if name == "realloc" else 0
+            if len(args) <= idx:
+                continue
+            expr = re.sub(r"sizeof\s*(\([^()]*\)|\**\s*[\w.>-]+)", "1", args[idx][1])
+            if "*" not in expr or not re.search(r"[A-Za-z_]", expr.replace("*", " ")):
+                continue
+            f0, f1, _ = self.func_at(pos)
+            body = self.clean[f0:f1]
+            if re.search(r"SIZE_MAX|overflow|INT_MAX|UINT_MAX|/\s*sizeof|\w+\s*>\s*\w+\s*/", body):
+                continue
+            self.add("c-alloc-overflow", pos, f"{name}() size multiplication can overflow")
+
+    def _null_deref(self) -> None:
+        s = self.clean
+        rx = re.compile(
+            r"(?<![\w>.])("
+            + _IDENT
+            + r")\s*=\s*(?:\([^()]*\)\s*)?(malloc|calloc|realloc|strdup|strndup)\s*\("
+        )
+        for m in rx.finditer(s):
+            var = m.group(1)
+            f0, f1, _ = self.func_at(m.start())
+            after = self.br.match(m.end() - 1) + 1
+            nxt = re.search(r"(?<![\w>.])" + re.escape(var) + r"(?![\w])", s[after:f1])
+            if nxt is None:
+                continue
+            at = after + nxt.start()
+            st0 = max(s.rfind(";", f0, at), s.rfind("{", f0, at), s.rfind("}", f0, at)) + 1
+            stmt = s[st0 : at + len(var) + 12]
+            if re.match(r"\s*(if|while|assert|return|else|for)\b", stmt) or re.search(
+                r"NULL|nullptr|!\s*" + re.escape(var) + r"|" + re.escape(var) + r"\s*[=!]=\s*0\b",
+                stmt + s[at : at + len(var) + 12],
+            ):
+                continue
+            tail = s[at + len(var) : at + len(var) + 3]
+            head = s[max(st0, at - 2) : at]
+            call_ctx = re.search(r"(\w+)\s*\([^;]*$", s[st0:at])
+            deref = tail.lstrip().startswith(("[", "->")) or head.rstrip().endswith("*")
+            passed = call_ctx is not None and call_ctx.group(1) not in {"free", "sizeof", "if"}
+            if deref or passed:
+                self.add("c-null-deref", at, f"{var} from {m.group(2)}() used without a NULL check")
+
+    def _frees(self) -> None:
+        s = self.clean
+        for m in re.finditer(r"(?<![\w.>])free\s*\(\s*(" + _IDENT + r")\s*\)", s):
+            var = m.group(1)
+            f0, f1, _ = self.func_at(m.start())
+            depth = 0
+            j = m.end()
+            tok = re.compile(
+                r"[{}]|\belse\b|\b(return|goto|break|continue|exit|abort)\b|(?<![\w>.])"
+                + re.escape(var)
+                + r"(?!\w)"
+            )
+            while True:
+                t = tok.search(s, j, f1)
+                if t is None:
+                    break
+                j = t.end()
+                g = t.group()
+                if g == "{":
+                    depth += 1
+                elif g == "}":
+                    depth -= 1
+                    if depth < 0:
+                        depth = 0
+                        e = re.match(r"\s*else\b\s*", s[j:f1])
+                        if e is not None:
+                            j += e.end()
+                            if s[j : j + 1] == "{":
+                                j = self.br.match(j) + 1
+                            else:
+                                semi = s.find(";", j)
+                                j = semi + 1 if semi >= 0 else f1
+                elif g == "else":
+                    continue
+                elif t.group(1):
+                    if depth == 0:
+                        break
+                else:
+                    before = s[max(f0, t.start() - 12) : t.start()]
+                    after = s[t.end() : t.end() + 12]
+                    if re.match(r"\s*=(?!=)", after):
+                        break
+                    if re.search(r"\bfree\s*\(\s*$", before):
+                        self.add("c-double-free", t.start(), f"{var} freed twice")
+                        break
+                    if re.search(r"sizeof\s*\(?\s*$|&\s*$", before) or re.match(
+                        r"\s*[=!]=\s*(NULL|0|nullptr)", after
+                    ):
+                        continue
+                    if re.search(r"(if|while)\s*\(\s*!?\s*$", before) and re.match(r"\s*\)", after):
+                        continue
+                    self.add("c-use-after-free", t.start(), f"{var} used after free()")
+                    break
+
+    def _off_by_one(self) -> None:
+        s = self.clean
+        rx = re.compile(
+            r"\bfor\s*\(\s*(?:\w+\s+)?(\w+)\s*=\s*0\s*;\s*\1\s*<=\s*"
+            r"(sizeof\s*\(?\s*(\w+)\s*\)?(?:\s*/\s*sizeof[^;]*)?|\w+)\s*;"
+        )
+        for m in rx.finditer(s):
+            i, bound, sz_arr = m.group(1), m.group(2), m.group(3)
+            close = self.br.match(s.find("(", m.start()))
+            k = close + 1
+            while k < len(s) and s[k].isspace():
+                k += 1
+            body_end = self.br.match(k) if k < len(s) and s[k] == "{" else s.find(";", k)
+            body = s[k : body_end if body_end > 0 else len(s)]
+            for w in re.finditer(r"(\w+)\s*\[\s*" + re.escape(i) + r"\s*\]\s*=(?!=)", body):
+                arr = w.group(1)
+                size = self.arrays.get(arr)
+                if (sz_arr is not None and sz_arr == arr) or (size is not None and size == bound):
+                    self.add("c-off-by-one", m.start(), f"loop runs to {i} <= size of {arr}")
+                    break
+
+    def _secrets(self) -> None:
+        s = self.clean
+        rx = re.compile(r"\b(\w+)\s*(?:\[\s*\w*\s*\])?\s*=\s*\"|#\s*define\s+(\w+)\s+\"")
+        for m in rx.finditer(s):
+            name = m.group(1) or m.group(2)
+            q = m.end() - 1
+            val = self.lits.get(q, "")
+            env_name = re.fullmatch(r"[A-Z][A-Z0-9]*_[A-Z0-9_]+", val) is not None
+            if (
+                _SECRETISH.search(name)
+                and len(val) >= 4
+                and not env_name
+                and "%" not in val
+                and " " not in val
+            ):
+                self.add("c-hardcoded-secret", m.start(), f"hard-coded credential in {name}")
+        for _name, pos, args in self.calls("strcmp|strncmp|memcmp|strcasecmp"):
+            if len(args) < 2:
+                continue
+            a, b = args[0][1], args[1][1]
+            la, lb = self.literal(*args[0]), self.literal(*args[1])
+            for nm, lit in ((a, lb), (b, la)):
+                if lit and len(lit) >= 4 and _SECRETISH.search(nm.strip()):
+                    self.add("c-hardcoded-secret", pos, "credential compared with a literal")
+
+    def _crypto(self) -> None:
+        s = self.clean
+        for m in re.finditer(r"\b(MD5|SHA1|MD5_Init|SHA1_Init|EVP_md5|EVP_sha1)\s*\(", s):
+            f0, _f1, fname = self.func_at(m.start())
+            ctx = fname + s[max(f0, m.start() - 200) : m.start() + 200]
+            if re.search(r"(?i)passw|pwd", ctx):
+                self.add("c-weak-crypto", m.start(), "fast unsalted hash for a password")
+        for m in re.finditer(
+            r"\b(DES_\w+|EVP_des_\w+|EVP_rc4\w*|RC4|EVP_\w+_ecb|AES_ecb_encrypt)\s*\(", s
+        ):
+            self.add("c-weak-crypto", m.start(), f"{m.group(1)}: broken cipher or ECB mode")
+
+    def _size_mismatch(self) -> None:
+        def num(tok: str) -> int | None:
+            tok = tok.strip()
+            tok = self.defines.get(tok, tok).strip("() ")
+            return int(tok) if re.fullmatch(r"\d{1,9}", tok) else None
+
+        spec = {"read": (1, 2), "fgets": (0, 1), "memcpy": (0, 2), "recv": (1, 2)}
+        spec |= {"strncpy": (0, 2), "memset": (0, 2), "snprintf": (0, 1), "fread": (0, 2)}
+        for name, pos, args in self.calls("|".join(spec)):
+            bi, li = spec[name]
+            if len(args) <= max(bi, li):
+                continue
+            buf = args[bi][1].strip().lstrip("&")
+            size = self.arrays.get(buf)
+            declared = num(size) if size is not None else None
+            length = num(args[li][1])
+            if declared is not None and length is not None and length > declared:
+                self.add(
+                    "c-size-mismatch", pos, f"{name}() writes {length} bytes into {buf}[{declared}]"
+                )
+
+
+def analyze_c(code: str) -> list[Raw]:
+    return _C(code).run()
