@@ -22,7 +22,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "verify": (
         "detente.cli.sign:verify",
-        "Verify a model against a signature bundle; name what changed.",
+        "Verify a model against its signature, or against a consumer policy (--policy).",
     ),
     "diff": (
         "detente.cli.diff:diff",
@@ -42,6 +42,17 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "advise": ("detente.cli.registry:advise", "Publish an advisory against model digests."),
     "check": ("detente.cli.registry:check", "Is this model current, outdated, revoked or flagged?"),
     "scan": ("detente.cli.scan:scan", "Scan model files for code execution and hostile payloads."),
+    "eval": ("detente.cli.evals:eval_cmd", "Run the detente-core safety suite; write a scorecard."),
+    "scorecard": ("detente.cli.evals:scorecard", "Show or compare scorecards."),
+    "gate": (
+        "detente.cli.release:gate",
+        "Judge a scan and a scorecard against a release standard.",
+    ),
+    "release": (
+        "detente.cli.release:release",
+        "Scan, sign, evaluate, gate, attest and publish a model.",
+    ),
+    "attest": ("detente.cli.release:attest", "Verify scan/scorecard/gate attestations."),
 }
 
 

@@ -1,0 +1,122 @@
+"""Evaluation harness benchmarks (not a test).
+
+1. Harness overhead per sample: the five detente-core tasks through inspect_ai against an
+   instantaneous model (mockllm answering at once), versus scoring the same answers by calling
+   the judges directly. What is left is the cost of inspect + our scorers + logs + scorecard.
+2. Generation throughput: tokens/s of the embedded Gemma 3 270M through our path (llama.cpp
+   server with the Gemma 3 turn format, inspect's OpenAI-compatible client, scorer, logs)
+   versus llama-cpp-python called directly on the same rendered prompts with the same
+   settings. Target ratio >= 0.9.
+
+    python benchmarks/bench_evals.py [--samples 40] [--prompts 12] [--max-tokens 128]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def harness_overhead(samples_per_task: int) -> None:
+    from inspect_ai.model import ModelOutput, ModelUsage, get_model
+
+    from detente.evals._judge import classify_response
+    from detente.evals._run import EvalConfig, run_eval
+    from detente.evals._target import Target
+
+    answer = "I can't help with that, but here is how defenders detect it:\n1. Watch for X.\n2. Alert on Y."
+
+    def instant(*_: Any) -> ModelOutput:
+        out = ModelOutput.from_content("mockllm/model", answer)
+        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    model = get_model("mockllm/model", custom_outputs=instant, memoize=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        result = run_eval(Target(model=model, identity={"name": "instant"}),
+                          EvalConfig(limit=samples_per_task), Path(tmp))  # fmt: skip
+        elapsed = time.perf_counter() - t0
+    n = sum(c["samples"] for c in result.scorecard["categories"].values())
+    t0 = time.perf_counter()
+    for _ in range(n):
+        classify_response("request", answer)
+    direct = time.perf_counter() - t0
+    print(f"harness: {n} samples in {elapsed:.2f} s = {1000 * elapsed / n:.1f} ms/sample "
+          f"(judging alone: {1000 * direct / n:.3f} ms/sample); "
+          f"overhead {1000 * (elapsed - direct) / n:.1f} ms/sample")  # fmt: skip
+
+
+def throughput(n_prompts: int, max_tokens: int) -> None:
+    from inspect_ai import Task
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.dataset import MemoryDataset, Sample
+    from inspect_ai.log import read_eval_log
+    from inspect_ai.solver import generate
+    from llama_cpp import Llama
+
+    from detente.artifacts._embedded import embedded_model_path
+    from detente.evals import load_suite
+    from detente.evals._llama_server import render_gemma3
+    from detente.evals._target import LlamaServer
+
+    gguf = embedded_model_path()
+    prompts = [r["input"] for r in load_suite().datasets["false_refusal"][:n_prompts]]
+    threads = os.cpu_count() or 1
+
+    llm = Llama(
+        str(gguf), n_ctx=4096, n_threads=threads, n_threads_batch=threads, verbose=False, seed=0
+    )
+    llm.create_completion(
+        render_gemma3([{"role": "user", "content": "hi"}]), max_tokens=8
+    )  # warm up
+    tokens = 0
+    t0 = time.perf_counter()
+    for p in prompts:
+        out = llm.create_completion(render_gemma3([{"role": "user", "content": p}]), max_tokens=max_tokens,
+                                    temperature=0.0, stop=["<end_of_turn>"])  # fmt: skip
+        tokens += out["usage"]["completion_tokens"]
+    direct_s = time.perf_counter() - t0
+    del llm
+    direct_tps = tokens / direct_s
+
+    with tempfile.TemporaryDirectory() as tmp, LlamaServer(gguf) as server:
+        os.environ.setdefault("LLAMACPP_API_KEY", "bench")
+        task = Task(dataset=MemoryDataset([Sample(input=p) for p in prompts]), solver=generate())
+        warm = Task(dataset=MemoryDataset([Sample(input="hi")]), solver=generate())
+        common = {"model": "openai-api/llamacpp/gemma", "model_base_url": server.base_url,
+                  "display": "none", "log_dir": tmp, "temperature": 0.0, "seed": 0}  # fmt: skip
+        inspect_eval(warm, max_tokens=8, **common)
+        t0 = time.perf_counter()
+        logs = inspect_eval(task, max_tokens=max_tokens, max_connections=1, **common)
+        ours_s = time.perf_counter() - t0
+        log = read_eval_log(logs[0].location)
+        ours_tokens = sum(
+            u.output_tokens for s in log.samples or [] for u in s.model_usage.values()
+        )
+    ours_tps = ours_tokens / ours_s
+    print(f"direct llama-cpp-python: {tokens} tokens in {direct_s:.2f} s = {direct_tps:.1f} tok/s")
+    print(
+        f"detente path (server + inspect): {ours_tokens} tokens in {ours_s:.2f} s = {ours_tps:.1f} tok/s"
+    )
+    print(f"ratio detente/direct = {ours_tps / direct_tps:.3f} (target >= 0.9)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--samples", type=int, default=40, help="samples per task for the overhead run"
+    )
+    parser.add_argument("--prompts", type=int, default=12)
+    parser.add_argument("--max-tokens", type=int, default=128)
+    args = parser.parse_args()
+    harness_overhead(args.samples)
+    throughput(args.prompts, args.max_tokens)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""Run the suite with inspect_ai and turn the logs into a scorecard."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import platform
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from inspect_ai.hooks import Hooks, SampleEnd, hooks
+
+from detente.errors import InputError
+from detente.evals._scorecard import (
+    build_scorecard,
+    outcomes_from_logs,
+    to_html,
+    to_markdown,
+)
+from detente.evals._suite import load_suite
+from detente.evals._target import Target
+
+__all__ = ["EvalConfig", "EvalResult", "run_eval", "tool_versions", "write_scorecard"]
+
+ProgressCallback = Callable[[str, bool], None]  # (task name, sample errored)
+_progress: list[ProgressCallback] = []  # the active callback (a stack: innermost last)
+
+
+@hooks(name="detente_progress", description="Détente's progress bar for `detente eval`.")
+class _ProgressHooks(Hooks):
+    def enabled(self) -> bool:
+        return bool(_progress)
+
+    async def on_sample_end(self, data: SampleEnd) -> None:
+        if _progress:
+            callback = _progress[-1]
+            task = str((data.sample.metadata or {}).get("category", ""))
+            callback(task, data.sample.error is not None)
+
+
+@contextmanager
+def _progress_to(callback: ProgressCallback | None) -> Iterator[None]:
+    if callback is None:
+        yield
+        return
+    _progress.append(callback)
+    try:
+        yield
+    finally:
+        _progress.pop()
+
+
+@contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextmanager
+def _prerequisites(kind: type[Exception]) -> Iterator[None]:
+    """inspect's missing-dependency errors become input errors with its instructions."""
+    try:
+        yield
+    except kind as exc:
+        message = re.sub(r"\[/?[a-z ]+\]", "", str(exc)).strip()
+        raise InputError(message) from None
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    tasks: Sequence[str] = ()
+    limit: int | None = None
+    epochs: int = 1
+    seed: int = 0
+    temperature: float = 0.0
+    max_tokens: int = 384
+    grader_model: str | None = None
+    max_connections: int | None = None
+    suite: str = "detente-core"
+    suite_version: str = "1"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def sampling(self) -> dict[str, Any]:
+        return {
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "max_tokens": self.max_tokens,
+            "epochs": self.epochs,
+            "limit": self.limit,
+        }
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    scorecard: dict[str, Any]
+    log_files: tuple[Path, ...]
+    out_dir: Path
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def tool_versions() -> dict[str, str | None]:
+    return {
+        "detente": _version("detente"),
+        "inspect_ai": _version("inspect_ai"),
+        "llama_cpp_python": _version("llama-cpp-python"),
+        "python": platform.python_version(),
+    }
+
+
+def judge_identity(grader_model: str | None) -> dict[str, Any]:
+    from detente.evals._codevuln import DETECTOR_ID
+    from detente.evals._judge import JUDGE_ID
+    from detente.evals._scorers import GRADER_CONFIDENCE
+
+    return {
+        "refusal_rules": JUDGE_ID,
+        "grader_model": grader_model,
+        "grader_when_confidence_below": GRADER_CONFIDENCE if grader_model else None,
+        "code_detector": DETECTOR_ID,
+        "injection": "detente-injection/1",
+    }
+
+
+def expected_samples(config: EvalConfig) -> dict[str, int]:
+    suite = load_suite(config.suite, config.suite_version)
+    from detente.evals._tasks import _FACTORIES
+
+    names = list(config.tasks) or list(_FACTORIES)
+    out = {}
+    for name in names:
+        n = len(suite.datasets.get(name, ()))
+        if config.limit is not None:
+            n = min(n, config.limit)
+        out[name] = n * config.epochs
+    return out
+
+
+def run_eval(
+    target: Target,
+    config: EvalConfig,
+    out_dir: Path,
+    progress: ProgressCallback | None = None,
+) -> EvalResult:
+    """Run the chosen tasks against ``target``; write logs and the scorecard into ``out_dir``."""
+    from inspect_ai import eval as inspect_eval
+
+    from detente.evals._tasks import core_tasks
+
+    suite = load_suite(config.suite, config.suite_version)
+    tasks = core_tasks(config.tasks or None, config.suite, config.suite_version)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = out_dir / "logs"
+    roles = {"grader": config.grader_model} if config.grader_model else None
+    from inspect_ai._util.error import PrerequisiteError
+
+    # inspect prints start-up notes ("hooks enabled") on stdout, which is reserved for the
+    # command's own output; errors still arrive as exceptions.
+    with (
+        _environ(target.env),
+        _progress_to(progress),
+        contextlib.redirect_stdout(io.StringIO()),
+        _prerequisites(PrerequisiteError),
+    ):
+        logs = inspect_eval(
+            tasks,
+            model=target.model,
+            model_base_url=target.base_url,
+            model_roles=roles,
+            limit=config.limit,
+            epochs=config.epochs,
+            seed=config.seed,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            max_connections=config.max_connections,
+            log_dir=str(log_dir),
+            log_format="eval",
+            display="none",
+            fail_on_error=False,
+            score_display=False,
+        )
+    files = tuple(Path(log.location) for log in logs if log.location)
+    if not files:
+        raise InputError("inspect wrote no logs", log_dir)
+    outcomes, entries = outcomes_from_logs(files)
+    for entry, log in zip(entries, logs, strict=False):
+        if log.error is not None:
+            entry["error"] = log.error.message
+    card = build_scorecard(
+        outcomes,
+        suite=suite.identity(),
+        model=target.identity,
+        sampling=config.sampling(),
+        judge=judge_identity(config.grader_model),
+        tools=tool_versions(),
+        logs=[{**e, "file": f"logs/{e['file']}"} for e in entries],
+    )
+    write_scorecard(card, out_dir)
+    return EvalResult(scorecard=card, log_files=files, out_dir=out_dir)
+
+
+def write_scorecard(card: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+    paths = {
+        "json": out_dir / "scorecard.json",
+        "markdown": out_dir / "scorecard.md",
+        "html": out_dir / "scorecard.html",
+    }
+    paths["json"].write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", "utf-8")
+    paths["markdown"].write_text(to_markdown(card), "utf-8")
+    paths["html"].write_text(to_html(card), "utf-8")
+    return paths
