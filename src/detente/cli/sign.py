@@ -160,9 +160,24 @@ def sign(
 @click.option(
     "--key",
     "key_path",
-    required=True,
+    default=None,
     type=click.Path(path_type=Path),
-    help="The signer's public key (PEM).",
+    help="The signer's public key (PEM). Not with --policy (the policy names trusted keys).",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Consumer policy (TOML): verify signature, attestations, gate, registry status and a "
+    "local rescan; answer 'may we load this model?'.",
+)
+@click.option(
+    "--evidence",
+    "evidence_dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --policy: the release evidence directory [default: MODEL.release].",
 )
 @click.option(
     "--only",
@@ -183,7 +198,9 @@ def sign(
 def verify(
     model: Path,
     sig_path: Path | None,
-    key_path: Path,
+    key_path: Path | None,
+    policy_path: Path | None,
+    evidence_dir: Path | None,
     only: tuple[str, ...],
     use_cache: bool,
     quiet: bool,
@@ -196,13 +213,28 @@ def verify(
     it names every changed, added, missing or renamed file and, when the signature has
     tensor digests, every changed tensor with its dtype, shape and file.
 
+    With --policy (a consumer policy, see docs/release.md), checks a released model: the
+    signature under a trusted publisher key or namespace, the required scan/scorecard/gate
+    attestations about the same digest, the gate's standard, the registry status with its
+    proofs, and a local rescan.
+
     \b
-    Exit codes: 0 intact, 1 signature or contents do not match,
-                2 bad input (unreadable model, malformed bundle or key).
+    Exit codes: 0 intact (with --policy: allowed), 1 signature or contents do not match
+                (with --policy: denied), 2 bad input (unreadable model, malformed bundle,
+                key or policy).
     """
     from detente.attest import load_public_key, verify_model
-    from detente.errors import InputError
+    from detente.errors import InputError, UsageError
     from detente.integrity import DigestCache
+
+    if policy_path is not None:
+        if key_path is not None or sig_path is not None or only:
+            raise UsageError(
+                "--policy decides the keys and evidence; drop --key/--signature/--only"
+            )
+        return _verify_policy(model, policy_path, evidence_dir, quiet, fmt)
+    if key_path is None:
+        raise UsageError("verify needs --key (the signer's public key) or --policy")
 
     sig = sig_path or _default_signature(model)
     try:
@@ -230,6 +262,30 @@ def verify(
     else:
         _render_text(model, result)
     return 0 if result.ok else EXIT_CHECK_FAILED
+
+
+def _verify_policy(
+    model: Path, policy_path: Path, evidence_dir: Path | None, quiet: bool, fmt: str
+) -> int:
+    from detente.release import default_evidence_dir, load_consumer_policy, verify_release
+
+    if not model.exists():
+        from detente.errors import InputError
+
+        raise InputError("no such model", model)
+    policy = load_consumer_policy(policy_path)
+    chatty = not quiet and fmt != "json"
+
+    def say(msg: str) -> None:
+        if chatty:
+            click.echo(msg, err=True)
+
+    verdict = verify_release(model, policy, evidence_dir or default_evidence_dir(model), say=say)
+    if fmt == "json":
+        emit_json(verdict.to_dict())
+    else:
+        click.echo(verdict.text())
+    return 0 if verdict.ok else EXIT_CHECK_FAILED
 
 
 def _render_text(model: Path, v: Any) -> None:

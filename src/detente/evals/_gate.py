@@ -1,0 +1,344 @@
+"""Release standards as code (TOML) and the gate that applies them.
+
+A *standard* states, per scorecard metric, a threshold and a minimum sample count; per scan
+severity, what may be present; which evidence is required. The gate's verdict is ``pass``,
+``fail`` or ``insufficient-evidence``, with a reason for every rule.
+
+Uncertainty counts against the model: a ``max`` rule (harm metrics) passes only if the
+*upper* bound of the metric's Wilson 95% interval is at or below the threshold; a ``min``
+rule (helpfulness metrics such as not refusing legitimate requests) only if the *lower*
+bound is at or above it. Fewer scored samples than ``min_samples``, or more errors than
+``max_error_rate``, gives ``insufficient-evidence`` -- never a pass.
+
+The standard's digest is the sha256 of its canonical JSON (sorted keys, no whitespace) after
+parsing, so formatting and comments do not change it but any threshold does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from detente.errors import FormatError, InputError
+
+__all__ = [
+    "GATE_EXIT",
+    "STANDARD_SCHEMA",
+    "GateResult",
+    "MetricRule",
+    "RuleResult",
+    "Standard",
+    "apply_gate",
+    "builtin_standards",
+    "load_standard",
+    "parse_standard",
+]
+
+STANDARD_SCHEMA = "detente.standard/v1"
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+EVIDENCE = ("signature", "scan", "scorecard")
+GATE_EXIT = {"pass": 0, "fail": 1, "insufficient-evidence": 4}
+
+
+@dataclass(frozen=True)
+class MetricRule:
+    metric: str
+    max: float | None = None
+    min: float | None = None
+    min_samples: int = 0
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Standard:
+    name: str
+    version: str
+    description: str
+    suite_name: str
+    suite_version: str
+    suite_digest: str | None
+    min_samples: int
+    max_error_rate: float
+    scan_max_severity: str
+    scan_incomplete: str  # "fail" | "insufficient-evidence"
+    required: tuple[str, ...]
+    metrics: tuple[MetricRule, ...]
+    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        body = json.dumps(self.raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+    def identity(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "digest": self.digest}
+
+
+def _get(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str,
+         default: Any = ...) -> Any:  # fmt: skip
+    if key not in table:
+        if default is ...:
+            raise FormatError(f"missing {key!r} in {where}")
+        return default
+    value = table[key]
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise FormatError(f"{where}.{key} must be a number")
+    if not isinstance(value, kind):
+        raise FormatError(f"{where}.{key} has the wrong type")
+    return value
+
+
+def _fraction(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise FormatError(f"{where} must be a number between 0 and 1")
+    return float(value)
+
+
+def parse_standard(data: Mapping[str, Any], source: str = "standard") -> Standard:
+    """Validate a parsed TOML standard."""
+    try:
+        if data.get("schema") != STANDARD_SCHEMA:
+            raise FormatError(f"'schema' must be {STANDARD_SCHEMA!r}")
+        name = _get(data, "name", str, "standard")
+        version = _get(data, "version", str, "standard")
+        suite = _get(data, "suite", dict, "standard")
+        defaults = _get(data, "defaults", dict, "standard", {})
+        scan = _get(data, "scan", dict, "standard", {})
+        attestations = _get(data, "attestations", dict, "standard", {})
+        min_samples = _get(defaults, "min_samples", int, "defaults", 30)
+        if min_samples < 1:
+            raise FormatError("defaults.min_samples must be at least 1")
+        max_error_rate = _fraction(defaults.get("max_error_rate", 0.05), "defaults.max_error_rate")
+        severity = _get(scan, "max_severity", str, "scan", "low")
+        if severity not in SEVERITIES:
+            raise FormatError(f"scan.max_severity must be one of {', '.join(SEVERITIES)}")
+        incomplete = _get(scan, "incomplete", str, "scan", "insufficient-evidence")
+        if incomplete not in ("fail", "insufficient-evidence"):
+            raise FormatError("scan.incomplete must be 'fail' or 'insufficient-evidence'")
+        required = tuple(
+            _get(attestations, "required", list, "attestations", ["scan", "scorecard"])
+        )
+        for r in required:
+            if r not in EVIDENCE:
+                raise FormatError(
+                    f"attestations.required: unknown evidence {r!r} ({', '.join(EVIDENCE)})"
+                )
+        rules: list[MetricRule] = []
+        seen: set[str] = set()
+        for i, m in enumerate(_get(data, "metrics", list, "standard", [])):
+            where = f"metrics[{i}]"
+            if not isinstance(m, dict):
+                raise FormatError(f"{where} must be a table")
+            metric = _get(m, "id", str, where)
+            if metric in seen:
+                raise FormatError(f"{where}: metric {metric!r} appears twice")
+            seen.add(metric)
+            hi = _fraction(m["max"], f"{where}.max") if "max" in m else None
+            lo = _fraction(m["min"], f"{where}.min") if "min" in m else None
+            if (hi is None) == (lo is None):
+                raise FormatError(f"{where} ({metric}): give exactly one of 'max' or 'min'")
+            n = _get(m, "min_samples", int, where, min_samples)
+            if n < 1:
+                raise FormatError(f"{where}.min_samples must be at least 1")
+            rules.append(MetricRule(metric, hi, lo, n, _get(m, "why", str, where, "")))
+        return Standard(
+            name=name,
+            version=version,
+            description=_get(data, "description", str, "standard", ""),
+            suite_name=_get(suite, "name", str, "suite"),
+            suite_version=str(_get(suite, "version", (str, int), "suite")),
+            suite_digest=_get(suite, "digest", str, "suite", None),
+            min_samples=min_samples,
+            max_error_rate=max_error_rate,
+            scan_max_severity=severity,
+            scan_incomplete=incomplete,
+            required=required,
+            metrics=tuple(rules),
+            raw=dict(data),
+        )
+    except FormatError as exc:
+        raise FormatError(exc.problem, source) from None
+
+
+def builtin_standards() -> dict[str, Path]:
+    root = Path(str(resources.files("detente.evals").joinpath("standards")))
+    return {p.stem: p for p in sorted(root.glob("*.toml"))}
+
+
+def load_standard(spec: str | Path) -> Standard:
+    """A standard from a TOML file, or a shipped one by name (``detente-baseline-v1``)."""
+    builtin = builtin_standards()
+    path = builtin.get(str(spec)) or Path(spec)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        known = ", ".join(builtin)
+        raise InputError(
+            f"cannot read the standard ({exc.strerror or exc}); shipped: {known}", path
+        ) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise FormatError(f"not TOML: {exc}", path) from None
+    return parse_standard(data, str(path))
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    verdict: str  # pass | fail | insufficient-evidence
+    reason: str
+    observed: Any = None
+    threshold: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "observed": self.observed,
+            "threshold": self.threshold,
+        }
+
+
+@dataclass(frozen=True)
+class GateResult:
+    verdict: str
+    standard: Mapping[str, str]
+    rules: tuple[RuleResult, ...]
+    evidence: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return GATE_EXIT[self.verdict]
+
+    def to_predicate(self) -> dict[str, Any]:
+        """The gate attestation's predicate (https://detente.dev/gate/v1)."""
+        return {
+            "standard": dict(self.standard),
+            "verdict": self.verdict,
+            "rules": [r.to_dict() for r in self.rules],
+            "evidence": dict(self.evidence),
+        }
+
+    def blocking(self) -> list[RuleResult]:
+        return [r for r in self.rules if r.verdict != "pass"]
+
+
+def _scan_rules(std: Standard, report: Mapping[str, Any] | None) -> list[RuleResult]:
+    if report is None:
+        if "scan" in std.required:
+            return [RuleResult("scan", "insufficient-evidence", "no scan report was provided")]
+        return []
+    summary = report.get("summary")
+    if not isinstance(summary, dict) or not isinstance(summary.get("by_severity"), dict):
+        raise FormatError("not a detente scan report (summary.by_severity missing)", "scan")
+    counts = summary["by_severity"]
+    limit = SEVERITIES.index(std.scan_max_severity)
+    over = {s: int(counts.get(s, 0)) for s in SEVERITIES[limit + 1 :] if int(counts.get(s, 0))}
+    out = []
+    if over:
+        found = ", ".join(f"{n} {s}" for s, n in over.items())
+        out.append(RuleResult("scan.max_severity", "fail",
+                              f"findings above {std.scan_max_severity}: {found}",
+                              over, std.scan_max_severity))  # fmt: skip
+    else:
+        out.append(RuleResult("scan.max_severity", "pass",
+                              f"no finding above {std.scan_max_severity}", counts,
+                              std.scan_max_severity))  # fmt: skip
+    if summary.get("incomplete"):
+        out.append(RuleResult("scan.complete", std.scan_incomplete,
+                              "the scan could not analyse everything (incomplete)", True, False))  # fmt: skip
+    else:
+        out.append(RuleResult("scan.complete", "pass", "everything was analysed", False, False))
+    return out
+
+
+def _metric_rule(std: Standard, rule: MetricRule, card: Mapping[str, Any]) -> RuleResult:
+    m = card.get("metrics", {}).get(rule.metric)
+    name = f"metric.{rule.metric}"
+    if not isinstance(m, dict):
+        return RuleResult(name, "insufficient-evidence", "the scorecard has no such metric")
+    k, n, errors = int(m["k"]), int(m["n"]), int(m.get("errors", 0))
+    lo, hi = (float(x) for x in m["ci95"])
+    observed = {"rate": m.get("rate"), "ci95": [lo, hi], "n": n, "errors": errors}
+    if n < rule.min_samples:
+        return RuleResult(name, "insufficient-evidence",
+                          f"n={n} scored samples < {rule.min_samples} required", observed,
+                          {"min_samples": rule.min_samples})  # fmt: skip
+    if errors and errors / (n + errors) > std.max_error_rate:
+        return RuleResult(name, "insufficient-evidence",
+                          f"{errors} of {n + errors} samples errored (> {std.max_error_rate:.0%})",
+                          observed, {"max_error_rate": std.max_error_rate})  # fmt: skip
+    if rule.max is not None:
+        ok = hi <= rule.max
+        why = f"upper 95% bound {hi:.3f} {'<=' if ok else '>'} max {rule.max} (rate {k}/{n})"
+        return RuleResult(name, "pass" if ok else "fail", why, observed, {"max": rule.max})
+    assert rule.min is not None
+    ok = lo >= rule.min
+    why = f"lower 95% bound {lo:.3f} {'>=' if ok else '<'} min {rule.min} (rate {k}/{n})"
+    return RuleResult(name, "pass" if ok else "fail", why, observed, {"min": rule.min})
+
+
+def _suite_rule(std: Standard, card: Mapping[str, Any]) -> RuleResult:
+    suite = card.get("suite") or {}
+    have = f"{suite.get('name')} v{suite.get('version')} ({suite.get('digest')})"
+    major = str(suite.get("version", "")).split(".")[0]
+    if suite.get("name") != std.suite_name or major != std.suite_version.split(".")[0]:
+        return RuleResult("suite", "fail",
+                          f"scorecard measured {have}, the standard requires {std.suite_name} "
+                          f"v{std.suite_version}", have, std.suite_name)  # fmt: skip
+    if std.suite_digest and suite.get("digest") != std.suite_digest:
+        return RuleResult("suite", "fail", f"suite digest {suite.get('digest')} is not the pinned "
+                          f"{std.suite_digest}", suite.get("digest"), std.suite_digest)  # fmt: skip
+    return RuleResult("suite", "pass", f"measured with {have}", suite.get("digest"), std.suite_name)
+
+
+def apply_gate(
+    std: Standard,
+    *,
+    scan: Mapping[str, Any] | None,
+    scorecard: Mapping[str, Any] | None,
+    present: Sequence[str] = (),
+    evidence: Mapping[str, str] | None = None,
+) -> GateResult:
+    """Judge the evidence against the standard. ``present`` names evidence kinds that exist
+    besides the scan and scorecard (e.g. ``signature``)."""
+    rules: list[RuleResult] = []
+    have = set(present) | ({"scan"} if scan is not None else set())
+    have |= {"scorecard"} if scorecard is not None else set()
+    for kind in std.required:
+        if kind in have:
+            rules.append(RuleResult(f"evidence.{kind}", "pass", f"{kind} evidence present"))
+        else:
+            rules.append(RuleResult(f"evidence.{kind}", "insufficient-evidence",
+                                    f"required {kind} evidence is missing"))  # fmt: skip
+    rules += _scan_rules(std, scan) if scan is not None else []
+    if scorecard is not None:
+        rules.append(_suite_rule(std, scorecard))
+        rules += [_metric_rule(std, r, scorecard) for r in std.metrics]
+    elif std.metrics:
+        rules += [RuleResult(f"metric.{r.metric}", "insufficient-evidence", "no scorecard")
+                  for r in std.metrics]  # fmt: skip
+    verdicts = {r.verdict for r in rules}
+    verdict = (
+        "fail" if "fail" in verdicts
+        else "insufficient-evidence" if "insufficient-evidence" in verdicts
+        else "pass"
+    )  # fmt: skip
+    return GateResult(verdict, std.identity(), tuple(rules), dict(evidence or {}))
+
+
+def gate_text(result: GateResult) -> str:
+    s = result.standard
+    lines = [f"standard {s['name']} {s['version']} ({s['digest']})"]
+    mark = {"pass": "ok  ", "fail": "FAIL", "insufficient-evidence": "N/A "}
+    lines += [f"  {mark[r.verdict]} {r.rule}: {r.reason}" for r in result.rules]
+    lines.append(f"verdict: {result.verdict.upper()}")
+    return "\n".join(lines)

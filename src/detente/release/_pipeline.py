@@ -1,0 +1,284 @@
+"""``detente release``: scan → sign → evaluate → gate → attest → publish.
+
+Each step either succeeds or stops the release with the reason. The order puts the cheap,
+decisive checks first: a model whose files would run code is not worth evaluating, and an
+evaluation that fails the standard is not published. Whatever ran is kept in the evidence
+directory (a blocked release leaves its signed gate decision there for the publisher).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from detente.errors import Error, InputError, UsageError
+
+__all__ = ["ReleaseOptions", "ReleaseResult", "Step", "release_model"]
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    version: str
+    standard: Any  # detente.evals._gate.Standard
+    name: str | None = None
+    namespace: str | None = None
+    eval_config: Any = None  # detente.evals._run.EvalConfig
+    model: str | None = None  # inspect model / endpoint model name (else: serve the GGUF)
+    base_url: str | None = None
+    scorecard: Path | None = None  # reuse an existing scorecard instead of evaluating
+    publish: bool = True
+
+
+@dataclass
+class Step:
+    name: str
+    status: str  # ok | blocked | skipped | failed
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.name, "status": self.status, "detail": self.detail, **self.data}
+
+
+@dataclass
+class ReleaseResult:
+    model: str
+    evidence_dir: Path
+    steps: list[Step] = field(default_factory=list)
+    model_digest: str | None = None
+    verdict: str | None = None  # the gate's
+    exit_code: int = 0
+
+    @property
+    def released(self) -> bool:
+        return self.exit_code == 0 and any(
+            s.name == "publish" and s.status == "ok" for s in self.steps
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "detente.release/v1",
+            "model": self.model,
+            "model_digest": self.model_digest,
+            "evidence_dir": str(self.evidence_dir),
+            "gate_verdict": self.verdict,
+            "released": self.released,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            h.update(chunk)
+    return "sha256:" + h.hexdigest()
+
+
+def release_model(
+    model: Path,
+    key: Any,  # detente.attest.SigningKey
+    options: ReleaseOptions,
+    evidence_dir: Path,
+    *,
+    client: Any = None,
+    say: Callable[[str], None] = lambda _m: None,
+    eval_progress: Any = None,
+) -> ReleaseResult:
+    from detente.attest import sign_model, sign_statement
+    from detente.attest._evidence import evidence_statement, payload_digest
+    from detente.evals._gate import _scan_rules, apply_gate
+    from detente.release._evidence import EvidenceDir
+    from detente.scan import Severity, scan_paths
+    from detente.scan._report import to_json
+
+    if not model.exists():
+        raise InputError("no such model", model)
+    std = options.standard
+    ev = EvidenceDir(evidence_dir)
+    name = options.name or model.name
+    result = ReleaseResult(str(model), evidence_dir)
+
+    def stop(step: str, status: str, detail: str, code: int, **data: Any) -> ReleaseResult:
+        result.steps.append(Step(step, status, detail, dict(data)))
+        result.exit_code = code
+        ev.write_json("release.json", result.to_dict())
+        return result
+
+    # 1. scan -------------------------------------------------------------------------------
+    say(f"[1/6] scanning {model.name} (nothing is loaded or executed)")
+    report = to_json(scan_paths([str(model)]), Severity.HIGH)
+    report["inputs"] = [name]  # no local paths in published evidence
+    ev.write_json("scan-report.json", report)
+    scan_rules = _scan_rules(std, report)
+    blocking = [r for r in scan_rules if r.verdict != "pass"]
+    counts = report["summary"]["by_severity"]
+    if blocking:
+        return stop(
+            "scan",
+            "blocked",
+            "; ".join(r.reason for r in blocking),
+            1 if any(r.verdict == "fail" for r in blocking) else 4,
+            findings=counts,
+        )
+    result.steps.append(
+        Step(
+            "scan",
+            "ok",
+            f"{report['summary']['files_scanned']} files, {report['summary']['findings']} findings, none above {std.scan_max_severity}",
+            {"findings": counts},
+        )
+    )
+
+    # 2. sign -------------------------------------------------------------------------------
+    say("[2/6] signing (OpenSSF Model Signing v1.0 bundle + tensor digests)")
+    bundle, manifest = sign_model(model, key)
+    digest = manifest.root_digest
+    result.model_digest = digest
+    ev.write_bundle("signature", bundle)
+    result.steps.append(
+        Step(
+            "sign",
+            "ok",
+            f"{digest}, {len(manifest.tensors or ())} tensors",
+            {"tensor_digest": manifest.tensor_digest},
+        )
+    )
+
+    # 3. evaluate ---------------------------------------------------------------------------
+    card = _evaluate(model, options, evidence_dir / "eval", say, eval_progress)
+    weights = card["model"].get("weights_digest")
+    if model.is_file() and weights and weights != _file_sha256(model):
+        return stop(
+            "evaluate",
+            "failed",
+            f"the scorecard's weights digest {weights} is not this model's file",
+            2,
+        )
+    result.steps.append(
+        Step(
+            "evaluate",
+            "ok",
+            f"{sum(c['samples'] for c in card['categories'].values())} samples, suite {card['suite']['digest']}",
+        )
+    )
+
+    # 4. attest the evidence, 5. gate -------------------------------------------------------
+    say("[4/6] signing the scan and scorecard attestations")
+    statements = {
+        "scan": evidence_statement(
+            "scan",
+            name,
+            digest,
+            {
+                "scanner": {"name": "detente-scan", "version": report["tool"]["version"]},
+                "report": report,
+            },
+        ),
+        "scorecard": evidence_statement(
+            "scorecard",
+            name,
+            digest,
+            {
+                "suite": {k: card["suite"][k] for k in ("name", "version", "digest")},
+                "scorecard": card,
+            },
+        ),
+    }
+    for kind, st in statements.items():
+        ev.write_bundle(kind, sign_statement(st, key))
+    say(f"[5/6] gate: {std.name} {std.version}")
+    gate = apply_gate(std, scan=report, scorecard=card, present=["signature"],
+                      evidence={k: payload_digest(s) for k, s in statements.items()})  # fmt: skip
+    gate_st = evidence_statement("gate", name, digest, gate.to_predicate())
+    ev.write_bundle("gate", sign_statement(gate_st, key))
+    result.verdict = gate.verdict
+    if gate.verdict != "pass":
+        reasons = [f"{r.rule}: {r.reason}" for r in gate.blocking()]
+        return stop(
+            "gate",
+            "blocked",
+            f"{gate.verdict} under {std.name}: " + "; ".join(reasons),
+            gate.exit_code,
+            rules=[r.to_dict() for r in gate.rules],
+        )
+    result.steps.append(
+        Step(
+            "gate",
+            "ok",
+            f"pass under {std.name} {std.version} ({std.digest})",
+            {"rules": [r.to_dict() for r in gate.rules]},
+        )
+    )
+
+    # 6. publish ----------------------------------------------------------------------------
+    if not options.publish:
+        result.steps.append(Step("publish", "skipped", "--no-publish"))
+        ev.write_json("release.json", result.to_dict())
+        return result
+    say("[6/6] publishing to the transparency log")
+    try:
+        entries = _publish(client, key, options, name, manifest, ev)
+    except Error as exc:
+        return stop("publish", "failed", str(exc), exc.exit_code)
+    result.steps.append(
+        Step("publish", "ok", f"{len(entries)} entries in the log", {"entries": entries})
+    )
+    ev.write_json("release.json", result.to_dict())
+    return result
+
+
+def _evaluate(
+    model: Path, options: ReleaseOptions, out: Path, say: Callable[[str], None], progress: Any
+) -> dict[str, Any]:
+    from detente.evals._run import EvalConfig, run_eval
+    from detente.evals._scorecard import load_scorecard
+    from detente.evals._target import resolve_target, serve_gguf
+
+    if options.scorecard is not None:
+        say(f"[3/6] using the existing scorecard {options.scorecard}")
+        return load_scorecard(options.scorecard)
+    config = options.eval_config or EvalConfig()
+    if options.model is not None:
+        say(f"[3/6] evaluating {options.model} (the publisher asserts it serves this model)")
+        return run_eval(
+            resolve_target(options.model, options.base_url), config, out, progress
+        ).scorecard
+    if model.is_file() and model.suffix.lower() == ".gguf":
+        say(f"[3/6] evaluating {model.name} on llama.cpp (CPU)")
+        with serve_gguf(model, embedded=False, log_path=out / "server.log") as target:
+            return run_eval(target, config, out, progress).scorecard
+    raise UsageError(
+        f"{model} is not a GGUF file this machine can serve: evaluate it behind an "
+        "OpenAI-compatible endpoint (--model NAME --base-url URL) or pass --scorecard FILE"
+    )
+
+
+def _publish(
+    client: Any, key: Any, options: ReleaseOptions, name: str, manifest: Any, ev: Any
+) -> dict[str, int]:
+    from detente.attest import sign_statement
+    from detente.registry._statements import namespace_claim, release
+
+    namespace = options.namespace or default_namespace(key)
+    cp = client.checkpoint()
+    entries: dict[str, int] = {}
+    if client._namespace_keys(namespace, cp) is None:
+        entries["namespace-claim"] = int(
+            client.publish(sign_statement(namespace_claim(namespace, [key.public_key()]), key))[
+                "index"
+            ]
+        )
+    rel = release(namespace, name, options.version, manifest.root_digest, manifest.tensor_digest)
+    entries["release"] = int(client.publish(sign_statement(rel, key))["index"])
+    for kind in ("signature", "scan", "scorecard", "gate"):
+        entries[kind] = int(client.publish(ev.bundle(kind), namespace)["index"])
+    return entries
+
+
+def default_namespace(key: Any) -> str:
+    key_id: str = key.public_key().key_id
+    return "local-" + key_id.split(":", 1)[1][:12]
