@@ -136,7 +136,8 @@ def test_release_then_consumer_verify(tmp_path: Path, embedded_gguf: Path) -> No
     assert [s["step"] for s in result["steps"]] == ["scan", "sign", "evaluate", "gate", "publish"]
     evidence = tmp_path / "models" / "gemma.gguf.release"
     for name in ("signature.sig", "scan.intoto.json", "scorecard.intoto.json", "gate.intoto.json",
-                 "release.json", "scan-report.json", "eval/scorecard.json", "eval/scorecard.html"):  # fmt: skip
+                 "release.json", "scan-report.json", "eval/scorecard.json", "eval/scorecard.html",
+                 "publisher.pub", "consumer-policy.toml"):  # fmt: skip
         assert (evidence / name).is_file(), name
     entries = result["steps"][-1]["entries"]
     assert set(entries) == {"namespace-claim", "release", "signature", "scan", "scorecard", "gate"}

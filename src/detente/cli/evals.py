@@ -138,6 +138,12 @@ def summary_text(card: dict[str, Any]) -> str:
     "unsure of; named in the scorecard.",
 )
 @click.option(
+    "--cyberseceval",
+    is_flag=True,
+    help="Also run inspect_evals' CyberSecEval tasks (needs inspect-evals installed and the "
+    "internet); recorded under 'external' in the scorecard.",
+)
+@click.option(
     "--max-connections",
     type=click.IntRange(1),
     default=None,
@@ -155,7 +161,8 @@ def summary_text(card: dict[str, Any]) -> str:
 @quiet_option
 def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_opt: str | None,
              limit: int | None, epochs: int, seed: int, temperature: float, max_tokens: int,
-             grader_model: str | None, max_connections: int | None, out_dir: Path | None,
+             grader_model: str | None, cyberseceval: bool, max_connections: int | None,
+             out_dir: Path | None,
              fmt: str, quiet: bool) -> int:  # fmt: skip
     """Run the detente-core safety suite and write a scorecard.
 
@@ -181,6 +188,10 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
     if base_url and not model:
         raise UsageError("--base-url needs --model (the model name the endpoint serves)")
     tasks = _parse_tasks(tasks_opt)
+    if cyberseceval:
+        from detente.evals._cyberseceval import available_tasks
+
+        available_tasks()  # fail before any model runs when inspect_evals is missing
     if out_dir is None:
         out_dir = Path("detente-eval") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     local = model is None
@@ -193,6 +204,7 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
         max_tokens=max_tokens,
         grader_model=grader_model,
         max_connections=max_connections or (2 if local else None),
+        cyberseceval=cyberseceval,
     )
     show = progress_enabled(quiet)
     if local:

@@ -220,10 +220,15 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
     if base_url and not model_ref:
         raise UsageError("--base-url needs --model (the model name the endpoint serves)")
     if model is None:
+        import platformdirs
+
         from detente.artifacts._embedded import embedded_model_path
 
         model = embedded_model_path()
         name = name or "gemma3-270m-q4-k-m"
+        out_dir = (
+            out_dir or Path(platformdirs.user_data_dir("detente")) / "releases" / f"{name}.release"
+        )
         say(f"no MODEL given: releasing the embedded {model.name}")
     std = load_standard(policy)
     key = _load_key(key_path, say)
@@ -257,6 +262,10 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
             click.echo(f"{mark} {s.name}: {s.detail}")
         if result.released:
             click.echo(f"released {result.model_digest}; evidence in {evidence}")
+            click.echo(
+                f"consumers check it with: detente verify {model} --policy "
+                f"{evidence / 'consumer-policy.toml'} --evidence {evidence}"
+            )
         elif result.exit_code:
             click.echo(f"release stopped; evidence so far in {evidence}")
     return result.exit_code

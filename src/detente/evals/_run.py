@@ -93,6 +93,7 @@ class EvalConfig:
     max_connections: int | None = None
     suite: str = "detente-core"
     suite_version: str = "1"
+    cyberseceval: bool = False  # also run inspect_evals' CyberSecEval tasks (online only)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def sampling(self) -> dict[str, Any]:
@@ -199,6 +200,13 @@ def run_eval(
             fail_on_error=False,
             score_display=False,
         )
+        external = None
+        if config.cyberseceval:
+            from detente.evals._cyberseceval import run_cyberseceval
+
+            external = {
+                "cyberseceval": run_cyberseceval(target.model, target.base_url, config, out_dir)
+            }
     files = tuple(Path(log.location) for log in logs if log.location)
     if not files:
         raise InputError("inspect wrote no logs", log_dir)
@@ -215,6 +223,8 @@ def run_eval(
         tools=tool_versions(),
         logs=[{**e, "file": f"logs/{e['file']}"} for e in entries],
     )
+    if external is not None:
+        card["external"] = external
     write_scorecard(card, out_dir)
     return EvalResult(scorecard=card, log_files=files, out_dir=out_dir)
 

@@ -283,7 +283,7 @@ def verify_release(
             Check(
                 "signature",
                 True,
-                f"signed by trusted key {result.signer[:16]}; files and tensors match ({digest})",
+                f"signed by trusted key {result.signer[:23]}; files and tensors match ({digest})",
             )
         )
     else:
@@ -327,7 +327,7 @@ def verify_release(
             Check(
                 f"attestation.{kind}",
                 True,
-                f"signed by trusted key {att.key_id[:16]} about {digest}",
+                f"signed by trusted key {att.key_id[:23]} about {digest}",
             )
         )
     if "gate" in verified:

@@ -227,8 +227,40 @@ def release_model(
     result.steps.append(
         Step("publish", "ok", f"{len(entries)} entries in the log", {"entries": entries})
     )
+    _consumer_example(ev, key, std, getattr(client, "url", None))
     ev.write_json("release.json", result.to_dict())
     return result
+
+
+def _consumer_example(ev: Any, key: Any, std: Any, url: str | None) -> None:
+    """``publisher.pub`` and a consumer policy that trusts it: what a consumer of this release
+    would start from (they should pin the key they obtained out of band, not this copy)."""
+    (ev.path / "publisher.pub").write_bytes(key.public_key().pem())
+    registry = "embedded" if url in (None, "embedded") else url
+    (ev.path / "consumer-policy.toml").write_text(
+        f"""# A consumer policy for this release (detente verify MODEL --policy THIS --evidence DIR).
+# Trusting the key that sits beside the evidence proves nothing: get the publisher's key (or
+# namespace) through a channel you trust and put it here.
+schema = "detente.consumer-policy/v1"
+name = "example-consumer"
+
+[[publishers]]
+key = "publisher.pub"
+
+[require]
+attestations = ["signature", "scan", "scorecard", "gate"]
+standard = "{std.name}"
+scan_max_severity = "low"
+
+[registry]
+url = "{registry}"
+allowed_status = ["current"]
+
+[rescan]
+enabled = true
+""",
+        "utf-8",
+    )
 
 
 def _evaluate(
