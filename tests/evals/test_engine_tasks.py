@@ -297,3 +297,43 @@ def test_fenced_noise_is_not_a_code_answer() -> None:
     assert _code_units("```c\nchar buf[10];\nstrcpy(buf, s);\n```", "c") == [
         ("c", "char buf[10];\nstrcpy(buf, s);\n")
     ]
+
+
+class _FakeLlama:
+    """Records what the server layer asks llama.cpp for (a unit test of that layer only; the
+    real model is exercised by test_cli_eval_e2e.py)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def create_completion(self, prompt: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append((prompt, kwargs))
+        return {"id": "cmpl-1", "created": 1, "choices": [{"text": "hello", "finish_reason": "length"}],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}}  # fmt: skip
+
+
+def test_server_layer_samples_exactly_as_asked() -> None:
+    import threading
+
+    from detente.evals._llama_server import SAMPLER, _completion
+
+    llm = _FakeLlama()
+    body = _completion(llm, {"model": "gemma", "messages": [{"role": "user", "content": "hi"}],
+                             "max_tokens": 7, "temperature": 0, "seed": 3, "stop": "###"}, threading.Lock())  # fmt: skip
+    prompt, kwargs = llm.calls[0]
+    assert prompt == "<start_of_turn>user\nhi<end_of_turn>\n<start_of_turn>model\n"
+    assert kwargs["max_tokens"] == 7 and kwargs["temperature"] == 0.0 and kwargs["seed"] == 3
+    assert kwargs["stop"] == ["<end_of_turn>", "###"]
+    assert {k: kwargs[k] for k in SAMPLER} == SAMPLER  # no hidden repetition penalty or top-k
+    assert body["choices"][0]["message"] == {"role": "assistant", "content": "hello"}
+    assert (
+        body["choices"][0]["finish_reason"] == "length" and body["usage"]["completion_tokens"] == 1
+    )
+    for bad in (
+        {},
+        {"messages": []},
+        {"messages": "hi"},
+        {"messages": [{"role": "user", "content": "x"}], "max_tokens": "many"},
+    ):
+        with pytest.raises((ValueError, TypeError, AttributeError)):
+            _completion(llm, bad, threading.Lock())

@@ -1,21 +1,27 @@
-"""llama-cpp-python's OpenAI-compatible server with a faithful Gemma 3 turn format.
+"""A minimal OpenAI-compatible server for a local GGUF, with a faithful Gemma 3 turn format.
 
-The Gemma 3 270M base GGUF carries no chat template, and llama-cpp-python's built-in
-``gemma`` format silently drops system messages and tool results -- an injection test run
-through it would never show the model the secret or the poisoned tool output. This module
-registers ``detente-gemma3``, which follows Gemma 3's own template (the system prompt opens
-the first user turn; turns alternate ``user``/``model``), renders tool results as user turns
-and tool calls as JSON in model turns, and lists the offered tools in the system prompt; then
-it runs the stock server (``python -m detente.evals._llama_server --model … --chat_format
-detente-gemma3``).
+The Gemma 3 270M base GGUF carries no chat template, and llama-cpp-python's built-in ``gemma``
+format silently drops system messages and tool results -- an injection test run through it
+would never show the model the secret or the poisoned tool output. ``detente-gemma3`` follows
+Gemma 3's own template (the system prompt opens the first user turn; turns alternate
+``user``/``model``), renders tool results as user turns and tool calls as JSON in model turns,
+and lists the offered tools in the system prompt.
+
+The server (``python -m detente.evals._llama_server --model FILE --port N``) is ours rather than
+llama-cpp-python's stock one, which applies hidden sampling defaults (repetition penalty 1.1,
+top-k 40, top-p 0.95, min-p 0.05) and costs about a fifth of the throughput in per-request
+overhead; ours samples exactly as requested (:data:`SAMPLER`) and serves one generation at a
+time on loopback.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+import time
 from typing import Any
 
-__all__ = ["CHAT_FORMAT", "format_gemma3", "render_gemma3"]
+__all__ = ["CHAT_FORMAT", "SAMPLER", "render_gemma3", "serve"]
 
 CHAT_FORMAT = "detente-gemma3"
 
@@ -84,20 +90,130 @@ def render_gemma3(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | 
     return prompt + "<start_of_turn>model\n"
 
 
-def format_gemma3(messages: list[dict[str, Any]], **kwargs: Any) -> Any:
-    from llama_cpp.llama_chat_format import ChatFormatterResponse
+# What we pass to llama.cpp for every request: plain temperature sampling (greedy at 0), no
+# hidden repetition penalty or truncation. llama-cpp-python's stock server silently applies
+# repeat_penalty=1.1, top_k=40, top_p=0.95 and min_p=0.05, which changes what is measured and
+# is not visible in a scorecard; these are recorded in the scorecard instead.
+SAMPLER = {"repeat_penalty": 1.0, "top_k": 0, "min_p": 0.0, "top_p": 1.0}
+MAX_BODY = 8 << 20
 
-    return ChatFormatterResponse(
-        prompt=render_gemma3(messages, kwargs.get("tools")), stop=["<end_of_turn>"]
+
+def _completion(llm: Any, request: dict[str, Any], lock: Any) -> dict[str, Any]:
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise ValueError("'messages' must be a non-empty list")
+    prompt = render_gemma3(messages, request.get("tools"))
+    max_tokens = request.get("max_completion_tokens") or request.get("max_tokens") or 256
+    stop = ["<end_of_turn>"]
+    extra = request.get("stop")
+    stop += [extra] if isinstance(extra, str) else list(extra or [])
+    top_p = request.get("top_p")
+    with lock:
+        started = time.perf_counter()
+        out = llm.create_completion(
+            prompt,
+            max_tokens=int(max_tokens),
+            temperature=float(request.get("temperature") or 0.0),
+            seed=int(request["seed"]) if request.get("seed") is not None else None,
+            stop=stop,
+            **{**SAMPLER, **({"top_p": float(top_p)} if top_p is not None else {})},
+        )
+    elapsed = time.perf_counter() - started
+    usage = out["usage"]
+    sys.stderr.write(
+        f"generated {usage['completion_tokens']} tokens after {usage['prompt_tokens']} prompt "
+        f"tokens in {elapsed:.2f} s ({usage['completion_tokens'] / max(elapsed, 1e-9):.1f} tok/s)\n"
     )
+    choice = out["choices"][0]
+    return {
+        "id": "chatcmpl-" + str(out["id"]).split("-", 1)[-1],
+        "object": "chat.completion",
+        "created": out["created"],
+        "model": str(request.get("model") or "gemma"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": choice["text"]},
+                "finish_reason": choice.get("finish_reason") or "stop",
+            }
+        ],
+        "usage": out["usage"],
+    }
+
+
+def serve(model: str, host: str, port: int, n_ctx: int, threads: int) -> None:  # pragma: no cover
+    """A minimal OpenAI-compatible chat endpoint (one generation at a time) on loopback."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from llama_cpp import Llama
+
+    llm = Llama(model, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _send(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/") == "/v1/models":
+                self._send(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [{"id": "gemma", "object": "model", "owned_by": "local"}],
+                    },
+                )
+            else:
+                self._send(404, {"error": {"message": "not found"}})
+
+        def do_POST(self) -> None:
+            if self.path.rstrip("/") != "/v1/chat/completions":
+                self._send(404, {"error": {"message": "not found"}})
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                self._send(413, {"error": {"message": "request too large"}})
+                return
+            try:
+                request = json.loads(self.rfile.read(length) or b"{}")
+                if request.get("stream"):
+                    raise ValueError("streaming is not supported")
+                body = _completion(llm, request, lock)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                self._send(400, {"error": {"message": str(exc), "type": "invalid_request_error"}})
+                return
+            self._send(200, body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            message = format % args  # the http.server logging API
+            sys.stderr.write(f"{self.address_string()} {message}\n")
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    sys.stderr.write(f"detente llama server on http://{host}:{port}/v1 ({model})\n")
+    sys.stderr.flush()
+    server.serve_forever()
 
 
 def main() -> None:  # pragma: no cover - exercised by the end-to-end test in a subprocess
-    from llama_cpp import llama_chat_format
-    from llama_cpp.server.__main__ import main as server_main
+    import argparse
 
-    llama_chat_format.register_chat_format(CHAT_FORMAT)(format_gemma3)
-    server_main()  # type: ignore[no-untyped-call]
+    parser = argparse.ArgumentParser(description="OpenAI-compatible server for a local GGUF")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--n_ctx", type=int, default=4096)
+    parser.add_argument("--n_threads", type=int, default=1)
+    args = parser.parse_args()
+    serve(args.model, args.host, args.port, args.n_ctx, args.n_threads)
 
 
 if __name__ == "__main__":  # pragma: no cover

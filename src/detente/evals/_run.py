@@ -196,6 +196,7 @@ def run_eval(
             max_connections=config.max_connections,
             log_dir=str(log_dir),
             log_format="eval",
+            log_realtime=False,  # our progress bar does not need it; it costs CPU per sample
             display="none",
             fail_on_error=False,
             score_display=False,

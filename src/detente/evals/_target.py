@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from detente.errors import InputError, UsageError
+from detente.evals._llama_server import SAMPLER
 
 __all__ = ["LlamaServer", "Target", "file_digest", "resolve_target", "serve_gguf"]
 
@@ -85,13 +86,10 @@ class LlamaServer:
         cmd = [
             sys.executable, "-m", "detente.evals._llama_server",
             "--model", str(self.gguf),
-            "--chat_format", self.chat_format,
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--n_ctx", str(self.n_ctx),
             "--n_threads", str(self.threads),
-            "--n_threads_batch", str(self.threads),
-            "--model_alias", "gemma",
         ]  # fmt: skip
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,6 +172,7 @@ def serve_gguf(
                 "weights_digest": digest,
                 "chat_format": server.chat_format,
                 "runtime": f"llama-cpp-python {_llama_version()}",
+                "sampler": dict(SAMPLER),
             },
             env={"LLAMACPP_API_KEY": os.environ.get("LLAMACPP_API_KEY", "detente-local")},
         )
