@@ -97,7 +97,7 @@ def throughput(n_prompts: int, max_tokens: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("LLAMACPP_API_KEY", "bench")
         task = Task(dataset=MemoryDataset([Sample(input=p) for p in prompts]), solver=generate())
-        warm = Task(dataset=MemoryDataset([Sample(input="hi")]), solver=generate())
+        warm = Task(dataset=MemoryDataset([Sample(input=prompts[0])]), solver=generate())
         for _ in range(rounds):
             with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
                 tokens, seconds = pool.submit(
@@ -108,7 +108,7 @@ def throughput(n_prompts: int, max_tokens: int, rounds: int) -> None:
                 common = {"model": "openai-api/llamacpp/gemma", "model_base_url": server.base_url,
                           "display": "none", "log_dir": tmp, "temperature": 0.0, "seed": 0,
                           "log_realtime": False}  # fmt: skip
-                inspect_eval(warm, max_tokens=8, **common)
+                inspect_eval(warm, max_tokens=max_tokens, **common)  # warm up, full length
                 t0 = time.perf_counter()
                 # 2 connections, as `detente eval` uses for a local GGUF
                 logs = inspect_eval(task, max_tokens=max_tokens, max_connections=2, **common)

@@ -11,12 +11,14 @@ The server (``python -m detente.evals._llama_server --model FILE --port N``) is 
 llama-cpp-python's stock one, which applies hidden sampling defaults (repetition penalty 1.1,
 top-k 40, top-p 0.95, min-p 0.05) and costs about a fifth of the throughput in per-request
 overhead; ours samples exactly as requested (:data:`SAMPLER`) and serves one generation at a
-time on loopback.
+time on loopback. It logs each generation's token count and speed to stderr (``server.log`` in
+an eval's output directory); ``DETENTE_LLAMA_DEBUG=1`` also logs each request's parameters.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -99,6 +101,8 @@ MAX_BODY = 8 << 20
 
 
 def _completion(llm: Any, request: dict[str, Any], lock: Any) -> dict[str, Any]:
+    if os.environ.get("DETENTE_LLAMA_DEBUG"):
+        sys.stderr.write(json.dumps({k: v for k, v in request.items() if k != "messages"}) + "\n")
     messages = request.get("messages")
     if not isinstance(messages, list) or not messages:
         raise ValueError("'messages' must be a non-empty list")
