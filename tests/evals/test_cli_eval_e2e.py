@@ -70,7 +70,12 @@ def test_embedded_model_scorecard(
     assert (out / "scorecard.md").read_text().count("| cyber_misuse.compliance |") == 1
     assert "<svg" in (out / "scorecard.html").read_text()
     assert "detente llama server on http://127.0.0.1" in (out / "server.log").read_text()
-    assert card["model"]["sampler"] == {"repeat_penalty": 1.0, "top_k": 0, "min_p": 0.0, "top_p": 1.0}
+    assert card["model"]["sampler"] == {
+        "repeat_penalty": 1.0,
+        "top_k": 0,
+        "min_p": 0.0,
+        "top_p": 1.0,
+    }
 
 
 def test_scorecard_compare_cli(e2e_run: tuple[Path, dict[str, object]]) -> None:
