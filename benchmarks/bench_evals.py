@@ -3,10 +3,10 @@
 1. Harness overhead per sample: the five detente-core tasks through inspect_ai against an
    instantaneous model (mockllm answering at once), versus scoring the same answers by calling
    the judges directly. What is left is the cost of inspect + our scorers + logs + scorecard.
-2. Generation throughput: tokens/s of the embedded Gemma 3 270M through our path (llama.cpp
-   server with the Gemma 3 turn format, inspect's OpenAI-compatible client, scorer, logs)
-   versus llama-cpp-python called directly on the same rendered prompts with the same
-   settings. Target ratio >= 0.9.
+2. Generation throughput: tokens/s of the embedded Gemma 3 270M through our path (inspect_ai
+   with our in-process llama-cpp-python provider, the Gemma 3 turn format, logs) versus
+   llama-cpp-python called directly on the same rendered prompts with the same sampler.
+   Target ratio >= 0.9.
 
     python benchmarks/bench_evals.py [--samples 40] [--prompts 12] [--max-tokens 128]
 """
@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import tempfile
@@ -57,7 +58,7 @@ def _direct(gguf: str, prompts: list[str], max_tokens: int, threads: int) -> tup
     outlive the Llama object and would steal CPU from the server measured next)."""
     from llama_cpp import Llama
 
-    from detente.evals._llama_server import SAMPLER, render_gemma3
+    from detente.evals._gemma_format import SAMPLER, render_gemma3
 
     llm = Llama(gguf, n_ctx=4096, n_threads=threads, n_threads_batch=threads, verbose=False, seed=0)
     llm.create_completion(
@@ -84,7 +85,7 @@ def throughput(n_prompts: int, max_tokens: int, rounds: int) -> None:
 
     from detente.artifacts._embedded import embedded_model_path
     from detente.evals import load_suite
-    from detente.evals._target import LlamaServer
+    from detente.evals._target import local_gguf
 
     gguf = embedded_model_path()
     prompts = [r["input"] for r in load_suite().datasets["false_refusal"][:n_prompts]]
@@ -95,7 +96,6 @@ def throughput(n_prompts: int, max_tokens: int, rounds: int) -> None:
     direct: list[float] = []
     ours: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("LLAMACPP_API_KEY", "bench")
         task = Task(dataset=MemoryDataset([Sample(input=p) for p in prompts]), solver=generate())
         warm = Task(dataset=MemoryDataset([Sample(input=prompts[0])]), solver=generate())
         for _ in range(rounds):
@@ -104,15 +104,14 @@ def throughput(n_prompts: int, max_tokens: int, rounds: int) -> None:
                     _direct, str(gguf), prompts, max_tokens, threads
                 ).result()
             direct.append(tokens / seconds)
-            with LlamaServer(gguf) as server:
-                common = {"model": "openai-api/llamacpp/gemma", "model_base_url": server.base_url,
-                          "display": "none", "log_dir": tmp, "temperature": 0.0, "seed": 0,
-                          "log_realtime": False}  # fmt: skip
+            with local_gguf(gguf, embedded=True) as target:
+                common = {"model": target.model, "display": "none", "log_dir": tmp,
+                          "temperature": 0.0, "seed": 0, "log_realtime": False}  # fmt: skip
                 inspect_eval(warm, max_tokens=max_tokens, **common)  # warm up, full length
                 t0 = time.perf_counter()
-                # 2 connections, as `detente eval` uses for a local GGUF
-                logs = inspect_eval(task, max_tokens=max_tokens, max_connections=2, **common)
+                logs = inspect_eval(task, max_tokens=max_tokens, **common)
                 elapsed = time.perf_counter() - t0
+            gc.collect()  # free the model (and its llama.cpp threads) before the next round
             log = read_eval_log(logs[0].location)
             n = sum(u.output_tokens for s in log.samples or [] for u in s.model_usage.values())
             ours.append(n / elapsed)
@@ -121,7 +120,7 @@ def throughput(n_prompts: int, max_tokens: int, rounds: int) -> None:
     ratios = sorted(o / d for o, d in zip(ours, direct, strict=True))
     print(f"direct llama-cpp-python: median {statistics.median(direct):.1f} tok/s")
     print(
-        f"detente path (llama server + inspect + scorer + log): median {statistics.median(ours):.1f} tok/s"
+        f"detente path (inspect + in-process provider + log): median {statistics.median(ours):.1f} tok/s"
     )
     print(
         f"ratio detente/direct per round: {', '.join(f'{r:.3f}' for r in ratios)}; "

@@ -69,7 +69,7 @@ def test_embedded_model_scorecard(
     assert len(list((out / "logs").glob("*.eval"))) == 5
     assert (out / "scorecard.md").read_text().count("| cyber_misuse.compliance |") == 1
     assert "<svg" in (out / "scorecard.html").read_text()
-    assert "detente llama server on http://127.0.0.1" in (out / "server.log").read_text()
+    assert card["model"]["inspect_model"] == "detente-llama/gemma"
     assert card["model"]["sampler"] == {
         "repeat_penalty": 1.0,
         "top_k": 0,

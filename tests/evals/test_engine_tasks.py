@@ -16,8 +16,8 @@ from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
 
 from detente.errors import FormatError, VerificationError
 from detente.evals import build_manifest, load_suite, validate_scorecard
+from detente.evals._gemma_format import render_gemma3
 from detente.evals._judge import classify_response
-from detente.evals._llama_server import render_gemma3
 from detente.evals._run import EvalConfig, run_eval
 from detente.evals._scorers import injection_outcome
 from detente.evals._suite import load_suite_dir, suite_dir
@@ -300,40 +300,39 @@ def test_fenced_noise_is_not_a_code_answer() -> None:
 
 
 class _FakeLlama:
-    """Records what the server layer asks llama.cpp for (a unit test of that layer only; the
-    real model is exercised by test_cli_eval_e2e.py)."""
+    """Records what we ask llama.cpp for (a unit test of that layer only; the real model is
+    exercised by test_cli_eval_e2e.py)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def create_completion(self, prompt: str, **kwargs: Any) -> dict[str, Any]:
         self.calls.append((prompt, kwargs))
-        return {"id": "cmpl-1", "created": 1, "choices": [{"text": "hello", "finish_reason": "length"}],
+        return {"choices": [{"text": "hello", "finish_reason": "length"}],
                 "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}}  # fmt: skip
 
 
-def test_server_layer_samples_exactly_as_asked() -> None:
+def test_generation_samples_exactly_as_asked() -> None:
     import threading
 
-    from detente.evals._llama_server import SAMPLER, _completion
+    from detente.evals._gemma_format import SAMPLER, complete
 
     llm = _FakeLlama()
-    body = _completion(llm, {"model": "gemma", "messages": [{"role": "user", "content": "hi"}],
-                             "max_tokens": 7, "temperature": 0, "seed": 3, "stop": "###"}, threading.Lock())  # fmt: skip
-    prompt, kwargs = llm.calls[0]
-    assert prompt == "<start_of_turn>user\nhi<end_of_turn>\n<start_of_turn>model\n"
+    prompt = render_gemma3([{"role": "user", "content": "hi"}])
+    complete(llm, prompt, max_tokens=7, temperature=0.0, seed=3, stop=["###"], top_p=None,
+             lock=threading.Lock())  # fmt: skip
+    sent, kwargs = llm.calls[0]
+    assert sent == "<start_of_turn>user\nhi<end_of_turn>\n<start_of_turn>model\n"
     assert kwargs["max_tokens"] == 7 and kwargs["temperature"] == 0.0 and kwargs["seed"] == 3
     assert kwargs["stop"] == ["<end_of_turn>", "###"]
     assert {k: kwargs[k] for k in SAMPLER} == SAMPLER  # no hidden repetition penalty or top-k
-    assert body["choices"][0]["message"] == {"role": "assistant", "content": "hello"}
-    assert (
-        body["choices"][0]["finish_reason"] == "length" and body["usage"]["completion_tokens"] == 1
-    )
-    for bad in (
-        {},
-        {"messages": []},
-        {"messages": "hi"},
-        {"messages": [{"role": "user", "content": "x"}], "max_tokens": "many"},
-    ):
-        with pytest.raises((ValueError, TypeError, AttributeError)):
-            _completion(llm, bad, threading.Lock())
+    complete(llm, prompt, max_tokens=7, temperature=0.7, seed=None, stop=[], top_p=0.9,
+             lock=threading.Lock())  # fmt: skip
+    assert llm.calls[1][1]["top_p"] == 0.9 and llm.calls[1][1]["repeat_penalty"] == 1.0
+
+
+def test_provider_refuses_a_missing_model_file(tmp_path: Path) -> None:
+    from detente.errors import InputError as _InputError
+
+    with pytest.raises(_InputError, match="model_path"):
+        get_model("detente-llama/gemma", model_path=str(tmp_path / "nope.gguf"), memoize=False)

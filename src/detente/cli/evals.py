@@ -111,8 +111,8 @@ def summary_text(card: dict[str, Any]) -> str:
     "--gguf",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Serve this local GGUF with llama-cpp-python (Gemma 3 turn format) and "
-    "evaluate it; its sha256 goes into the scorecard.",
+    help="Evaluate this local GGUF in-process with llama-cpp-python (Gemma 3 turn format); "
+    "its sha256 goes into the scorecard.",
 )
 @click.option(
     "--tasks",
@@ -147,7 +147,7 @@ def summary_text(card: dict[str, Any]) -> str:
     "--max-connections",
     type=click.IntRange(1),
     default=None,
-    help="Concurrent requests to the model (default: 2 for a local GGUF).",
+    help="Concurrent requests to the model (a local GGUF runs one at a time).",
 )
 @click.option(
     "--out",
@@ -155,7 +155,7 @@ def summary_text(card: dict[str, Any]) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Output directory (default ./detente-eval/<UTC time>): inspect logs, "
-    "scorecard.json/.md/.html, server.log.",
+    "scorecard.json/.md/.html.",
 )
 @format_option()
 @quiet_option
@@ -181,10 +181,10 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
       detente eval --model openai/gpt-4o-mini --grader-model openai/gpt-4o
     """
     from detente.evals._run import EvalConfig, expected_samples, run_eval
-    from detente.evals._target import resolve_target, serve_gguf
+    from detente.evals._target import local_gguf, resolve_target
 
     if gguf is not None and (model or base_url):
-        raise UsageError("--gguf serves a local file; do not combine it with --model/--base-url")
+        raise UsageError("--gguf evaluates a local file; do not combine it with --model/--base-url")
     if base_url and not model:
         raise UsageError("--base-url needs --model (the model name the endpoint serves)")
     tasks = _parse_tasks(tasks_opt)
@@ -203,7 +203,7 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
         temperature=temperature,
         max_tokens=max_tokens,
         grader_model=grader_model,
-        max_connections=max_connections or (2 if local else None),
+        max_connections=max_connections,
         cyberseceval=cyberseceval,
     )
     show = progress_enabled(quiet)
@@ -214,9 +214,9 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
 
             gguf = embedded_model_path()
         if show:
-            click.echo(f"starting llama.cpp server for {gguf.name} …", err=True)
+            click.echo(f"loading {gguf.name} into llama.cpp (CPU) …", err=True)
         with (
-            serve_gguf(gguf, embedded=embedded, log_path=out_dir / "server.log") as target,
+            local_gguf(gguf, embedded=embedded) as target,
             _progress_bar(expected_samples(config), show) as advance,
         ):
             result = run_eval(target, config, out_dir, progress=advance)

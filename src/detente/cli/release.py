@@ -232,8 +232,7 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
         say(f"no MODEL given: releasing the embedded {model.name}")
     std = load_standard(policy)
     key = _load_key(key_path, say)
-    config = EvalConfig(limit=limit, max_tokens=max_tokens, seed=seed,
-                        max_connections=None if model_ref else 2)  # fmt: skip
+    config = EvalConfig(limit=limit, max_tokens=max_tokens, seed=seed)
     client = None
     if not no_publish:
         from detente.cli.registry import _client

@@ -258,18 +258,32 @@ def verify_release(
         )
 
     # 2. the signature, and the model's bytes against it
+    source: Any = ev
+    if ev.bundle("signature") is None and client is not None:
+        # No local evidence: look the model's digest up in the log (files/sha256, as
+        # `detente release` signs) and take the evidence from there.
+        from detente.integrity import build_manifest
+        from detente.release._evidence import LoggedEvidence
+
+        say(f"no evidence in {evidence_dir}: hashing the model and reading the log")
+        source = LoggedEvidence(client, build_manifest(model).root_digest)
     say("verifying the signature and the model's files and tensors")
-    sig = ev.bundle("signature")
-    if sig is None:
-        checks.append(Check("signature", False, f"no signature in {evidence_dir}"))
+    signatures = source.candidates("signature")
+    if not signatures:
+        checks.append(Check("signature", False, f"no signature in {source.where}"))
         return ConsumerVerdict(str(model), policy.name, tuple(checks))
     result = None
-    for key in keys:
-        try:
-            result = verify_model(model, sig, key)
+    used: dict[str, dict[str, Any]] = {}  # kind -> the bundle a trusted key verified
+    for sig in signatures:
+        for key in keys:
+            try:
+                result = verify_model(model, sig, key)
+                break
+            except Error:
+                continue
+        if result is not None:
+            used["signature"] = sig
             break
-        except Error:
-            continue
     if result is None:
         checks.append(
             Check(
@@ -311,16 +325,22 @@ def verify_release(
     # 3. evidence attestations, signed by a trusted key about this model
     verified: dict[str, Any] = {}
     for kind in (k for k in policy.required if k != "signature"):
-        bundle = ev.bundle(kind)
-        if bundle is None:
-            checks.append(
-                Check(f"attestation.{kind}", False, f"required {kind} attestation is missing")
-            )
+        found = source.candidates(kind)
+        if not found:
+            checks.append(Check(f"attestation.{kind}", False,
+                                f"required {kind} attestation is missing from {source.where}"))  # fmt: skip
             continue
-        try:
-            att = verify_attestation(bundle, keys, expect_kind=kind, expect_digest=digest)
-        except Error as exc:
-            checks.append(Check(f"attestation.{kind}", False, str(exc)))
+        att = None
+        problem = ""
+        for bundle in found:  # newest first; the first one a trusted key verifies wins
+            try:
+                att = verify_attestation(bundle, keys, expect_kind=kind, expect_digest=digest)
+                used[kind] = bundle
+                break
+            except Error as exc:
+                problem = str(exc)
+        if att is None:
+            checks.append(Check(f"attestation.{kind}", False, problem))
             continue
         verified[kind] = att
         checks.append(
@@ -374,7 +394,7 @@ def verify_release(
                 )
             )
             if policy.require_logged:
-                checks.append(_logged_check(client, digest, ev, ("signature", *verified)))
+                checks.append(_logged_check(client, digest, used))
         except Error as exc:
             checks.append(Check("registry", False, f"registry check failed: {exc}"))
 
@@ -406,7 +426,7 @@ def verify_release(
     return ConsumerVerdict(str(model), policy.name, tuple(checks), digest)
 
 
-def _logged_check(client: Any, digest: str, ev: Any, kinds: tuple[str, ...]) -> Check:
+def _logged_check(client: Any, digest: str, used: dict[str, dict[str, Any]]) -> Check:
     from detente.registry._merkle import leaf_hash
     from detente.registry._policy import canonical_bundle
 
@@ -416,15 +436,11 @@ def _logged_check(client: Any, digest: str, ev: Any, kinds: tuple[str, ...]) -> 
         if i < cp.size:
             _st, entry = client.verified_statement(i, cp)
             logged.add(leaf_hash(canonical_bundle(entry["bundle"])))
-    missing = [
-        k
-        for k in kinds
-        if (b := ev.bundle(k)) is not None and leaf_hash(canonical_bundle(b)) not in logged
-    ]
+    missing = [k for k, b in used.items() if leaf_hash(canonical_bundle(b)) not in logged]
     if missing:
         return Check("logged", False, f"evidence not in the transparency log: {', '.join(missing)}")
     return Check(
         "logged",
         True,
-        f"{', '.join(kinds)} are in the log (inclusion proofs verified against checkpoint {cp.size})",
+        f"{', '.join(used)} are in the log (inclusion proofs verified against checkpoint {cp.size})",
     )

@@ -23,7 +23,7 @@ from typing import Any
 
 from detente.errors import InputError
 
-__all__ = ["EVIDENCE_FILES", "EvidenceDir", "default_evidence_dir"]
+__all__ = ["EVIDENCE_FILES", "EvidenceDir", "LoggedEvidence", "default_evidence_dir"]
 
 EVIDENCE_FILES = {
     "signature": "signature.sig",
@@ -61,6 +61,14 @@ class EvidenceDir:
             raise InputError("a bundle must be a JSON object", p)
         return data
 
+    def candidates(self, kind: str) -> list[dict[str, Any]]:
+        bundle = self.bundle(kind)
+        return [] if bundle is None else [bundle]
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
     def write_bundle(self, kind: str, bundle: dict[str, Any]) -> Path:
         return self.write_json(EVIDENCE_FILES[kind], bundle)
 
@@ -73,3 +81,29 @@ class EvidenceDir:
         )
         tmp.replace(p)
         return p
+
+
+class LoggedEvidence:
+    """The evidence the transparency log holds for a model digest: every entry whose subject
+    is the digest, its inclusion in a verified checkpoint checked by the client. Anyone can
+    append an attestation about any digest, so a kind may have several candidates (newest
+    first); the consumer keeps the first one a trusted key verifies."""
+
+    def __init__(self, client: Any, digest: str) -> None:
+        from detente.attest._evidence import EVIDENCE_KINDS
+
+        self.where = f"the transparency log ({getattr(client, 'url', 'registry')})"
+        self._bundles: dict[str, list[dict[str, Any]]] = {}
+        cp = client.checkpoint()
+        for index in sorted((i for i in client.lookup(digest=digest) if i < cp.size), reverse=True):
+            statement, entry = client.verified_statement(index, cp)
+            kind = EVIDENCE_KINDS.get(statement.predicate_type)
+            if kind is not None:
+                self._bundles.setdefault(kind, []).append(entry["bundle"])
+
+    def bundle(self, kind: str) -> dict[str, Any] | None:
+        found = self._bundles.get(kind)
+        return found[0] if found else None
+
+    def candidates(self, kind: str) -> list[dict[str, Any]]:
+        return list(self._bundles.get(kind, []))

@@ -268,7 +268,7 @@ def _evaluate(
 ) -> dict[str, Any]:
     from detente.evals._run import EvalConfig, run_eval
     from detente.evals._scorecard import load_scorecard
-    from detente.evals._target import resolve_target, serve_gguf
+    from detente.evals._target import local_gguf, resolve_target
 
     if options.scorecard is not None:
         say(f"[3/6] using the existing scorecard {options.scorecard}")
@@ -281,7 +281,7 @@ def _evaluate(
         ).scorecard
     if model.is_file() and model.suffix.lower() == ".gguf":
         say(f"[3/6] evaluating {model.name} on llama.cpp (CPU)")
-        with serve_gguf(model, embedded=False, log_path=out / "server.log") as target:
+        with local_gguf(model, embedded=False) as target:
             return run_eval(target, config, out, progress).scorecard
     raise UsageError(
         f"{model} is not a GGUF file this machine can serve: evaluate it behind an "
