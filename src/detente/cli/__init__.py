@@ -29,7 +29,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Compare two models tensor by tensor, whatever their sharding.",
     ),
     "manifest": ("detente.cli.diff:manifest", "Print the file and tensor manifest of a model."),
-    "demo": ("detente.cli.demo:demo", "Run the main job on the embedded defaults."),
+    "demo": ("detente.cli.demo:demo", "Sign and verify the embedded model; catch a tampered tensor."),
     "registry": ("detente.cli.registry:registry", "Run the transparency log / claim a namespace."),
     "publish": (
         "detente.cli.registry:publish",
@@ -80,7 +80,7 @@ class _LazyGroup(click.Group):
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
-    """Détente: verify, scan and track open-weight models.
+    """Détente: sign, verify, scan, evaluate, release and track open-weight models.
 
     Exit codes: 0 ok, 1 a check failed (mismatch, findings, gate failed),
     2 usage or input error, 3 internal error.
