@@ -29,7 +29,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Compare two models tensor by tensor, whatever their sharding.",
     ),
     "manifest": ("detente.cli.diff:manifest", "Print the file and tensor manifest of a model."),
-    "demo": ("detente.cli.demo:demo", "Sign and verify the embedded model; catch a tampered tensor."),
+    "demo": (
+        "detente.cli.demo:demo",
+        "Sign and verify the embedded model; catch a tampered tensor.",
+    ),
     "registry": ("detente.cli.registry:registry", "Run the transparency log / claim a namespace."),
     "publish": (
         "detente.cli.registry:publish",
