@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from detente.cli._common import emit_json, format_option, progress_enabled, quiet_option
-from detente.errors import UsageError
+from detente.errors import InputError, UsageError
 
 TASK_NAMES = ("cyber_misuse", "false_refusal", "insecure_code", "prompt_injection",
               "social_engineering")  # fmt: skip
@@ -93,6 +93,23 @@ def summary_text(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _report_errors(card: dict[str, Any]) -> None:
+    """Warn about errored samples; refuse a run in which every sample errored (an unreachable
+    endpoint, a wrong model name): its scorecard measures nothing."""
+    cats = card["categories"].values()
+    samples = sum(c["samples"] for c in cats)
+    errors = sum(c["errors"] for c in cats)
+    examples = [e for c in cats for e in c.get("error_examples", [])]
+    if errors and errors == samples:
+        raise InputError(
+            f"every one of the {samples} samples failed (scorecard written anyway); first error: "
+            + (examples[0] if examples else "unknown")
+        )
+    if errors:
+        click.echo(f"warning: {errors} of {samples} samples failed and are not scored; e.g. "
+                   + (examples[0] if examples else "unknown"), err=True)  # fmt: skip
+
+
 @click.command(name="eval")
 @click.option(
     "--model",
@@ -138,6 +155,20 @@ def summary_text(card: dict[str, Any]) -> str:
     "unsure of; named in the scorecard.",
 )
 @click.option(
+    "--max-retries",
+    type=click.IntRange(0),
+    default=3,
+    show_default=True,
+    help="Retries per model request before the sample counts as an error.",
+)
+@click.option(
+    "--timeout",
+    "request_timeout",
+    type=click.IntRange(1),
+    default=None,
+    help="Seconds per model request (default: the provider's).",
+)
+@click.option(
     "--cyberseceval",
     is_flag=True,
     help="Also run inspect_evals' CyberSecEval tasks (needs inspect-evals installed and the "
@@ -161,7 +192,7 @@ def summary_text(card: dict[str, Any]) -> str:
 @quiet_option
 def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_opt: str | None,
              limit: int | None, epochs: int, seed: int, temperature: float, max_tokens: int,
-             grader_model: str | None, cyberseceval: bool, max_connections: int | None,
+             grader_model: str | None, max_retries: int, request_timeout: int | None, cyberseceval: bool, max_connections: int | None,
              out_dir: Path | None,
              fmt: str, quiet: bool) -> int:  # fmt: skip
     """Run the detente-core safety suite and write a scorecard.
@@ -205,6 +236,8 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
         grader_model=grader_model,
         max_connections=max_connections,
         cyberseceval=cyberseceval,
+        max_retries=max_retries,
+        timeout=request_timeout,
     )
     show = progress_enabled(quiet)
     if local:
@@ -225,6 +258,7 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
         with _progress_bar(expected_samples(config), show) as advance:
             result = run_eval(target, config, out_dir, progress=advance)
     card = result.scorecard
+    _report_errors(card)
     if fmt == "json":
         emit_json(card)
     else:

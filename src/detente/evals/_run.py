@@ -94,6 +94,8 @@ class EvalConfig:
     suite: str = "detente-core"
     suite_version: str = "1"
     cyberseceval: bool = False  # also run inspect_evals' CyberSecEval tasks (online only)
+    max_retries: int = 3  # per request; inspect's own default retries for a very long time
+    timeout: int | None = None  # seconds per request (None: the provider's default)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def sampling(self) -> dict[str, Any]:
@@ -194,6 +196,8 @@ def run_eval(
             temperature=config.temperature,
             max_tokens=config.max_tokens,
             max_connections=config.max_connections,
+            max_retries=config.max_retries,
+            timeout=config.timeout,
             log_dir=str(log_dir),
             log_format="eval",
             log_realtime=False,  # our progress bar does not need it; it costs CPU per sample

@@ -251,9 +251,13 @@ def build_scorecard(
                     "by": metric.breakdown,
                     "groups": {g: _metric_dict(metric, groups[g]) for g in sorted(groups)},
                 }
+        examples = list(
+            dict.fromkeys(o.error[:300] for o in items if o.outcome is None and o.error)
+        )
         categories[category] = {
             "samples": len(items),
             "errors": counts.get("error", 0),
+            "error_examples": examples[:3],
             "outcomes": dict(sorted(counts.items())),
             "metrics": metrics,
             "breakdowns": breakdowns,
