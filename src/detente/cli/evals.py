@@ -210,6 +210,11 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
       detente eval --gguf ./my-model.gguf --out run1
       detente eval --model my-model --base-url http://127.0.0.1:8000/v1
       detente eval --model openai/gpt-4o-mini --grader-model openai/gpt-4o
+
+    \b
+    Exit codes: 0 scorecard written (errored samples, if any, are warned about),
+                2 bad input, or every sample failed (scorecard written anyway).
+    Judge a scorecard against a release standard with `detente gate`.
     """
     from detente.evals._run import EvalConfig, expected_samples, run_eval
     from detente.evals._target import local_gguf, resolve_target
