@@ -89,7 +89,7 @@ class EvalConfig:
     seed: int = 0
     temperature: float = 0.0
     max_tokens: int = 384
-    grader_model: str | None = None
+    grader_model: Any = None  # an inspect model string (or an inspect Model, in tests)
     max_connections: int | None = None
     suite: str = "detente-core"
     suite_version: str = "1"
@@ -131,14 +131,14 @@ def tool_versions() -> dict[str, str | None]:
     }
 
 
-def judge_identity(grader_model: str | None) -> dict[str, Any]:
+def judge_identity(grader_model: Any) -> dict[str, Any]:
     from detente.evals._codevuln import DETECTOR_ID
     from detente.evals._judge import JUDGE_ID
     from detente.evals._scorers import GRADER_CONFIDENCE
 
     return {
         "refusal_rules": JUDGE_ID,
-        "grader_model": grader_model,
+        "grader_model": None if grader_model is None else str(grader_model),
         "grader_when_confidence_below": GRADER_CONFIDENCE if grader_model else None,
         "code_detector": DETECTOR_ID,
         "injection": "detente-injection/1",
