@@ -34,14 +34,8 @@ def demo(workdir: Path | None, quiet: bool, fmt: str) -> int:
 
     from detente.artifacts import read_tensor_table
     from detente.artifacts._embedded import embedded_model_path
-    from detente.attest import (
-        generate_key,
-        load_private_key,
-        sign_model,
-        verify_model,
-        write_key_pair,
-    )
-    from detente.cli.keys import default_key_dir
+    from detente.attest import sign_model, verify_model
+    from detente.cli.keys import load_signing_key
 
     chatty = not quiet and fmt != "json"
 
@@ -52,11 +46,7 @@ def demo(workdir: Path | None, quiet: bool, fmt: str) -> int:
     work = workdir or Path(platformdirs.user_data_dir("detente")) / "demo"
     work.mkdir(parents=True, exist_ok=True)
     model = embedded_model_path()
-    key_dir = default_key_dir()
-    if not (key_dir / "detente.key").exists():
-        write_key_pair(generate_key("ec-p256"), key_dir)
-        say(f"generated a signing key in {key_dir} (private key mode 0600)")
-    key = load_private_key(key_dir / "detente.key")
+    key = load_signing_key(None, say)
 
     t0 = time.perf_counter()
     say(f"signing {model.name} ({model.stat().st_size / 1e6:.0f} MB)…")

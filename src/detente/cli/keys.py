@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,6 +16,25 @@ def default_key_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_config_dir("detente")) / "keys"
+
+
+def passphrase() -> bytes | None:
+    """The private key's passphrase, from $DETENTE_KEY_PASSPHRASE (None when unset)."""
+    value = os.environ.get("DETENTE_KEY_PASSPHRASE")
+    return value.encode() if value else None
+
+
+def load_signing_key(key_path: Path | None, say: Callable[[str], None]) -> Any:
+    """The key at ``key_path``, or the user's default key, generated on first use (0600)."""
+    from detente.attest import generate_key, load_private_key, write_key_pair
+
+    if key_path is None:
+        key_dir = default_key_dir()
+        key_path = key_dir / "detente.key"
+        if not key_path.exists():
+            write_key_pair(generate_key("ec-p256"), key_dir)
+            say(f"generated a signing key in {key_dir} (private key mode 0600)")
+    return load_private_key(key_path, passphrase())
 
 
 @click.command()

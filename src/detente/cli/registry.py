@@ -24,14 +24,10 @@ def _client(url: str | None, log_key: str | None) -> Any:
 
 
 def _sign(statement: Any, key_path: Path) -> dict[str, Any]:
-    import os
-
     from detente.attest import load_private_key, sign_statement
+    from detente.cli.keys import passphrase
 
-    secret = os.environ.get("DETENTE_KEY_PASSPHRASE")
-    return sign_statement(
-        statement, load_private_key(key_path, secret.encode() if secret else None)
-    )
+    return sign_statement(statement, load_private_key(key_path, passphrase()))
 
 
 def _report(result: dict[str, Any], fmt: str, what: str) -> None:

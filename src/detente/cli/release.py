@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -116,20 +115,6 @@ def gate(policy: str, scan_path: Path | None, card_path: Path | None, key_paths:
     return result.exit_code
 
 
-def _load_key(key_path: Path | None, say: Any) -> Any:
-    from detente.attest import generate_key, load_private_key, write_key_pair
-    from detente.cli.keys import default_key_dir
-
-    secret = os.environ.get("DETENTE_KEY_PASSPHRASE")
-    if key_path is not None:
-        return load_private_key(key_path, secret.encode() if secret else None)
-    key_dir = default_key_dir()
-    if not (key_dir / "detente.key").exists():
-        write_key_pair(generate_key("ec-p256"), key_dir)
-        say(f"generated a signing key in {key_dir} (private key mode 0600)")
-    return load_private_key(key_dir / "detente.key", secret.encode() if secret else None)
-
-
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path), required=False)
 @click.option(
@@ -207,6 +192,7 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
     Exit codes: 0 released, 1 blocked (fail), 4 blocked (insufficient evidence),
                 2 bad input or registry refusal.
     """
+    from detente.cli.keys import load_signing_key
     from detente.evals._gate import load_standard
     from detente.evals._run import EvalConfig, expected_samples
     from detente.release import ReleaseOptions, default_evidence_dir, release_model
@@ -231,7 +217,7 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
         )
         say(f"no MODEL given: releasing the embedded {model.name}")
     std = load_standard(policy)
-    key = _load_key(key_path, say)
+    key = load_signing_key(key_path, say)
     config = EvalConfig(limit=limit, max_tokens=max_tokens, seed=seed)
     client = None
     if not no_publish:

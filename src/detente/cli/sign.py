@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,6 @@ from detente.cli._common import (
 
 def _default_signature(model: Path) -> Path:
     return model.parent / f"{model.name}.sig"
-
-
-def _passphrase() -> bytes | None:
-    value = os.environ.get("DETENTE_KEY_PASSPHRASE")
-    return value.encode() if value else None
 
 
 def _model_size(model: Path) -> int:
@@ -108,11 +102,12 @@ def sign(
       detente verify ./llm-7b --key keys/detente.pub
     """
     from detente.attest import load_private_key, sign_model
+    from detente.cli.keys import passphrase
     from detente.errors import UsageError
 
     if shard_size is not None and algorithm == "blake3":
         raise UsageError("shard serialization supports sha256 only (as model_signing does)")
-    key = load_private_key(key_path, _passphrase())
+    key = load_private_key(key_path, passphrase())
     sig = sig_path or _default_signature(model)
     ignores = list(ignore)
     if model.is_dir() and sig.resolve().is_relative_to(model.resolve()):
