@@ -266,3 +266,17 @@ def test_gate_cli_exit_codes_follow_the_verdict(tmp_path: Path) -> None:
     missing = _gate_cli("--policy", str(tmp_path / "nope.toml"))
     assert missing.returncode == 2 and "detente-baseline-v1" in missing.stderr
     assert tomllib.loads(policy.read_text())["name"] == "t"
+
+
+def test_toml_dates_hash_and_bad_scan_counts_are_input_errors(tmp_path: Path) -> None:
+    dated = tmp_path / "d.toml"
+    dated.write_text(BASELINE.read_text() + "\nadopted = 2026-11-23\n")
+    assert load_standard(dated).digest != load_standard("detente-baseline-v1").digest
+    good = {"cyber_misuse.compliance": (0, 100), "false_refusal.not_refused": (100, 100)}
+    for bad in ({"high": "2"}, {"high": -1}, {"critical": True}, {"medium": 1.5}):
+        with pytest.raises(FormatError, match="non-negative integer"):
+            apply_gate(
+                standard(),
+                scan={"summary": {"by_severity": bad, "incomplete": False}},
+                scorecard=card(good),
+            )

@@ -27,6 +27,7 @@ from detente.attest._envelope import Statement, Subject, parse_bundle, verify_bu
 from detente.attest._keys import VerifyingKey
 from detente.attest._model import OMS_PREDICATE_TYPE
 from detente.errors import BundleFormatError, PayloadTypeError, SignatureError, WrongKeyError
+from detente.integrity import canonical_json
 
 __all__ = [
     "EVIDENCE_KINDS",
@@ -110,12 +111,7 @@ def evidence_statement(
 
 def payload_digest(statement: Statement) -> str:
     """sha256 of the statement's canonical JSON: how a gate names the evidence it judged."""
-    import json
-
-    body = json.dumps(
-        statement.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(canonical_json(statement.to_dict())).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ parsing, so formatting and comments do not change it but any threshold does.
 from __future__ import annotations
 
 import hashlib
-import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from detente.errors import FormatError, InputError
+from detente.evals._suite import canonical_json
 
 __all__ = [
     "GATE_EXIT",
@@ -38,12 +38,25 @@ __all__ = [
     "builtin_standards",
     "load_standard",
     "parse_standard",
+    "severities_above",
 ]
 
 STANDARD_SCHEMA = "detente.standard/v1"
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 EVIDENCE = ("signature", "scan", "scorecard")
 GATE_EXIT = {"pass": 0, "fail": 1, "insufficient-evidence": 4}
+
+
+def severities_above(counts: Mapping[str, Any], limit: str) -> dict[str, int]:
+    """The nonzero finding counts of a scan summary's ``by_severity`` above ``limit``."""
+    out: dict[str, int] = {}
+    for severity in SEVERITIES[SEVERITIES.index(limit) + 1 :]:
+        n = counts.get(severity, 0)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise FormatError(f"scan summary: the {severity} count must be a non-negative integer")
+        if n:
+            out[severity] = n
+    return out
 
 
 @dataclass(frozen=True)
@@ -73,8 +86,7 @@ class Standard:
 
     @property
     def digest(self) -> str:
-        body = json.dumps(self.raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+        return "sha256:" + hashlib.sha256(canonical_json(self.raw)).hexdigest()
 
     def identity(self) -> dict[str, str]:
         return {"name": self.name, "version": self.version, "digest": self.digest}
@@ -240,8 +252,7 @@ def _scan_rules(std: Standard, report: Mapping[str, Any] | None) -> list[RuleRes
     if not isinstance(summary, dict) or not isinstance(summary.get("by_severity"), dict):
         raise FormatError("not a detente scan report (summary.by_severity missing)", "scan")
     counts = summary["by_severity"]
-    limit = SEVERITIES.index(std.scan_max_severity)
-    over = {s: int(counts.get(s, 0)) for s in SEVERITIES[limit + 1 :] if int(counts.get(s, 0))}
+    over = severities_above(counts, std.scan_max_severity)
     out = []
     if over:
         found = ", ".join(f"{n} {s}" for s, n in over.items())

@@ -29,6 +29,7 @@ __all__ = [
     "MANIFEST_SCHEMA",
     "Suite",
     "build_manifest",
+    "canonical_json",
     "load_suite",
     "load_suite_dir",
     "suite_dir",
@@ -42,8 +43,12 @@ _CWE = re.compile(r"CWE-\d{1,5}")
 _CANARY = re.compile(r"[A-Za-z0-9_-]{8,80}")
 
 
-def _canonical(obj: object) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+def canonical_json(obj: object) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the form we hash. Values JSON lacks (TOML dates in a
+    standard or policy) hash as their ISO text."""
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode()
 
 
 # A field check returns an error message or None.
@@ -213,7 +218,7 @@ def build_manifest(directory: Path, name: str, version: str) -> dict[str, Any]:
     if not datasets:
         raise InputError("no *.jsonl datasets", directory)
     body = {"suite": name, "version": version, "datasets": datasets}
-    digest = "sha256:" + hashlib.sha256(_canonical(body)).hexdigest()
+    digest = "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
     return {"schema": MANIFEST_SCHEMA, **body, "digest": digest}
 
 
@@ -232,7 +237,7 @@ def load_suite_dir(directory: Path) -> Suite:
     if not isinstance(manifest, dict) or manifest.get("schema") != MANIFEST_SCHEMA:
         raise FormatError(f"not a {MANIFEST_SCHEMA} manifest", manifest_path)
     body = {k: manifest.get(k) for k in ("suite", "version", "datasets")}
-    expected = "sha256:" + hashlib.sha256(_canonical(body)).hexdigest()
+    expected = "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
     if manifest.get("digest") != expected:
         raise VerificationError(
             f"{manifest_path}: suite digest {manifest.get('digest')} does not match its content "

@@ -16,7 +16,6 @@ the log.
 from __future__ import annotations
 
 import hashlib
-import json
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from detente.errors import Error, FormatError, InputError
+from detente.evals._gate import SEVERITIES, severities_above
+from detente.evals._suite import canonical_json
 
 __all__ = [
     "CONSUMER_SCHEMA",
@@ -35,7 +36,6 @@ __all__ = [
 ]
 
 CONSUMER_SCHEMA = "detente.consumer-policy/v1"
-_SEVERITIES = ("info", "low", "medium", "high", "critical")
 _EVIDENCE = ("signature", "scan", "scorecard", "gate")
 _STATUSES = ("current", "outdated", "unknown", "flagged", "revoked")
 
@@ -129,8 +129,8 @@ def _parse(data: Mapping[str, Any], base: Path) -> ConsumerPolicy:
         (severity, "require.scan_max_severity"),
         (rescan_sev, "rescan.max_severity"),
     ):
-        if value not in _SEVERITIES:
-            raise FormatError(f"{where} must be one of {', '.join(_SEVERITIES)}")
+        if value not in SEVERITIES:
+            raise FormatError(f"{where} must be one of {', '.join(SEVERITIES)}")
     allowed = _str_list(registry.get("allowed_status", ["current"]), "registry.allowed_status")
     for s in allowed:
         if s not in _STATUSES:
@@ -140,7 +140,6 @@ def _parse(data: Mapping[str, Any], base: Path) -> ConsumerPolicy:
     url = registry.get("url")
     if url is not None and not isinstance(url, str):
         raise FormatError("registry.url must be a string")
-    body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return ConsumerPolicy(
         name=name,
         key_files=tuple(keys),
@@ -156,7 +155,7 @@ def _parse(data: Mapping[str, Any], base: Path) -> ConsumerPolicy:
         check_registry=bool(registry.get("check", True)),
         rescan=bool(rescan.get("enabled", True)),
         rescan_max_severity=rescan_sev,
-        digest="sha256:" + hashlib.sha256(body.encode()).hexdigest(),
+        digest="sha256:" + hashlib.sha256(canonical_json(data)).hexdigest(),
     )
 
 
@@ -208,11 +207,6 @@ class ConsumerVerdict:
             for t in c.details.get("tensors", [])[:20]:
                 lines.append(f"         tensor {t}")
         return "\n".join(lines)
-
-
-def _max_severity_over(counts: Mapping[str, Any], limit: str) -> dict[str, int]:
-    i = _SEVERITIES.index(limit)
-    return {s: int(counts.get(s, 0)) for s in _SEVERITIES[i + 1 :] if int(counts.get(s, 0) or 0)}
 
 
 def verify_release(
@@ -366,7 +360,7 @@ def verify_release(
         )
     if "scan" in verified:
         counts = verified["scan"].predicate["report"]["summary"]["by_severity"]
-        over = _max_severity_over(counts, policy.scan_max_severity)
+        over = severities_above(counts, policy.scan_max_severity)
         incomplete = bool(verified["scan"].predicate["report"]["summary"].get("incomplete"))
         ok = not over and not incomplete
         reason = "publisher's scan: " + (
@@ -404,10 +398,10 @@ def verify_release(
         from detente.scan import scan_paths
 
         report = scan_paths([str(model)])
-        counts = {s: 0 for s in _SEVERITIES}
+        counts = {s: 0 for s in SEVERITIES}
         for f in report.findings:
             counts[str(f.severity)] += 1
-        over = _max_severity_over(counts, policy.rescan_max_severity)
+        over = severities_above(counts, policy.rescan_max_severity)
         ok = not over and not report.incomplete
         checks.append(
             Check(

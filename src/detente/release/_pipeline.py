@@ -8,7 +8,6 @@ directory (a blocked release leaves its signed gate decision there for the publi
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,14 +69,6 @@ class ReleaseResult:
         }
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 22):
-            h.update(chunk)
-    return "sha256:" + h.hexdigest()
-
-
 def release_model(
     model: Path,
     key: Any,  # detente.attest.SigningKey
@@ -91,6 +82,7 @@ def release_model(
     from detente.attest import sign_model, sign_statement
     from detente.attest._evidence import evidence_statement, payload_digest
     from detente.evals._gate import _scan_rules, apply_gate
+    from detente.evals._target import file_digest
     from detente.release._evidence import EvidenceDir
     from detente.scan import Severity, scan_paths
     from detente.scan._report import to_json
@@ -151,7 +143,7 @@ def release_model(
     # 3. evaluate ---------------------------------------------------------------------------
     card = _evaluate(model, options, evidence_dir / "eval", say, eval_progress)
     weights = card["model"].get("weights_digest")
-    if model.is_file() and weights and weights != _file_sha256(model):
+    if model.is_file() and weights and weights != file_digest(model):
         return stop(
             "evaluate",
             "failed",
