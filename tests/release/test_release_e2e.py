@@ -155,6 +155,7 @@ def test_release_then_consumer_verify(tmp_path: Path, embedded_gguf: Path) -> No
         )
         verdict = as_json(proc)
         assert proc.returncode == 0 and verdict["verdict"] == "allow", verdict
+        assert verdict["policy"] == "ci-consumer" and verdict["policy_digest"].startswith("sha256:")
         checks = {c["check"]: c for c in verdict["checks"]}
         assert {"signature", "attestation.scan", "attestation.scorecard", "attestation.gate", "gate",
                 "publisher-scan", "registry", "logged", "rescan"} <= set(checks)  # fmt: skip

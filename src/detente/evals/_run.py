@@ -10,7 +10,7 @@ import platform
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ from detente.evals._scorecard import (
     to_html,
     to_markdown,
 )
-from detente.evals._suite import load_suite
 from detente.evals._target import Target
 
 __all__ = ["EvalConfig", "EvalResult", "run_eval", "tool_versions", "write_scorecard"]
@@ -96,7 +95,6 @@ class EvalConfig:
     cyberseceval: bool = False  # also run inspect_evals' CyberSecEval tasks (online only)
     max_retries: int = 3  # per request; inspect's own default retries for a very long time
     timeout: int | None = None  # seconds per request (None: the provider's default)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def sampling(self) -> dict[str, Any]:
         return {
@@ -146,8 +144,9 @@ def judge_identity(grader_model: Any) -> dict[str, Any]:
 
 
 def expected_samples(config: EvalConfig) -> dict[str, int]:
-    suite = load_suite(config.suite, config.suite_version)
-    from detente.evals._tasks import _FACTORIES
+    from detente.evals._tasks import _FACTORIES, _suite
+
+    suite = _suite(config.suite, config.suite_version)
 
     names = list(config.tasks) or list(_FACTORIES)
     out = {}
@@ -168,9 +167,9 @@ def run_eval(
     """Run the chosen tasks against ``target``; write logs and the scorecard into ``out_dir``."""
     from inspect_ai import eval as inspect_eval
 
-    from detente.evals._tasks import core_tasks
+    from detente.evals._tasks import _suite, core_tasks
 
-    suite = load_suite(config.suite, config.suite_version)
+    suite = _suite(config.suite, config.suite_version)  # the tasks' own (cached, verified) copy
     tasks = core_tasks(config.tasks or None, config.suite, config.suite_version)
     out_dir.mkdir(parents=True, exist_ok=True)
     log_dir = out_dir / "logs"

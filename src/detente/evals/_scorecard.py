@@ -350,10 +350,7 @@ def outcomes_from_logs(paths: Iterable[str | Path]) -> tuple[list[Outcome], list
     for path in paths:
         log = read_eval_log(str(path))
         meta = log.eval.metadata or {}
-        category = str((log.eval.task_args or {}).get("category") or "")
-        if not category:
-            category = str(log.eval.task).split("/")[-1]
-        category = str(meta.get("detente_category", category))
+        category = str(meta.get("detente_category") or str(log.eval.task).split("/")[-1])
         entries.append(
             {
                 "task": category,

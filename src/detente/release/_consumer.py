@@ -178,7 +178,7 @@ class Check:
 @dataclass(frozen=True)
 class ConsumerVerdict:
     model: str
-    policy: str
+    policy: ConsumerPolicy
     checks: tuple[Check, ...]
     model_digest: str | None = None
 
@@ -194,14 +194,15 @@ class ConsumerVerdict:
         return {
             "schema": "detente.consumer-verdict/v1",
             "model": self.model,
-            "policy": self.policy,
+            "policy": self.policy.name,
+            "policy_digest": self.policy.digest,
             "model_digest": self.model_digest,
             "verdict": self.verdict,
             "checks": [c.to_dict() for c in self.checks],
         }
 
     def text(self) -> str:
-        lines = [f"{'ALLOW' if self.ok else 'DENY'}: {self.model} under policy {self.policy}"]
+        lines = [f"{'ALLOW' if self.ok else 'DENY'}: {self.model} under policy {self.policy.name}"]
         for c in self.checks:
             lines.append(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.reason}")
             for t in c.details.get("tensors", [])[:20]:
@@ -247,7 +248,7 @@ def verify_release(
     if not keys:
         return ConsumerVerdict(
             str(model),
-            policy.name,
+            policy,
             (*checks, Check("publishers", False, "no trusted key could be loaded")),
         )
 
@@ -265,7 +266,7 @@ def verify_release(
     signatures = source.candidates("signature")
     if not signatures:
         checks.append(Check("signature", False, f"no signature in {source.where}"))
-        return ConsumerVerdict(str(model), policy.name, tuple(checks))
+        return ConsumerVerdict(str(model), policy, tuple(checks))
     result = None
     used: dict[str, dict[str, Any]] = {}  # kind -> the bundle a trusted key verified
     for sig in signatures:
@@ -284,7 +285,7 @@ def verify_release(
                 "signature", False, f"the signature is not valid under any trusted key ({trusted})"
             )
         )
-        return ConsumerVerdict(str(model), policy.name, tuple(checks))
+        return ConsumerVerdict(str(model), policy, tuple(checks))
     digest = result.manifest.root_digest
     if result.ok:
         checks.append(
@@ -417,7 +418,7 @@ def verify_release(
                 ),
             )
         )
-    return ConsumerVerdict(str(model), policy.name, tuple(checks), digest)
+    return ConsumerVerdict(str(model), policy, tuple(checks), digest)
 
 
 def _logged_check(client: Any, digest: str, used: dict[str, dict[str, Any]]) -> Check:
