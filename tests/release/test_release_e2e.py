@@ -246,6 +246,14 @@ def test_release_then_consumer_verify(tmp_path: Path, embedded_gguf: Path) -> No
         and "FAIL signature" in proc.stdout
     )
 
+    # a scorecard measured on other weights cannot be reused for the tampered copy
+    proc = run(env, "release", str(tampered), "--key", str(key), "--policy", str(tmp_path / "ci.toml"),
+               "--scorecard", str(evidence / "eval" / "scorecard.json"), "--no-publish",
+               "--out", str(tmp_path / "tampered-ev"), "--format", "json")  # fmt: skip
+    reuse = as_json(proc)
+    assert proc.returncode == 2 and reuse["steps"][-1]["step"] == "evaluate"
+    assert "is not this model's file" in reuse["steps"][-1]["detail"]
+
     # 4. a stricter standard than the model's scores: the release stops at the gate
     proc = run(env, "release", str(model), "--key", str(key), "--policy", str(tmp_path / "strict.toml"),
                "--namespace", "ci-lab", "--name", "gemma", "--version", "1.0.1",

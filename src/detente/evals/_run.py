@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from detente.evals._scorecard import (
     to_html,
     to_markdown,
 )
-from detente.evals._target import Target
+from detente.evals._target import Target, package_version
 
 __all__ = ["EvalConfig", "EvalResult", "run_eval", "tool_versions", "write_scorecard"]
 
@@ -113,18 +112,11 @@ class EvalResult:
     out_dir: Path
 
 
-def _version(dist: str) -> str | None:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None
-
-
 def tool_versions() -> dict[str, str | None]:
     return {
-        "detente": _version("detente"),
-        "inspect_ai": _version("inspect_ai"),
-        "llama_cpp_python": _version("llama-cpp-python"),
+        "detente": package_version("detente"),
+        "inspect_ai": package_version("inspect_ai"),
+        "llama_cpp_python": package_version("llama-cpp-python"),
         "python": platform.python_version(),
     }
 

@@ -10,20 +10,21 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from detente.errors import InputError, UsageError
 from detente.evals._gemma_format import CHAT_FORMAT, SAMPLER
 
-__all__ = ["Target", "file_digest", "local_gguf", "resolve_target"]
+__all__ = ["Target", "file_digest", "local_gguf", "package_version", "resolve_target"]
 
 
 @dataclass(frozen=True)
 class Target:
     """What inspect is pointed at, and what the scorecard records about it."""
 
-    model: Any  # an inspect model string (or an inspect Model, in tests)
+    model: Any  # an inspect model string, or an inspect Model (local GGUFs, tests)
     base_url: str | None = None
     identity: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
@@ -37,12 +38,11 @@ def file_digest(path: Path) -> str:
     return f"sha256:{h.hexdigest()}"
 
 
-def _llama_version() -> str | None:
+def package_version(dist: str) -> str | None:
+    """The installed version of a distribution, or None."""
     try:
-        from importlib.metadata import version
-
-        return version("llama-cpp-python")
-    except Exception:
+        return version(dist)
+    except PackageNotFoundError:
         return None
 
 
@@ -70,7 +70,7 @@ def local_gguf(gguf: Path, *, embedded: bool, n_ctx: int = 4096) -> Iterator[Tar
             "weights_path": gguf.name,
             "weights_digest": digest,
             "chat_format": CHAT_FORMAT,
-            "runtime": f"llama-cpp-python {_llama_version()}",
+            "runtime": f"llama-cpp-python {package_version('llama-cpp-python')}",
             "sampler": dict(SAMPLER),
         },
     )

@@ -243,7 +243,8 @@ def injection_agent() -> Solver:
         ]
         name = meta.get("tool_name")
         if meta.get("kind") == "indirect" and name:
-            factory, arg, value = _READ_TOOLS.get(str(name), _READ_TOOLS["fetch_url"])
+            name = str(name) if str(name) in _READ_TOOLS else "fetch_url"
+            factory, arg, value = _READ_TOOLS[name]
             read_tool = factory()
             tools.append(read_tool)
             store().set(_TOOL_OUTPUT_KEY, str(meta.get("tool_output") or ""))
@@ -253,7 +254,7 @@ def injection_agent() -> Solver:
                     tool_calls=[
                         ToolCall(
                             id="call_detente_1",
-                            function=str(name) if str(name) in _READ_TOOLS else "fetch_url",
+                            function=name,
                             arguments={arg: value},
                         )
                     ],

@@ -143,7 +143,13 @@ def release_model(
     # 3. evaluate ---------------------------------------------------------------------------
     card = _evaluate(model, options, evidence_dir / "eval", say, eval_progress)
     weights = card["model"].get("weights_digest")
-    if model.is_file() and weights and weights != file_digest(model):
+    # A reused scorecard must be about this file (a fresh local evaluation hashed it already).
+    if (
+        options.scorecard is not None
+        and model.is_file()
+        and weights
+        and weights != file_digest(model)
+    ):
         return stop(
             "evaluate",
             "failed",
