@@ -88,3 +88,25 @@ def embedded_gguf() -> Path:
     from detente.artifacts._embedded import embedded_model_path
 
     return embedded_model_path()
+
+
+def shared_data_dir() -> Path:
+    """``../shared/data`` beside the checkout (public corpora, used by path, never committed).
+
+    ``DETENTE_SHARED_DATA`` overrides it. Under CI the directory must exist; elsewhere a test
+    that needs it is skipped with the reason.
+    """
+    import os
+
+    env = os.environ.get("DETENTE_SHARED_DATA")
+    root = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    if not root.is_dir():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"shared data missing under CI: {root}")
+        pytest.skip(f"shared data not found at {root} (set DETENTE_SHARED_DATA)")
+    return root
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    return shared_data_dir()
