@@ -298,7 +298,9 @@ def test_authentication_and_per_collection_permissions(taxii: Taxii) -> None:
     assert taxii.get(f"/taxii2/detente/collections/{PRIV}/", user="carol").json()["can_read"]
     assert taxii.get(path, user="bob").status_code == 200
     with pytest.raises(Exception, match="401"):
-        collection(taxii).__class__(taxii.collection_url, user="alice", password="bad").get_objects()
+        collection(taxii).__class__(
+            taxii.collection_url, user="alice", password="bad"
+        ).get_objects()
 
 
 def test_tlp_red_object_is_served_only_to_named_recipients(taxii: Taxii) -> None:
@@ -326,7 +328,9 @@ def test_tlp_red_object_is_served_only_to_named_recipients(taxii: Taxii) -> None
 def test_media_types_sizes_and_bad_parameters(taxii: Taxii) -> None:
     path = f"{taxii.c}/objects/"
     assert taxii.get(path, headers={"Accept": "text/html"}).status_code == 406
-    assert taxii.get(path, headers={"Accept": "application/taxii+json;version=2.0"}).status_code == 406
+    assert (
+        taxii.get(path, headers={"Accept": "application/taxii+json;version=2.0"}).status_code == 406
+    )
     ok = taxii.get("/taxii2/", headers={"Accept": "application/taxii+json"})
     assert ok.status_code == 200 and ok.headers["content-type"] == MEDIA
     bad_ct = taxii.post(path, {"objects": []}, headers={"Content-Type": "application/json"})
@@ -355,9 +359,7 @@ def test_data_survives_a_server_restart(own_server: Taxii) -> None:
     taxii.post(path, {"objects": [indicator(3)]})
     r = taxii.get(path, params={"limit": "2"}).json()
     r2 = taxii.get(path, params={"next": r["next"]}).json()
-    assert [o["id"] for o in r["objects"] + r2["objects"]] == [
-        indicator(i)["id"] for i in range(4)
-    ]
+    assert [o["id"] for o in r["objects"] + r2["objects"]] == [indicator(i)["id"] for i in range(4)]
 
 
 @pytest.mark.slow

@@ -32,9 +32,7 @@ def taxii_app(
         from detente.incidents import _taxii_server
     except ImportError as exc:
         raise UsageError(f"{_HINT} ({exc.name} is missing)") from exc
-    return _taxii_server.taxii_app(
-        db_url, users_config, prefix=prefix, table_prefix=table_prefix
-    )
+    return _taxii_server.taxii_app(db_url, users_config, prefix=prefix, table_prefix=table_prefix)
 
 
 def taxii_app_from_env() -> Starlette:

@@ -116,8 +116,10 @@ class TaxiiConfig:
 def may(user: TaxiiUser, collection: Collection, action: Action) -> bool:
     """The access decision: does ``user`` hold ``action`` on ``collection``?"""
     granted = user.read if action == "read" else user.write
-    return "*" in granted or collection.id in granted or (
-        collection.alias is not None and collection.alias in granted
+    return (
+        "*" in granted
+        or collection.id in granted
+        or (collection.alias is not None and collection.alias in granted)
     )
 
 

@@ -147,9 +147,7 @@ class _Taxii:
     async def discovery(self, request: Request, user: TaxiiUser) -> Response:
         base = str(request.url.replace(query="")).rstrip("/")
         root = f"{base}/{self.config.api_root}/"
-        return _respond(
-            {"title": self.config.title, "default": root, "api_roots": [root]}
-        )
+        return _respond({"title": self.config.title, "default": root, "api_roots": [root]})
 
     async def api_root(self, request: Request, user: TaxiiUser) -> Response:
         self._root(request)
@@ -207,7 +205,7 @@ class _Taxii:
     def _envelope(self, rows: list[Row], more: bool) -> Response:
         if not rows:
             return _respond({})
-        head = '{"more":true,"next":"%d",' % rows[-1].date_added if more else '{"more":false,'
+        head = f'{{"more":true,"next":"{rows[-1].date_added}",' if more else '{"more":false,'
         # Stored bodies are already canonical JSON text: splice, don't re-serialise.
         text = head + '"objects":[' + ",".join(r.body for r in rows) + "]}"
         return _respond(text, headers=_page_headers(rows))
