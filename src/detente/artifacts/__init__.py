@@ -7,6 +7,12 @@ Example::
         table = read_tensor_table(f.path)      # None unless safetensors or GGUF
         if table:
             print(f.name, [(t.name, t.dtype, t.shape) for t in table.tensors])
+
+Container readers (recognised by content, bounded, never extracting to disk): zip
+(``read_zip_directory``, ``read_zip_local_header``, ``read_zip_member``), tar (``iter_tar``),
+compressed streams (``sniff_compression``, ``decompress``), numpy ``.npy`` headers
+(``read_npy_header``) and the protobuf wire format (``protobuf_fields``). They raise
+:class:`detente.errors.FormatError` naming the problem; callers add the path.
 """
 
 from __future__ import annotations
@@ -14,28 +20,60 @@ from __future__ import annotations
 import mmap
 from pathlib import Path
 
+from detente.artifacts._compression import SizeLimitExceeded, decompress, sniff_compression
 from detente.artifacts._gguf import GGML_TYPES, looks_like_gguf, parse_gguf
+from detente.artifacts._npy import NPY_MAGIC, NpyHeader, read_npy_header
+from detente.artifacts._protobuf import protobuf_fields, protobuf_messages, protobuf_string
 from detente.artifacts._safetensors import (
     SAFETENSORS_DTYPES,
     looks_like_safetensors,
     parse_safetensors,
 )
 from detente.artifacts._tensors import TensorInfo, TensorTable
+from detente.artifacts._tar import is_tar, iter_tar
 from detente.artifacts._walk import DEFAULT_IGNORES, ModelFile, ModelFiles, walk_model
+from detente.artifacts._zip import (
+    LocalHeader,
+    ZipEntry,
+    is_zip,
+    read_zip_directory,
+    read_zip_local_header,
+    read_zip_member,
+    unsafe_member_name,
+)
 from detente.errors import InputError
 
 __all__ = [
     "DEFAULT_IGNORES",
     "GGML_TYPES",
+    "NPY_MAGIC",
     "SAFETENSORS_DTYPES",
+    "LocalHeader",
     "ModelFile",
     "ModelFiles",
+    "NpyHeader",
+    "SizeLimitExceeded",
     "TensorInfo",
     "TensorTable",
+    "ZipEntry",
+    "decompress",
+    "is_tar",
+    "is_zip",
+    "iter_tar",
+    "looks_like_safetensors",
     "parse_gguf",
     "parse_safetensors",
+    "protobuf_fields",
+    "protobuf_messages",
+    "protobuf_string",
+    "read_npy_header",
     "read_tensor_table",
+    "read_zip_directory",
+    "read_zip_local_header",
+    "read_zip_member",
+    "sniff_compression",
     "sniff_tensor_format",
+    "unsafe_member_name",
     "walk_model",
 ]
 

@@ -65,8 +65,7 @@ def scan(paths: tuple[Path, ...], fmt: str, fail_on: str, output: Path | None, m
       detente scan model.pt --format sarif -o scan.sarif
       detente scan weights/ --fail-on medium --format json
     """
-    from detente.scan import Limits, Severity, scan_paths
-    from detente.scan._report import exit_code, to_json, to_sarif, to_text
+    from detente.scan import Limits, Severity, exit_code, scan_paths, to_json, to_sarif, to_text
 
     threshold = Severity.parse(fail_on)
     report = scan_paths(list(paths), Limits(max_depth=max_depth))

@@ -84,8 +84,7 @@ def release_model(
     from detente.evals._gate import _scan_rules, apply_gate
     from detente.evals._target import file_digest
     from detente.release._evidence import EvidenceDir
-    from detente.scan import Severity, scan_paths
-    from detente.scan._report import to_json
+    from detente.scan import Severity, scan_paths, to_json
 
     if not model.exists():
         raise InputError("no such model", model)

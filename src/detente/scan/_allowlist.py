@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from detente.scan._finding import Severity
+from detente.taxonomy import Severity
 
 __all__ = ["Verdict", "classify_global", "is_nested_loader", "safe_pairs"]
 

@@ -1,4 +1,4 @@
-"""Per-run scanner state: limits, the nested-scan callback, and the report.
+"""Per-run scanner state: limits and the nested-scan callback.
 
 The dispatcher (``_dispatch.py``) decides by *content*, never by extension, which analyzer
 looks at a file or archive member. Analyzers are pure over the bytes they are given: they do
@@ -7,12 +7,12 @@ not import, execute or render anything they inspect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from detente.scan._finding import Finding, Location
 
-__all__ = ["Limits", "ScanContext", "ScanReport"]
+__all__ = ["Limits", "ScanContext"]
 
 
 @dataclass(frozen=True)
@@ -42,18 +42,3 @@ class ScanContext:
 
     def child(self) -> ScanContext:
         return ScanContext(self.limits, self.scan_nested, self.depth + 1, self.bytes_expanded)
-
-
-@dataclass(frozen=True)
-class ScanReport:
-    """What ``scan_paths`` returns: every finding plus what was looked at."""
-
-    findings: Sequence[Finding]
-    files_scanned: int
-    bytes_scanned: int
-    tool_version: str
-    inputs: Sequence[str] = field(default_factory=tuple)
-
-    @property
-    def incomplete(self) -> bool:
-        return any(f.incomplete for f in self.findings)

@@ -8,32 +8,12 @@ never silence, never "clean".
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from detente.taxonomy import Severity
+
 __all__ = ["Finding", "Location", "Severity"]
-
-
-class Severity(enum.IntEnum):
-    """Ordered so that ``a >= Severity.HIGH`` works for ``--fail-on``."""
-
-    INFO = 0
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-    CRITICAL = 4
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls[text.upper()]
-        except KeyError:
-            names = ", ".join(s.name.lower() for s in cls)
-            raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
-
-    def __str__(self) -> str:
-        return self.name.lower()
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from detente.errors import InputError
-from detente.scan._finding import Finding, Location, Severity
+from detente.artifacts import protobuf_messages, protobuf_string
+from detente.errors import FormatError, InputError
+from detente.scan import _rules as R
+from detente.scan._finding import Finding, Location
+from detente.scan._rulebase import Rule
+from detente.taxonomy import Severity
 from detente.scan._template import analyze_template
 
 __all__ = [
@@ -25,13 +29,10 @@ __all__ = [
     "scan_yaml",
 ]
 
-SUPPLY = ("AML.T0010.003",)
-EXEC = ("AML.T0010.003", "AML.T0011")
 
-
-def _f(rule: str, sev: Severity, msg: str, loc: Location, evidence: str = "",
-       cwe: tuple[str, ...] = (), atlas: tuple[str, ...] = SUPPLY, *, incomplete: bool = False) -> Finding:  # fmt: skip
-    return Finding(rule, sev, msg, loc, evidence[:300], cwe, atlas, incomplete)
+def _f(rule: Rule, msg: str, loc: Location, evidence: str = "", *,
+       severity: Severity | None = None) -> Finding:  # fmt: skip
+    return rule.finding(msg, loc, evidence[:300], severity=severity)
 
 
 # -- GGUF and safetensors ---------------------------------------------------------------
@@ -43,8 +44,7 @@ def scan_gguf(data: Any, size: int, loc: Location) -> list[Finding]:
     try:
         table = parse_gguf(data, size, loc.path)
     except InputError as exc:
-        return [_f("DT-GGUF-001", Severity.HIGH, f"GGUF structure is invalid: {exc.problem}", loc,
-                   cwe=("CWE-20",), incomplete=True)]  # fmt: skip
+        return [_f(R.GGUF_001, f"GGUF structure is invalid: {exc.problem}", loc)]  # fmt: skip
     out: list[Finding] = []
     for key, value in table.metadata.items():
         if key.startswith("tokenizer.chat_template") and isinstance(value, str):
@@ -60,8 +60,8 @@ def scan_safetensors(
     try:
         parse_safetensors(stream, size, loc.path)  # type: ignore[arg-type]
     except InputError as exc:
-        return [_f("DT-ST-001", Severity.HIGH, f"safetensors header is invalid (tampering or "
-                   f"corruption): {exc.problem}", loc, cwe=("CWE-20",), incomplete=True)]  # fmt: skip
+        return [_f(R.ST_001, f"safetensors header is invalid (tampering or "
+                   f"corruption): {exc.problem}", loc)]  # fmt: skip
     return []
 
 
@@ -128,27 +128,17 @@ def _config_findings(
                             else ("shipped beside it" if present else "not shipped beside it")
                         )
                         out.append(
-                            _f(
-                                "DT-CFG-001",
-                                Severity.HIGH,
-                                f"{base} auto_map[{task}] = {r!r}: loading needs "
+                            _f(R.CFG_001, f"{base} auto_map[{task}] = {r!r}: loading needs "
                                 f"trust_remote_code=True and runs custom code ({where})",
                                 loc,
                                 r,
-                                ("CWE-94",),
-                                EXEC,
                             )
                         )
         if doc.get("trust_remote_code") is True:
             out.append(
-                _f(
-                    "DT-CFG-002",
-                    Severity.HIGH,
-                    f"{base} asks for trust_remote_code=True",
+                _f(R.CFG_002, f"{base} asks for trust_remote_code=True",
                     loc,
                     "trust_remote_code",
-                    ("CWE-94",),
-                    EXEC,
                 )
             )
     # Keras configs: walk every layer.
@@ -162,27 +152,17 @@ def _config_findings(
             verdict = classify_global(module, attr)
             if verdict.severity is not None and verdict.severity >= Severity.HIGH:
                 out.append(
-                    _f(
-                        "DT-CFG-003",
-                        Severity.CRITICAL,
-                        f"{base}: {path} instantiates {value} ({verdict.reason})",
+                    _f(R.CFG_003, f"{base}: {path} instantiates {value} ({verdict.reason})",
                         loc,
                         value,
-                        ("CWE-94", "CWE-502"),
-                        EXEC,
                     )
                 )
             elif key != "target" and not value.startswith(_HYDRA_SAFE):
                 out.append(
-                    _f(
-                        "DT-CFG-004",
-                        Severity.HIGH,
-                        f"{base}: {path} instantiates {value}, outside the usual NeMo/"
+                    _f(R.CFG_004, f"{base}: {path} instantiates {value}, outside the usual NeMo/"
                         "PyTorch targets (Hydra imports and calls it on load)",
                         loc,
                         value,
-                        ("CWE-94",),
-                        EXEC,
                     )
                 )
     return out
@@ -193,27 +173,17 @@ def _keras_findings(doc: Any, loc: Location) -> list[Finding]:
     for path, key, value in _walk(doc):
         if key == "class_name" and value in ("Lambda", "TFOpLambda"):
             out.append(
-                _f(
-                    "DT-KERAS-001",
-                    Severity.CRITICAL,
-                    f"Keras {value} layer at {path}: its function is Python bytecode or "
+                _f(R.KERAS_001, f"Keras {value} layer at {path}: its function is Python bytecode or "
                     "code that runs when the model is loaded",
                     loc,
                     path,
-                    ("CWE-94",),
-                    EXEC,
                 )
             )
         elif key == "class_name" and value == "__lambda__":
             out.append(
-                _f(
-                    "DT-KERAS-001",
-                    Severity.CRITICAL,
-                    f"serialized Python lambda at {path} (marshalled bytecode)",
+                _f(R.KERAS_001, f"serialized Python lambda at {path} (marshalled bytecode)",
                     loc,
                     path,
-                    ("CWE-94",),
-                    EXEC,
                 )
             )
         elif (
@@ -229,15 +199,8 @@ def _keras_findings(doc: Any, loc: Location) -> list[Finding]:
                 Severity.CRITICAL if sev is not None and sev >= Severity.HIGH else Severity.HIGH
             )
             out.append(
-                _f(
-                    "DT-KERAS-002",
-                    severity,
-                    f"Keras config references module {value!r} at {path}: it is imported on load",
-                    loc,
-                    value,
-                    ("CWE-94",),
-                    EXEC,
-                )
+                _f(R.KERAS_002, f"Keras config references module {value!r} at {path}: it is imported "
+                    "on load", loc, value, severity=severity)
             )
     return out
 
@@ -250,7 +213,7 @@ def scan_json(
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         if name.endswith((".json",)):
             return [
-                _f("DT-CFG-010", Severity.LOW, f"{name} is not valid JSON: {str(exc)[:100]}", loc)
+                _f(R.CFG_010, f"{name} is not valid JSON: {str(exc)[:100]}", loc)
             ]
         return []
     return _config_findings(doc, loc, name, siblings)
@@ -262,15 +225,10 @@ def scan_yaml(data: bytes, loc: Location, name: str) -> list[Finding]:
     out: list[Finding] = []
     if re.search(rb"!!?python/", data):
         out.append(
-            _f(
-                "DT-CFG-005",
-                Severity.CRITICAL,
-                f"{name} uses !!python/ YAML tags: an unsafe YAML loader constructs Python "
+            _f(R.CFG_005, f"{name} uses !!python/ YAML tags: an unsafe YAML loader constructs Python "
                 "objects (and calls functions) from them",
                 loc,
                 "!!python/",
-                ("CWE-502",),
-                EXEC,
             )
         )
     try:
@@ -278,7 +236,7 @@ def scan_yaml(data: bytes, loc: Location, name: str) -> list[Finding]:
     except (yaml.YAMLError, RecursionError) as exc:
         if not out:
             out.append(
-                _f("DT-CFG-011", Severity.LOW, f"{name} is not valid YAML: {str(exc)[:120]}", loc)
+                _f(R.CFG_011, f"{name} is not valid YAML: {str(exc)[:120]}", loc)
             )
         return out
     for doc in docs:
@@ -312,7 +270,7 @@ def scan_python(data: bytes, loc: Location, name: str) -> list[Finding]:
     try:
         tree = ast.parse(data.decode("utf-8", "replace"), filename=name)
     except (SyntaxError, ValueError, RecursionError) as exc:
-        return [_f("DT-PY-010", Severity.LOW, f"{name} does not parse as Python: {exc}", loc)]
+        return [_f(R.PY_010, f"{name} does not parse as Python: {exc}", loc)]
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -348,15 +306,9 @@ def scan_python(data: bytes, loc: Location, name: str) -> list[Finding]:
                     else "in a function"
                 )
                 out.append(
-                    _f(
-                        "DT-PY-001",
-                        severity,
-                        f"{name}:{node.lineno} calls {full} {when}",
+                    _f(R.PY_001, f"{name}:{node.lineno} calls {full} {when}",
                         Location(loc.path, loc.members, None),
-                        f"{full} (line {node.lineno})",
-                        ("CWE-94",),
-                        EXEC,
-                    )
+                        f"{full} (line {node.lineno})", severity=severity)
                 )
                 break
     return out
@@ -382,13 +334,9 @@ def scan_h5(data: bytes | memoryview, loc: Location) -> list[Finding]:
         out += _keras_findings(doc, loc)
     if not found and b"model_config" in raw:
         out.append(
-            _f(
-                "DT-KERAS-010",
-                Severity.MEDIUM,
-                "HDF5 file has a model_config this scan could "
+            _f(R.KERAS_010, "HDF5 file has a model_config this scan could "
                 "not decode (compressed or chunked attribute)",
                 loc,
-                incomplete=True,
             )
         )
     return out
@@ -397,54 +345,8 @@ def scan_h5(data: bytes | memoryview, loc: Location) -> list[Finding]:
 # -- protobuf (ONNX, SavedModel) --------------------------------------------------------
 
 
-class _PB:
-    """A bounded protobuf wire-format reader: (field, wire type, value) triples."""
-
-    @staticmethod
-    def varint(b: bytes, pos: int) -> tuple[int, int]:
-        result = shift = 0
-        while True:
-            if pos >= len(b) or shift > 63:
-                raise ValueError("bad varint")
-            byte = b[pos]
-            pos += 1
-            result |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return result, pos
-            shift += 7
-
-    @classmethod
-    def fields(cls, b: bytes) -> Iterator[tuple[int, int, Any]]:
-        pos = 0
-        while pos < len(b):
-            key, pos = cls.varint(b, pos)
-            field, wt = key >> 3, key & 7
-            val: Any
-            if wt == 0:
-                val, pos = cls.varint(b, pos)
-            elif wt == 1:
-                val, pos = b[pos : pos + 8], pos + 8
-            elif wt == 2:
-                n, pos = cls.varint(b, pos)
-                if pos + n > len(b):
-                    raise ValueError("length past end")
-                val, pos = b[pos : pos + n], pos + n
-            elif wt == 5:
-                val, pos = b[pos : pos + 4], pos + 4
-            else:
-                raise ValueError(f"unsupported wire type {wt}")
-            if pos > len(b):
-                raise ValueError("truncated")
-            yield field, wt, val
-
-
-def _msgs(b: bytes, field: int) -> list[bytes]:
-    return [v for f, wt, v in _PB.fields(b) if f == field and wt == 2]
-
-
-def _str(b: bytes, field: int) -> str | None:
-    vals = _msgs(b, field)
-    return vals[-1].decode("utf-8", "replace") if vals else None
+_msgs = protobuf_messages
+_str = protobuf_string
 
 
 _ONNX_DOMAINS = {
@@ -465,15 +367,10 @@ def scan_onnx(data: bytes, loc: Location, model_dir_files: set[str] | None = Non
             dom = _str(g, 1) or ""
             if dom not in _ONNX_DOMAINS:
                 out.append(
-                    _f(
-                        "DT-ONNX-002",
-                        Severity.HIGH,
-                        f"ONNX model imports the custom operator "
+                    _f(R.ONNX_002, f"ONNX model imports the custom operator "
                         f"domain {dom!r}: runtimes load native custom-op libraries for it",
                         loc,
                         dom,
-                        ("CWE-829",),
-                        EXEC,
                     )
                 )
         depth = 0
@@ -486,14 +383,9 @@ def scan_onnx(data: bytes, loc: Location, model_dir_files: set[str] | None = Non
                     if dom not in _ONNX_DOMAINS:
                         op = _str(node, 4)
                         out.append(
-                            _f(
-                                "DT-ONNX-002",
-                                Severity.HIGH,
-                                f"node {op!r} is in the custom domain {dom!r}",
+                            _f(R.ONNX_002, f"node {op!r} is in the custom domain {dom!r}",
                                 loc,
                                 f"{dom}:{op}",
-                                ("CWE-829",),
-                                EXEC,
                             )
                         )
                     for attr in _msgs(node, 5):
@@ -503,14 +395,10 @@ def scan_onnx(data: bytes, loc: Location, model_dir_files: set[str] | None = Non
                         if _str(entry, 1) == "location":
                             out += _external_location(_str(entry, 2) or "", loc, model_dir_files)
             graphs = nxt
-    except ValueError as exc:
+    except FormatError as exc:
         out.append(
-            _f(
-                "DT-ONNX-010",
-                Severity.MEDIUM,
-                f"ONNX protobuf could not be fully parsed: {exc}",
+            _f(R.ONNX_010, f"ONNX protobuf could not be fully parsed: {exc.problem}",
                 loc,
-                incomplete=True,
             )
         )
     return out
@@ -518,14 +406,14 @@ def scan_onnx(data: bytes, loc: Location, model_dir_files: set[str] | None = Non
 
 def _external_location(where: str, loc: Location, files: set[str] | None) -> list[Finding]:
     if where.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", where):
-        return [_f("DT-ONNX-001", Severity.CRITICAL, f"external data location is an absolute path "
-                   f"({where!r}): loading reads an arbitrary file", loc, where, ("CWE-22", "CWE-73"))]  # fmt: skip
+        return [_f(R.ONNX_001, f"external data location is an absolute path "
+                   f"({where!r}): loading reads an arbitrary file", loc, where)]  # fmt: skip
     if ".." in re.split(r"[\\/]", where):
-        return [_f("DT-ONNX-001", Severity.CRITICAL, f"external data location escapes the model "
-                   f"directory ({where!r})", loc, where, ("CWE-22",))]  # fmt: skip
+        return [_f(R.ONNX_001, f"external data location escapes the model "
+                   f"directory ({where!r})", loc, where)]  # fmt: skip
     if files is not None and where not in files:
-        return [_f("DT-ONNX-003", Severity.MEDIUM, f"external data file {where!r} is missing", loc,
-                   where, incomplete=True)]  # fmt: skip
+        return [_f(R.ONNX_003, f"external data file {where!r} is missing", loc,
+                   where)]  # fmt: skip
     return []
 
 
@@ -553,22 +441,13 @@ def scan_saved_model(data: bytes, loc: Location) -> list[Finding]:
                 for n in nodes_:
                     op = _str(n, 2) or ""
                     ops[op] = ops.get(op, 0) + 1
-    except ValueError as exc:
-        return [_f("DT-TF-010", Severity.MEDIUM, f"saved_model.pb could not be parsed: {exc}", loc,
-                   incomplete=True)]  # fmt: skip
+    except FormatError as exc:
+        return [_f(R.TF_010, f"saved_model.pb could not be parsed: {exc.problem}", loc)]  # fmt: skip
     out = []
     for op, count in sorted(ops.items()):
         if op in _TF_RISKY:
             out.append(
-                _f(
-                    "DT-TF-001",
-                    _TF_RISKY[op],
-                    f"SavedModel graph uses the {op} op ({count}×): "
-                    "it touches files or runs Python when the graph executes",
-                    loc,
-                    op,
-                    ("CWE-73",),
-                    EXEC,
-                )
+                _f(R.TF_001, f"SavedModel graph uses the {op} op ({count}×): it touches files or runs "
+                    "Python when the graph executes", loc, op, severity=_TF_RISKY[op])
             )
     return out

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detente.scan._allowlist import Verdict, classify_global, is_nested_loader
-from detente.scan._finding import Finding, Location, Severity
+from detente.scan import _rules as R
+from detente.scan._finding import Finding, Location
+from detente.scan._rulebase import Rule
+from detente.scan._rules import RULES
+from detente.taxonomy import Severity
 
 __all__ = ["PickleReport", "analyze_pickle", "looks_like_pickle"]
-
-CWE_502 = ("CWE-502",)
-ATLAS_MODEL = ("AML.T0010.003", "AML.T0011.000")
 
 
 class _Mark:
@@ -141,24 +142,19 @@ class _VM:
     # -- findings -------------------------------------------------------------------------
     def add(
         self,
-        rule: str,
-        severity: Severity,
+        rule: Rule,
         message: str,
         offset: int | None,
         evidence: str = "",
         *,
-        incomplete: bool = False,
-        cwe: tuple[str, ...] = CWE_502,
-        atlas: tuple[str, ...] = ATLAS_MODEL,
+        severity: Severity | None = None,
     ) -> None:
-        key = (rule, offset, evidence)
+        key = (rule.id, offset, evidence)
         if key in self._seen:
             return
         self._seen.add(key)
         loc = Location(self.loc.path, self.loc.members, offset)
-        self.report.findings.append(
-            Finding(rule, severity, message, loc, evidence[:300], cwe, atlas, incomplete)
-        )
+        self.report.findings.append(rule.finding(message, loc, evidence[:300], severity=severity))
 
     # -- reading --------------------------------------------------------------------------
     def take(self, pos: int, k: int) -> bytes:
@@ -183,11 +179,10 @@ class _VM:
         ev = f"{module}.{name}"
         if v.severity is None:
             return
-        rule = {
-            Severity.CRITICAL: "DT-PICKLE-001",
-            Severity.HIGH: "DT-PICKLE-002",
-        }.get(v.severity, "DT-PICKLE-003")
-        self.add(rule, v.severity, f"pickle imports {ev} ({how}): {v.reason}", offset, ev)
+        rule = {Severity.CRITICAL: R.PICKLE_001, Severity.HIGH: R.PICKLE_002}.get(
+            v.severity, R.PICKLE_003
+        )
+        self.add(rule, f"pickle imports {ev} ({how}): {v.reason}", offset, ev)
 
     def call(self, func: Any, args: Any, offset: int, how: str) -> Any:
         if isinstance(func, Global):
@@ -199,16 +194,14 @@ class _VM:
             verdict = classify_global(*key)
             if verdict.severity is not None and verdict.severity >= Severity.HIGH:
                 self.add(
-                    "DT-PICKLE-010",
-                    Severity.CRITICAL,
+                    R.PICKLE_010,
                     f"pickle calls {func} via {how}: {verdict.reason}",
                     offset,
                     f"{func}({_args_preview(args)})",
                 )
         elif isinstance(func, Call | Instance | Unknown):
             self.add(
-                "DT-PICKLE-011",
-                Severity.CRITICAL,
+                R.PICKLE_011,
                 f"pickle calls a computed callable via {how} (resolver gadget: the function "
                 "is the result of another call, e.g. getattr(module, name))",
                 offset,
@@ -216,8 +209,7 @@ class _VM:
             )
         elif func is not None and not isinstance(func, str | bytes | int | float):
             self.add(
-                "DT-PICKLE-012",
-                Severity.HIGH,
+                R.PICKLE_012,
                 f"pickle calls a non-global value via {how}",
                 offset,
                 _describe(func),
@@ -226,8 +218,7 @@ class _VM:
 
     def _nested(self, func: Global, args: Any, offset: int) -> None:
         self.add(
-            "DT-PICKLE-020",
-            Severity.CRITICAL,
+            R.PICKLE_020,
             f"pickle calls a deserializer ({func}) on embedded data: a nested payload",
             offset,
             str(func),
@@ -436,8 +427,7 @@ class _VM:
                 mod_v = pop()
                 if not isinstance(mod_v, str) or not isinstance(name_v, str):
                     self.add(
-                        "DT-PICKLE-004",
-                        Severity.CRITICAL,
+                        R.PICKLE_004,
                         "STACK_GLOBAL with a module or name that is not a literal string "
                         "(computed import target)",
                         at,
@@ -481,8 +471,7 @@ class _VM:
                 code = int.from_bytes(self.take(pos, size), "little")
                 pos += size
                 self.add(
-                    "DT-PICKLE-005",
-                    Severity.HIGH,
+                    R.PICKLE_005,
                     f"EXT{size} opcode (extension code {code}): the copyreg extension registry "
                     "maps it to a global this scan cannot see",
                     at,
@@ -511,8 +500,7 @@ class _VM:
         elif isinstance(target, Global | Call | Instance):
             # CPython calls target.extend / target.append: a method call on an arbitrary object.
             self.add(
-                "DT-PICKLE-013",
-                Severity.HIGH,
+                R.PICKLE_013,
                 "APPEND(S) on a non-list object calls its append/extend method",
                 at,
                 _describe(target),
@@ -527,8 +515,7 @@ class _VM:
                 target[_hashable(items[i])] = items[i + 1]
         elif isinstance(target, Global):
             self.add(
-                "DT-PICKLE-014",
-                Severity.HIGH,
+                R.PICKLE_014,
                 "SETITEM(S) on a module-level object calls its __setitem__",
                 at,
                 str(target),
@@ -537,8 +524,7 @@ class _VM:
     def _build(self, obj: Any, state: Any, at: int, pos: int) -> int:
         if isinstance(obj, Global):
             self.add(
-                "DT-PICKLE-015",
-                Severity.HIGH,
+                R.PICKLE_015,
                 f"BUILD on the module-level object {obj}: sets attributes of (or calls "
                 "__setstate__ on) an imported object",
                 at,
@@ -681,27 +667,22 @@ def analyze_pickle(
             pos = vm.run_stream(pos)
             vm.report.streams += 1
         except _Limit as exc:
-            vm.add("DT-PICKLE-033", Severity.MEDIUM, str(exc), pos, incomplete=True, atlas=())
+            vm.add(R.PICKLE_033, str(exc), pos)
             break
         except (_Truncated, _Malformed, RecursionError) as exc:
             why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             if vm.report.streams:
                 vm.add(
-                    "DT-PICKLE-030",
-                    Severity.LOW,
+                    R.PICKLE_030,
                     f"{vm.n - pos} bytes after the last complete pickle are not a pickle ({why})",
                     pos,
                     bytes(data[pos : pos + 16]).hex(),
-                    atlas=(),
                 )
             else:
                 vm.add(
-                    "DT-PICKLE-031",
-                    Severity.MEDIUM,
+                    R.PICKLE_031,
                     f"malformed or truncated pickle: {why}; what was read before is reported",
                     pos,
-                    incomplete=True,
-                    atlas=(),
                 )
             _hunt_hidden_pickles(vm, pos + 1)
             break
@@ -726,12 +707,10 @@ def _hunt_hidden_pickles(vm: _VM, pos: int, limit: int = 64) -> None:
             continue
         for f in probe.report.findings:
             vm.add(
-                f.rule_id,
-                f.severity,
+                RULES[f.rule_id],
                 f"{f.message} (in a pickle hidden after invalid bytes, at offset {at})",
                 f.location.offset,
                 f.evidence,
-                cwe=f.cwe,
-                atlas=f.atlas,
+                severity=f.severity,
             )
         vm.report.globals.extend(probe.report.globals)

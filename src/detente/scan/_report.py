@@ -10,15 +10,15 @@ entry so services can track a result across runs (§3.27.17).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from typing import Any
 
-from detente.scan._base import ScanReport
-from detente.scan._finding import Finding, Severity
+from detente.scan._finding import Finding
+from detente.scan._result import REPORT_VERSION, ScanReport, exit_code, sorted_findings
+from detente.scan._rules import RULES
+from detente.taxonomy import Severity, severity_counts
 
 __all__ = ["REPORT_VERSION", "SARIF_SCHEMA", "exit_code", "to_json", "to_sarif", "to_text"]
 
-REPORT_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {
     Severity.CRITICAL: "error",
@@ -31,24 +31,9 @@ _SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.M
                       Severity.LOW: "2.0", Severity.INFO: "0.0"}  # fmt: skip
 
 
-def exit_code(report: ScanReport, fail_on: Severity) -> int:
-    """1 if any finding is at or above ``fail_on``; else 2 if anything was not fully analysed;
-    else 0. A finding at/above the threshold wins over incompleteness: the verdict is already
-    "do not load"."""
-    if any(f.severity >= fail_on for f in report.findings):
-        return 1
-    if report.incomplete:
-        return 2
-    return 0
-
-
-def _sorted(findings: Any) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-int(f.severity), str(f.location), f.rule_id))
-
-
 def to_text(report: ScanReport, fail_on: Severity) -> str:
     lines = []
-    for f in _sorted(report.findings):
+    for f in sorted_findings(report.findings):
         tag = " [incomplete]" if f.incomplete else ""
         lines.append(f"{str(f.severity).upper():8} {f.rule_id}  {f.location}{tag}")
         lines.append(f"         {f.message}")
@@ -57,10 +42,8 @@ def to_text(report: ScanReport, fail_on: Severity) -> str:
         refs = ", ".join((*f.cwe, *f.atlas))
         if refs:
             lines.append(f"         refs: {refs}")
-    counts = Counter(str(f.severity) for f in report.findings)
-    summary = ", ".join(
-        f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts[s]
-    )
+    counts = severity_counts(report.findings)
+    summary = ", ".join(f"{counts[str(s)]} {s}" for s in reversed(Severity) if counts[str(s)])
     code = exit_code(report, fail_on)
     verdict = {
         0: "clean",
@@ -75,22 +58,8 @@ def to_text(report: ScanReport, fail_on: Severity) -> str:
 
 
 def to_json(report: ScanReport, fail_on: Severity) -> dict[str, Any]:
-    counts = Counter(str(f.severity) for f in report.findings)
-    return {
-        "version": REPORT_VERSION,
-        "tool": {"name": "detente", "version": report.tool_version},
-        "inputs": list(report.inputs),
-        "summary": {
-            "files_scanned": report.files_scanned,
-            "bytes_scanned": report.bytes_scanned,
-            "findings": len(report.findings),
-            "by_severity": {s.name.lower(): counts[str(s)] for s in Severity},
-            "incomplete": report.incomplete,
-            "fail_on": str(fail_on),
-            "exit_code": exit_code(report, fail_on),
-        },
-        "findings": [f.to_dict() for f in _sorted(report.findings)],
-    }
+    """The report's on-disk form (``ScanReport.to_dict``) with ``fail_on`` as its threshold."""
+    return report.with_threshold(fail_on).to_dict()
 
 
 def _fingerprint(f: Finding) -> str:
@@ -98,22 +67,30 @@ def _fingerprint(f: Finding) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def _sarif_rule(f: Finding) -> dict[str, Any]:
+    """SARIF 2.1.0 §3.49 reportingDescriptor, from the rule catalog."""
+    rule = RULES.get(f.rule_id)
+    if rule is None:  # a finding read back from an older report: describe it by itself
+        title, full, help_, sev, tags = f.message[:120], f.message[:1000], "", f.severity, [*f.cwe, *f.atlas]
+    else:
+        title, full, help_, sev = rule.title, rule.description, rule.help, rule.severity
+        tags = [*rule.cwe, *rule.atlas]
+    return {
+        "id": f.rule_id,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": full},
+        "help": {"text": f"{help_} See docs/scan-rules.md#{f.rule_id.lower()}.".strip()},
+        "defaultConfiguration": {"level": _LEVEL[sev]},
+        "properties": {"tags": ["security", *tags], "security-severity": _SECURITY_SEVERITY[sev]},
+    }
+
+
 def to_sarif(report: ScanReport) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
     results = []
-    for f in _sorted(report.findings):
+    for f in sorted_findings(report.findings):
         if f.rule_id not in rules:
-            rules[f.rule_id] = {
-                "id": f.rule_id,
-                "shortDescription": {"text": f.message.split(":")[0][:120]},
-                "fullDescription": {"text": f.message[:1000]},
-                "help": {"text": "See docs/scan-rules.md for what this rule detects and why."},
-                "defaultConfiguration": {"level": _LEVEL[f.severity]},
-                "properties": {
-                    "tags": ["security", *f.cwe, *f.atlas],
-                    "security-severity": _SECURITY_SEVERITY[f.severity],
-                },
-            }
+            rules[f.rule_id] = _sarif_rule(f)
         location: dict[str, Any] = {
             "physicalLocation": {"artifactLocation": {"uri": f.location.path.replace("\\", "/")}}
         }

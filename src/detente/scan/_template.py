@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from detente.scan._finding import Finding, Location, Severity
+from detente.scan import _rules as R
+from detente.scan._finding import Finding, Location
+from detente.scan._rulebase import Rule
 
 __all__ = ["analyze_template"]
 
-CWE_1336 = ("CWE-1336", "CWE-94")
-ATLAS = ("AML.T0010.003", "AML.T0011")
 _DUNDER = re.compile(r"__[A-Za-z_][A-Za-z0-9_]*__")
 _INTERNALS = {"cycler", "joiner", "lipsum", "self", "config", "request", "url_for",
               "get_flashed_messages", "g", "session", "environment"}  # fmt: skip
@@ -66,63 +66,31 @@ def analyze_template(source: str, location: Location, where: str) -> list[Findin
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
 
-    def add(rule: str, sev: Severity, msg: str, evidence: str) -> None:
-        if (rule, evidence) in seen:
+    def add(rule: Rule, msg: str, evidence: str) -> None:
+        if (rule.id, evidence) in seen:
             return
-        seen.add((rule, evidence))
-        out.append(Finding(rule, sev, f"{where}: {msg}", location, evidence[:200], CWE_1336, ATLAS))
+        seen.add((rule.id, evidence))
+        out.append(rule.finding(f"{where}: {msg}", location, evidence[:200]))
 
     if len(source) > MAX_TEMPLATE:
-        out.append(
-            Finding(
-                "DT-TPL-010",
-                Severity.MEDIUM,
-                f"{where}: template larger than {MAX_TEMPLATE} bytes; not analysed",
-                location,
-                "",
-                (),
-                (),
-                True,
-            )
-        )
+        out.append(R.TPL_010.finding(f"{where}: template larger than {MAX_TEMPLATE} bytes; "
+                                     "not analysed", location))  # fmt: skip
         return out
     try:
         env = Environment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])  # noqa: S701
         tree = env.parse(source)  # parsed only: nothing is ever rendered
     except TemplateSyntaxError as exc:
-        out.append(
-            Finding(
-                "DT-TPL-011",
-                Severity.LOW,
-                f"{where}: template does not parse "
-                f"({exc.message}, line {exc.lineno}); servers will refuse it",
-                location,
-                "",
-                (),
-                (),
-            )
-        )
+        out.append(R.TPL_011.finding(f"{where}: template does not parse ({exc.message}, line "
+                                     f"{exc.lineno}); servers will refuse it", location))  # fmt: skip
         return out
     except RecursionError:
-        out.append(
-            Finding(
-                "DT-TPL-010",
-                Severity.MEDIUM,
-                f"{where}: template nests too deeply to analyse",
-                location,
-                "",
-                (),
-                (),
-                True,
-            )
-        )
+        out.append(R.TPL_010.finding(f"{where}: template nests too deeply to analyse", location))
         return out
 
     for node in tree.find_all(nodes.Node):
         if isinstance(node, nodes.Getattr) and _DUNDER.fullmatch(node.attr):
             add(
-                "DT-TPL-001",
-                Severity.CRITICAL,
+                R.TPL_001,
                 f"attribute access to {node.attr}: server-side template injection reaching Python "
                 "internals",
                 f".{node.attr}",
@@ -131,8 +99,7 @@ def analyze_template(source: str, location: Location, where: str) -> list[Findin
             key = _const_str(node.arg)
             if key is not None and _DUNDER.search(key):
                 add(
-                    "DT-TPL-001",
-                    Severity.CRITICAL,
+                    R.TPL_001,
                     f"item access to {key!r} (dunder by subscript)",
                     f"[{key!r}]",
                 )
@@ -140,29 +107,26 @@ def analyze_template(source: str, location: Location, where: str) -> list[Findin
             arg = _const_str(node.args[0]) if node.args else None
             if arg is None:
                 add(
-                    "DT-TPL-002",
-                    Severity.HIGH,
+                    R.TPL_002,
                     "|attr filter with a computed attribute name",
                     "|attr(<computed>)",
                 )
             elif _DUNDER.search(arg):
                 add(
-                    "DT-TPL-001",
-                    Severity.CRITICAL,
+                    R.TPL_001,
                     f"|attr({arg!r}) reaches a dunder attribute",
                     f"|attr({arg!r})",
                 )
         elif isinstance(node, nodes.Name):
             if node.name in _DANGEROUS_NAMES:
-                add("DT-TPL-003", Severity.CRITICAL, f"template refers to {node.name!r}", node.name)
+                add(R.TPL_003, f"template refers to {node.name!r}", node.name)
         elif isinstance(node, nodes.Concat | nodes.Add) or (
             isinstance(node, nodes.Filter) and node.name in ("format", "join")
         ):
             folded = _const_str(node)
             if folded and _DUNDER.search(folded):
                 add(
-                    "DT-TPL-004",
-                    Severity.CRITICAL,
+                    R.TPL_004,
                     f"a string is assembled to spell {_DUNDER.search(folded).group(0)!r} "  # type: ignore[union-attr]
                     "(obfuscated dunder access)",
                     folded,
@@ -170,8 +134,7 @@ def analyze_template(source: str, location: Location, where: str) -> list[Findin
         elif isinstance(node, nodes.Const) and isinstance(node.value, str):
             if m := _DUNDER.search(node.value):
                 add(
-                    "DT-TPL-005",
-                    Severity.HIGH,
+                    R.TPL_005,
                     f"string constant contains the dunder name {m.group(0)!r}",
                     node.value,
                 )
@@ -183,18 +146,9 @@ def analyze_template(source: str, location: Location, where: str) -> list[Findin
         ):
             a = node.args[-1]
             if isinstance(a, nodes.Const) and isinstance(a.value, int) and a.value > 10**6:
-                out.append(
-                    Finding(
-                        "DT-TPL-006",
-                        Severity.MEDIUM,
-                        f"{where}: range({a.value}) — rendering would loop for a "
-                        "very long time (denial of service)",
-                        location,
-                        f"range({a.value})",
-                        ("CWE-400",),
-                        (),
-                    )
-                )
+                out.append(R.TPL_006.finding(f"{where}: range({a.value}) — rendering would loop "
+                                             "for a very long time (denial of service)", location,
+                                             f"range({a.value})"))  # fmt: skip
         if (
             isinstance(node, nodes.Getattr)
             and isinstance(node.node, nodes.Name)
@@ -202,8 +156,7 @@ def analyze_template(source: str, location: Location, where: str) -> list[Findin
             and not _DUNDER.fullmatch(node.attr)
         ):
             add(
-                "DT-TPL-007",
-                Severity.HIGH,
+                R.TPL_007,
                 f"attribute access on the template global {node.node.name!r} "
                 f"(.{node.attr}) — a known route to interpreter internals",
                 f"{node.node.name}.{node.attr}",

@@ -1,4 +1,11 @@
-"""The shared vocabulary: MITRE ATLAS techniques (shipped subset, version-stamped) and CWE ids.
+"""The shared vocabulary: severities, MITRE ATLAS techniques (shipped subset, version-stamped)
+and CWE ids.
+
+Example::
+
+    from detente.taxonomy import Severity, severity_counts, counts_above
+    counts = severity_counts(report.findings)      # {"info": 0, ..., "critical": 1}
+    counts_above(counts, "high")                    # {"critical": 1}
 
 Every ATLAS id the package emits is validated against the shipped data (a test enforces it),
 so a report never cites a technique that does not exist in the version it names.
@@ -13,8 +20,28 @@ from importlib import resources
 from typing import Any
 
 from detente.errors import InputError
+from detente.taxonomy._severity import (
+    SEVERITY_NAMES,
+    Severity,
+    counts_above,
+    severities_above,
+    severities_at_or_above,
+    severity_counts,
+)
 
-__all__ = ["ATLAS_VERSION", "Technique", "atlas_data", "atlas_technique", "validate_atlas_ids"]
+__all__ = [
+    "ATLAS_VERSION",
+    "SEVERITY_NAMES",
+    "Severity",
+    "Technique",
+    "atlas_data",
+    "atlas_technique",
+    "counts_above",
+    "severities_above",
+    "severities_at_or_above",
+    "severity_counts",
+    "validate_atlas_ids",
+]
 
 
 @dataclass(frozen=True)
