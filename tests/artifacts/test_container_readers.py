@@ -106,7 +106,7 @@ def test_npy_headers() -> None:
         np.save(buf, arr, allow_pickle=True)
         header = read_npy_header(buf.getvalue())
         assert header.is_object is is_object and header.fields["shape"] == arr.shape
-    with pytest.raises(FormatError, match="malformed .npy header"):
+    with pytest.raises(FormatError, match=r"malformed \.npy header"):
         read_npy_header(NPY_MAGIC + b"\x01\x00\x10\x00{'descr': __import__('os')}")
 
 

@@ -29,8 +29,8 @@ from detente.artifacts._safetensors import (
     looks_like_safetensors,
     parse_safetensors,
 )
-from detente.artifacts._tensors import TensorInfo, TensorTable
 from detente.artifacts._tar import is_tar, iter_tar
+from detente.artifacts._tensors import TensorInfo, TensorTable
 from detente.artifacts._walk import DEFAULT_IGNORES, ModelFile, ModelFiles, walk_model
 from detente.artifacts._zip import (
     LocalHeader,

@@ -18,7 +18,9 @@ def is_tar(head: bytes) -> bool:
     return len(head) >= 262 and head[257:262] == b"ustar"
 
 
-def iter_tar(data: bytes | memoryview | Any) -> Iterator[tuple[tarfile.TarInfo, Callable[[], bytes]]]:
+def iter_tar(
+    data: bytes | memoryview | Any,
+) -> Iterator[tuple[tarfile.TarInfo, Callable[[], bytes]]]:
     """Each member header with a function that reads a regular member's bytes;
     :class:`FormatError` (from the iteration or the read) when the archive is unreadable."""
     try:

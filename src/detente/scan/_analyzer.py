@@ -55,7 +55,10 @@ def _is_torch_storage(location: Location) -> bool:
 class Analyzer(Protocol):
     """One format family (pickle, zip, GGUF, …) behind one interface."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """A short name for the family (``pickle``, ``zip``): docs and tests use it."""
+        ...
 
     def sniff(self, item: Item, ctx: ScanContext) -> bool:
         """Whether this analyzer claims the item (by content, or by name for formats without

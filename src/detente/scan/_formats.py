@@ -15,8 +15,8 @@ from detente.errors import FormatError, InputError
 from detente.scan import _rules as R
 from detente.scan._finding import Finding, Location
 from detente.scan._rulebase import Rule
-from detente.taxonomy import Severity
 from detente.scan._template import analyze_template
+from detente.taxonomy import Severity
 
 __all__ = [
     "scan_gguf",
@@ -128,7 +128,9 @@ def _config_findings(
                             else ("shipped beside it" if present else "not shipped beside it")
                         )
                         out.append(
-                            _f(R.CFG_001, f"{base} auto_map[{task}] = {r!r}: loading needs "
+                            _f(
+                                R.CFG_001,
+                                f"{base} auto_map[{task}] = {r!r}: loading needs "
                                 f"trust_remote_code=True and runs custom code ({where})",
                                 loc,
                                 r,
@@ -136,7 +138,9 @@ def _config_findings(
                         )
         if doc.get("trust_remote_code") is True:
             out.append(
-                _f(R.CFG_002, f"{base} asks for trust_remote_code=True",
+                _f(
+                    R.CFG_002,
+                    f"{base} asks for trust_remote_code=True",
                     loc,
                     "trust_remote_code",
                 )
@@ -152,14 +156,18 @@ def _config_findings(
             verdict = classify_global(module, attr)
             if verdict.severity is not None and verdict.severity >= Severity.HIGH:
                 out.append(
-                    _f(R.CFG_003, f"{base}: {path} instantiates {value} ({verdict.reason})",
+                    _f(
+                        R.CFG_003,
+                        f"{base}: {path} instantiates {value} ({verdict.reason})",
                         loc,
                         value,
                     )
                 )
             elif key != "target" and not value.startswith(_HYDRA_SAFE):
                 out.append(
-                    _f(R.CFG_004, f"{base}: {path} instantiates {value}, outside the usual NeMo/"
+                    _f(
+                        R.CFG_004,
+                        f"{base}: {path} instantiates {value}, outside the usual NeMo/"
                         "PyTorch targets (Hydra imports and calls it on load)",
                         loc,
                         value,
@@ -173,7 +181,9 @@ def _keras_findings(doc: Any, loc: Location) -> list[Finding]:
     for path, key, value in _walk(doc):
         if key == "class_name" and value in ("Lambda", "TFOpLambda"):
             out.append(
-                _f(R.KERAS_001, f"Keras {value} layer at {path}: its function is Python bytecode or "
+                _f(
+                    R.KERAS_001,
+                    f"Keras {value} layer at {path}: its function is Python bytecode or "
                     "code that runs when the model is loaded",
                     loc,
                     path,
@@ -181,7 +191,9 @@ def _keras_findings(doc: Any, loc: Location) -> list[Finding]:
             )
         elif key == "class_name" and value == "__lambda__":
             out.append(
-                _f(R.KERAS_001, f"serialized Python lambda at {path} (marshalled bytecode)",
+                _f(
+                    R.KERAS_001,
+                    f"serialized Python lambda at {path} (marshalled bytecode)",
                     loc,
                     path,
                 )
@@ -199,8 +211,13 @@ def _keras_findings(doc: Any, loc: Location) -> list[Finding]:
                 Severity.CRITICAL if sev is not None and sev >= Severity.HIGH else Severity.HIGH
             )
             out.append(
-                _f(R.KERAS_002, f"Keras config references module {value!r} at {path}: it is imported "
-                    "on load", loc, value, severity=severity)
+                _f(
+                    R.KERAS_002,
+                    f"Keras config references module {value!r} at {path}: it is imported on load",
+                    loc,
+                    value,
+                    severity=severity,
+                )
             )
     return out
 
@@ -212,9 +229,7 @@ def scan_json(
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         if name.endswith((".json",)):
-            return [
-                _f(R.CFG_010, f"{name} is not valid JSON: {str(exc)[:100]}", loc)
-            ]
+            return [_f(R.CFG_010, f"{name} is not valid JSON: {str(exc)[:100]}", loc)]
         return []
     return _config_findings(doc, loc, name, siblings)
 
@@ -225,7 +240,9 @@ def scan_yaml(data: bytes, loc: Location, name: str) -> list[Finding]:
     out: list[Finding] = []
     if re.search(rb"!!?python/", data):
         out.append(
-            _f(R.CFG_005, f"{name} uses !!python/ YAML tags: an unsafe YAML loader constructs Python "
+            _f(
+                R.CFG_005,
+                f"{name} uses !!python/ YAML tags: an unsafe YAML loader constructs Python "
                 "objects (and calls functions) from them",
                 loc,
                 "!!python/",
@@ -235,9 +252,7 @@ def scan_yaml(data: bytes, loc: Location, name: str) -> list[Finding]:
         docs = list(yaml.safe_load_all(data.decode("utf-8", "replace")))
     except (yaml.YAMLError, RecursionError) as exc:
         if not out:
-            out.append(
-                _f(R.CFG_011, f"{name} is not valid YAML: {str(exc)[:120]}", loc)
-            )
+            out.append(_f(R.CFG_011, f"{name} is not valid YAML: {str(exc)[:120]}", loc))
         return out
     for doc in docs:
         out += _config_findings(doc, loc, name, None)
@@ -306,9 +321,13 @@ def scan_python(data: bytes, loc: Location, name: str) -> list[Finding]:
                     else "in a function"
                 )
                 out.append(
-                    _f(R.PY_001, f"{name}:{node.lineno} calls {full} {when}",
+                    _f(
+                        R.PY_001,
+                        f"{name}:{node.lineno} calls {full} {when}",
                         Location(loc.path, loc.members, None),
-                        f"{full} (line {node.lineno})", severity=severity)
+                        f"{full} (line {node.lineno})",
+                        severity=severity,
+                    )
                 )
                 break
     return out
@@ -334,7 +353,9 @@ def scan_h5(data: bytes | memoryview, loc: Location) -> list[Finding]:
         out += _keras_findings(doc, loc)
     if not found and b"model_config" in raw:
         out.append(
-            _f(R.KERAS_010, "HDF5 file has a model_config this scan could "
+            _f(
+                R.KERAS_010,
+                "HDF5 file has a model_config this scan could "
                 "not decode (compressed or chunked attribute)",
                 loc,
             )
@@ -367,7 +388,9 @@ def scan_onnx(data: bytes, loc: Location, model_dir_files: set[str] | None = Non
             dom = _str(g, 1) or ""
             if dom not in _ONNX_DOMAINS:
                 out.append(
-                    _f(R.ONNX_002, f"ONNX model imports the custom operator "
+                    _f(
+                        R.ONNX_002,
+                        f"ONNX model imports the custom operator "
                         f"domain {dom!r}: runtimes load native custom-op libraries for it",
                         loc,
                         dom,
@@ -383,7 +406,9 @@ def scan_onnx(data: bytes, loc: Location, model_dir_files: set[str] | None = Non
                     if dom not in _ONNX_DOMAINS:
                         op = _str(node, 4)
                         out.append(
-                            _f(R.ONNX_002, f"node {op!r} is in the custom domain {dom!r}",
+                            _f(
+                                R.ONNX_002,
+                                f"node {op!r} is in the custom domain {dom!r}",
                                 loc,
                                 f"{dom}:{op}",
                             )
@@ -397,7 +422,9 @@ def scan_onnx(data: bytes, loc: Location, model_dir_files: set[str] | None = Non
             graphs = nxt
     except FormatError as exc:
         out.append(
-            _f(R.ONNX_010, f"ONNX protobuf could not be fully parsed: {exc.problem}",
+            _f(
+                R.ONNX_010,
+                f"ONNX protobuf could not be fully parsed: {exc.problem}",
                 loc,
             )
         )
@@ -447,7 +474,13 @@ def scan_saved_model(data: bytes, loc: Location) -> list[Finding]:
     for op, count in sorted(ops.items()):
         if op in _TF_RISKY:
             out.append(
-                _f(R.TF_001, f"SavedModel graph uses the {op} op ({count}×): it touches files or runs "
-                    "Python when the graph executes", loc, op, severity=_TF_RISKY[op])
+                _f(
+                    R.TF_001,
+                    f"SavedModel graph uses the {op} op ({count}×): it touches files or runs "
+                    "Python when the graph executes",
+                    loc,
+                    op,
+                    severity=_TF_RISKY[op],
+                )
             )
     return out

@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from detente.scan._allowlist import Verdict, classify_global, is_nested_loader
 from detente.scan import _rules as R
+from detente.scan._allowlist import Verdict, classify_global, is_nested_loader
 from detente.scan._finding import Finding, Location
 from detente.scan._rulebase import Rule
 from detente.scan._rules import RULES

@@ -71,7 +71,13 @@ def _sarif_rule(f: Finding) -> dict[str, Any]:
     """SARIF 2.1.0 §3.49 reportingDescriptor, from the rule catalog."""
     rule = RULES.get(f.rule_id)
     if rule is None:  # a finding read back from an older report: describe it by itself
-        title, full, help_, sev, tags = f.message[:120], f.message[:1000], "", f.severity, [*f.cwe, *f.atlas]
+        title, full, help_, sev, tags = (
+            f.message[:120],
+            f.message[:1000],
+            "",
+            f.severity,
+            [*f.cwe, *f.atlas],
+        )
     else:
         title, full, help_, sev = rule.title, rule.description, rule.help, rule.severity
         tags = [*rule.cwe, *rule.atlas]

@@ -153,7 +153,11 @@ class ScanReport:
         tool = data.get("tool", {})
         inputs = data.get("inputs", [])
         raw = data.get("findings", [])
-        if not isinstance(tool, Mapping) or not isinstance(inputs, list) or not isinstance(raw, list):
+        if (
+            not isinstance(tool, Mapping)
+            or not isinstance(inputs, list)
+            or not isinstance(raw, list)
+        ):
             raise FormatError(f"{where}: tool, inputs or findings has the wrong type")
         try:
             findings = tuple(Finding.from_dict(f) for f in raw)

@@ -13,7 +13,7 @@ from detente.taxonomy import Severity
 
 __all__ = ["FAMILIES", "RULES", "Rule"]
 
-C, H, M, L, I = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
+C, H, M, L, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 # ATLAS 5.6.0: AI Supply Chain Compromise: Model; User Execution; Unsafe AI Artifacts.
 SUPPLY = ("AML.T0010.003",)
 EXEC = ("AML.T0010.003", "AML.T0011")
@@ -174,7 +174,7 @@ SCAN_006 = _r("DT-SCAN-006", "container", H, "Symlink leaves the scanned directo
     "A symlink points outside the scanned directory (high), or a symlinked directory was not "
     "followed (medium).", "Resolve the link and scan its target explicitly.", ("CWE-59",),
     severities="high/medium")  # fmt: skip
-SCAN_007 = _r("DT-SCAN-007", "container", I, "Unrecognised model-file content",
+SCAN_007 = _r("DT-SCAN-007", "container", INFO, "Unrecognised model-file content",
     "A file with a model-file name holds content this scanner does not recognise; nothing "
     "executable was found in it.", "Check what the file is.")  # fmt: skip
 
@@ -263,6 +263,4 @@ TF_001 = _r("DT-TF-001", "format", H, "SavedModel uses risky ops",
 TF_010 = _r("DT-TF-010", "format", M, "saved_model.pb not parseable",
     "saved_model.pb could not be parsed.", atlas=SUPPLY, incomplete=True)  # fmt: skip
 
-RULES: dict[str, Rule] = {
-    r.id: r for r in list(globals().values()) if isinstance(r, Rule)
-}
+RULES: dict[str, Rule] = {r.id: r for r in list(globals().values()) if isinstance(r, Rule)}
