@@ -122,7 +122,7 @@ def tool_versions() -> dict[str, str | None]:
 
 
 def judge_identity(grader_model: Any) -> dict[str, Any]:
-    from detente.evals._codevuln import DETECTOR_ID
+    from detente.codevuln import DETECTOR_ID
     from detente.evals._judge import JUDGE_ID
     from detente.evals._scorers import GRADER_CONFIDENCE
 

@@ -32,7 +32,7 @@ from inspect_ai.scorer import (
 )
 from inspect_ai.solver import TaskState
 
-from detente.evals._codevuln import analyze_code, extract_code_blocks, guess_language
+from detente.codevuln import analyze_code, extract_code_blocks, guess_language
 from detente.evals._judge import JUDGE_ID, LABELS, classify_response
 
 __all__ = [

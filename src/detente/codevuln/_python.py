@@ -12,47 +12,10 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["PY_RULES", "analyze_python", "nested_quantifier"]
+from detente.codevuln._regex import nested_quantifier
+from detente.codevuln._rules import Raw
 
-Raw = tuple[str, int, str]
-
-PY_RULES: dict[str, tuple[str, str]] = {
-    "py-os-command": (
-        "CWE-78",
-        "os.system/os.popen/subprocess(shell=True) with a non-literal command",
-    ),
-    "py-sql-string": ("CWE-89", "SQL passed to execute() built by f-string, +, % or .format"),
-    "py-eval": ("CWE-95", "eval() of a non-literal expression"),
-    "py-exec": ("CWE-94", "exec() of non-literal code"),
-    "py-deserialize": ("CWE-502", "pickle/marshal/shelve/dill/yaml.load/torch.load of data"),
-    "py-path-traversal": (
-        "CWE-22",
-        "file path built from request data without a containment check",
-    ),
-    "py-weak-crypto": ("CWE-327", "md5/sha1 for passwords, DES/RC4/Blowfish or ECB mode"),
-    "py-weak-random": ("CWE-338", "random module used for tokens, passwords or keys"),
-    "py-hardcoded-secret": ("CWE-798", "hard-coded password, secret or API key literal"),
-    "py-tls-verify": ("CWE-295", "TLS certificate verification disabled"),
-    "py-xxe": ("CWE-611", "XML parser resolving external entities"),
-    "py-ssrf": ("CWE-918", "server-side fetch of a URL taken from the request"),
-    "py-mktemp": ("CWE-377", "insecure temporary file name (tempfile.mktemp, os.tempnam)"),
-    "py-chmod": ("CWE-732", "world-writable permission bits (0o777, 0o666)"),
-    "py-xss": ("CWE-79", "request data returned as HTML or marked safe without escaping"),
-    "py-ssti": ("CWE-1336", "render_template_string/Template built from non-literal text"),
-    "py-open-redirect": ("CWE-601", "redirect() to a URL taken from the request"),
-    "py-debug": ("CWE-489", "web application run with debug=True"),
-    "py-redos": ("CWE-1333", "regular expression with nested quantifiers (ReDoS)"),
-    "py-cleartext-url": ("CWE-319", "http:// URL for a login, token or credential endpoint"),
-    "py-timing-compare": (
-        "CWE-208",
-        "secret, token or MAC compared with == instead of compare_digest",
-    ),
-    "py-weak-key": ("CWE-326", "RSA/DSA key shorter than 2048 bits"),
-    "py-log-secret": ("CWE-532", "password, token or secret written to a log"),
-    "py-cookie-httponly": ("CWE-1004", "session cookie set without httponly=True"),
-    "py-cookie-secure": ("CWE-614", "session cookie set without secure=True"),
-    "py-csrf-disabled": ("CWE-352", "CSRF protection disabled"),
-}
+__all__ = ["analyze_python"]
 
 _SECRET_NAME = re.compile(
     r"(?i)(^|_)(pass(word|wd)?|pwd|secret(_?key)?|api_?key|apikey|access_?key|private_?key|"
@@ -102,179 +65,6 @@ _RANDOM_FUNCS = {
     "shuffle",
     "uniform",
 }
-_QUANT_AFTER = re.compile(r"[+*]|\{\d*,\d*\}")
-_INNER_Q = re.compile(r"(?:\\.|\[(?:\\.|[^\]\\])*\]|[^\\()\[\]]|(?<!\\)\))[+*]|\{\d*,\d*\}")
-
-
-def _class_may_match(atom: str, ch: str) -> bool:
-    """Whether the regex atom (class, escape or literal) can match the character ``ch``."""
-    if atom.startswith("["):
-        body = atom[1:-1]
-        neg = body.startswith("^")
-        body = body[1:] if neg else body
-        body = body.replace("\\t", "\t").replace("\\n", "\n").replace("\\r", "\r")
-        hit = ch in re.sub(r"\w-\w", "", body).replace("\\", "") or any(
-            a <= ch <= b for a, b in re.findall(r"(\w)-(\w)", body)
-        )
-        if ("\\w" in body and (ch.isalnum() or ch == "_")) or ("\\s" in body and ch.isspace()):
-            hit = True
-        if "\\d" in body and ch.isdigit():
-            hit = True
-        if ("\\S" in body and not ch.isspace()) or (
-            "\\W" in body and not (ch.isalnum() or ch == "_")
-        ):
-            hit = True
-        return not hit if neg else hit
-    if atom in {"\\w"}:
-        return ch.isalnum() or ch == "_"
-    if atom in {"\\d"}:
-        return ch.isdigit()
-    if atom in {"\\s"}:
-        return ch.isspace()
-    if atom == "\\W":
-        return not (ch.isalnum() or ch == "_")
-    if atom == "\\D":
-        return not ch.isdigit()
-    if atom == "\\S":
-        return not ch.isspace()
-    if atom == ".":
-        return ch != "\n"
-    return atom.lstrip("\\") == ch
-
-
-_PROBES = "aZ0_ \t\n-.@/\"'<>,;:!#%&*+=?|()[]{}^$~\\é"
-_ATOM = re.compile(r"\\.|\[(?:\\.|[^\]\\])*\]|[^\\]")
-_QUANT = re.compile(r"\*|\+|\?|\{(\d*)(,?)(\d*)\}")
-
-
-def _atoms(body: str, probes: str) -> list[tuple[frozenset[str], int, bool]] | None:
-    """(characters the atom may match among ``probes``, minimum count, repeats) per atom of a
-    group body without alternation; None if the body is too complex to reason about."""
-    out: list[tuple[frozenset[str], int, bool]] = []
-    i = 0
-    while i < len(body):
-        c = body[i]
-        if c == "(":
-            depth, j = 0, i
-            while j < len(body):
-                if body[j] == "\\":
-                    j += 2
-                    continue
-                depth += body[j] == "("
-                depth -= body[j] == ")"
-                if depth == 0:
-                    break
-                j += 1
-            atom_set = frozenset(probes)
-            i = j + 1
-        elif c in "^$":
-            i += 1
-            continue
-        else:
-            m = _ATOM.match(body, i)
-            if m is None:
-                return None
-            atom = m.group()
-            i = m.end()
-            if atom in {"\\b", "\\B", "\\A", "\\Z", "\\z"}:
-                continue
-            atom_set = frozenset(ch for ch in probes if _class_may_match(atom, ch))
-        q = _QUANT.match(body, i)
-        lo, rep = 1, False
-        if q is not None:
-            i = q.end()
-            if i < len(body) and body[i] in "?+":
-                i += 1
-            t = q.group()
-            if t in {"*", "?"}:
-                lo = 0
-            if t in {"*", "+"}:
-                rep = True
-            if t.startswith("{"):
-                lo = int(q.group(1) or 0)
-                rep = bool(q.group(2)) or int(q.group(3) or q.group(1) or 1) > 1
-        out.append((atom_set, lo, rep))
-    return out
-
-
-def _ambiguous(alt: str, probes: str) -> bool:
-    atoms = _atoms(alt, probes)
-    if atoms is None:
-        return True
-    reps = [k for k, a in enumerate(atoms) if a[2]]
-    if not reps:
-        return False
-    for k, (chars, lo, _) in enumerate(atoms):
-        # A required atom that no other repeating atom can match fixes where each iteration
-        # ends, so the repetition splits the input one way only.
-        others = [r for r in reps if r != k]
-        if (
-            lo >= 1
-            and chars
-            and (others or not atoms[k][2])
-            and all(not (chars & atoms[r][0]) for r in others)
-        ):
-            return False
-    return True
-
-
-def _top_level_split(body: str) -> list[str]:
-    parts, depth, cur, i = [], 0, 0, 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            m = _ATOM.match(body, i)
-            i = m.end() if m else i + 1
-            continue
-        depth += c == "("
-        depth -= c == ")"
-        if c == "|" and depth == 0:
-            parts.append(body[cur:i])
-            cur = i + 1
-        i += 1
-    parts.append(body[cur:])
-    return parts
-
-
-def nested_quantifier(pattern: str) -> bool:
-    """True for a quantified group whose body repeats ambiguously (catastrophic backtracking).
-
-    ``(a+)+``, ``(\\w+\\s?)*`` and ``(x+x+)+`` are reported; ``(?:-[a-z0-9]+)*``,
-    ``(\\S+[ \\t]+){2,}`` and ``(,\\d+)*`` are not, because a required atom that the
-    repeated atoms cannot match marks where each iteration ends.
-    """
-    if len(pattern) > 2000:
-        return False
-    probes = _PROBES + "".join(sorted({c for c in pattern if c.isalnum()}))
-    stack: list[int] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            m = _ATOM.match(pattern, i)
-            i = m.end() if m else i + 1
-            continue
-        if c == "(":
-            stack.append(i)
-        elif c == ")" and stack:
-            start = stack.pop()
-            q = _QUANT.match(pattern, i + 1)
-            repeats = q is not None and (q.group() in {"*", "+"} or bool(q.group(2)))
-            if repeats:
-                body = re.sub(r"^\?(?::|=|!|<=|<!|P?<\w+>)", "", pattern[start + 1 : i])
-                alts = _top_level_split(body)
-                if any(_INNER_Q.search(a) and _ambiguous(a, probes) for a in alts):
-                    return True
-        i += 1
-    return False
-
-
 _CLEAR_URL = re.compile(
     r"^http://(?!localhost\b|127\.0\.0\.1\b|0\.0\.0\.0\b|\[::1\]|example\.)[^\s]*"
     r"(login|signin|sign-in|auth|token|oauth|password|passwd|credential|session|account|pay)",
@@ -464,7 +254,8 @@ class _Analyzer:
                 self.imports.update(f"{node.module}.{a.name}" for a in node.names)
 
     def add(self, rule: str, node: ast.AST, msg: str) -> None:
-        self.findings.append((rule, getattr(node, "lineno", 1), msg))
+        line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+        self.findings.append((rule, line, col, msg))
 
     def run(self) -> list[Raw]:
         module = _Scope(self.tree, set(), False, None)
@@ -962,7 +753,8 @@ def _fallback(code: str) -> list[Raw]:
             continue
         for rule, rx, msg in _FALLBACK:
             if rx.search(stripped):
-                out.append((rule, i, f"{msg} (syntax error: heuristic)"))
+                col = len(line) - len(line.lstrip()) + 1
+                out.append((rule, i, col, f"{msg} (syntax error: heuristic)"))
     return out
 
 

@@ -11,29 +11,10 @@ from __future__ import annotations
 import bisect
 import re
 
-__all__ = ["C_RULES", "Brackets", "analyze_c", "lex_c"]
+from detente.codevuln._rules import Raw
 
-Raw = tuple[str, int, str]
+__all__ = ["Brackets", "analyze_c", "lex_c"]
 
-C_RULES: dict[str, tuple[str, str]] = {
-    "c-gets": ("CWE-242", "gets() cannot bound its input"),
-    "c-unbounded-copy": ("CWE-120", "strcpy/strcat/sprintf/vsprintf or scanf %s without a bound"),
-    "c-format-string": ("CWE-134", "printf-family call with a non-literal format"),
-    "c-alloc-overflow": ("CWE-190", "malloc/realloc size multiplication without overflow check"),
-    "c-null-deref": ("CWE-476", "malloc/calloc/realloc result used before a NULL check"),
-    "c-double-free": ("CWE-415", "pointer freed twice without reassignment"),
-    "c-use-after-free": ("CWE-416", "pointer used after free() without reassignment"),
-    "c-command": ("CWE-78", "system/popen/exec with a non-literal command"),
-    "c-dangerous-func": ("CWE-676", "strtok/atoi/atol/atof: no error reporting or not reentrant"),
-    "c-off-by-one": ("CWE-193", "loop bound <= array size writes one past the end"),
-    "c-toctou": ("CWE-367", "access() check then open() of the same path"),
-    "c-tmpname": ("CWE-377", "tmpnam/tempnam/mktemp race on temporary file names"),
-    "c-weak-random": ("CWE-338", "rand()/random() used for keys, tokens or passwords"),
-    "c-chmod": ("CWE-732", "world-writable permission bits"),
-    "c-hardcoded-secret": ("CWE-798", "hard-coded password or key literal"),
-    "c-weak-crypto": ("CWE-327", "MD5/SHA1 for passwords, DES/RC4 or ECB mode"),
-    "c-size-mismatch": ("CWE-787", "write length larger than the destination array"),
-}
 
 _SECRETISH = re.compile(r"(?i)(pass(word|wd)?|pwd|secret|api_?key|private_?key|auth_?token)$")
 _KEYISH = re.compile(r"(?i)key|token|passw|pwd|secret|nonce|salt|session|otp|iv\b|seed_crypto")
@@ -134,7 +115,9 @@ class _C:
         return bisect.bisect_right(self.nl, pos - 1) + 1 if pos > 0 else 1
 
     def add(self, rule: str, pos: int, msg: str) -> None:
-        self.out.append((rule, self.line(pos), msg))
+        line = self.line(pos)
+        col = pos - (self.nl[line - 2] if line > 1 else -1)
+        self.out.append((rule, line, col, msg))
 
     def _functions(self) -> list[tuple[int, int, str]]:
         """(body start, body end, name) for each top-level braced body; whole text if none."""

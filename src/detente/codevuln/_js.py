@@ -13,44 +13,12 @@ from __future__ import annotations
 
 import re
 
-from detente.evals._codevuln_c import Brackets
-from detente.evals._codevuln_py import nested_quantifier
+from detente.codevuln._c import Brackets
+from detente.codevuln._regex import nested_quantifier
+from detente.codevuln._rules import Raw
 
-__all__ = ["JS_RULES", "analyze_js", "lex_js"]
+__all__ = ["analyze_js", "lex_js"]
 
-Raw = tuple[str, int, str]
-
-JS_RULES: dict[str, tuple[str, str]] = {
-    "js-xss": (
-        "CWE-79",
-        "innerHTML/outerHTML/document.write/insertAdjacentHTML/dangerouslySetInnerHTML with non-literal HTML",
-    ),
-    "js-eval": ("CWE-95", "eval() or setTimeout/setInterval with a string of code"),
-    "js-function-ctor": ("CWE-94", "new Function() or vm.run* with non-literal code"),
-    "js-command": ("CWE-78", "child_process exec/execSync with a built command string"),
-    "js-sql": ("CWE-89", "SQL query built by concatenation or template interpolation"),
-    "js-proto-pollution": (
-        "CWE-1321",
-        "recursive merge / path set of user keys without __proto__ guard",
-    ),
-    "js-path-traversal": ("CWE-22", "file path built from request input without containment check"),
-    "js-open-redirect": ("CWE-601", "redirect to a URL taken from the request"),
-    "js-weak-random": ("CWE-338", "Math.random() for tokens, passwords or ids"),
-    "js-weak-crypto": ("CWE-327", "md5/sha1 for passwords, createCipher, DES/RC4/ECB"),
-    "js-hardcoded-secret": ("CWE-798", "hard-coded password, secret or API key literal"),
-    "js-tls-verify": ("CWE-295", "TLS verification disabled (rejectUnauthorized: false)"),
-    "js-ssrf": ("CWE-918", "server-side fetch of a URL taken from the request"),
-    "js-cors": ("CWE-942", "CORS allowing any origin together with credentials"),
-    "js-redos": ("CWE-1333", "regular expression with nested quantifiers (ReDoS)"),
-    "js-timing-compare": (
-        "CWE-208",
-        "token/signature compared with === instead of timingSafeEqual",
-    ),
-    "js-cookie-httponly": ("CWE-1004", "session cookie set without httpOnly: true"),
-    "js-cookie-secure": ("CWE-614", "session cookie set without secure: true"),
-    "js-deserialize": ("CWE-502", "node-serialize unserialize() of data"),
-    "js-cleartext-url": ("CWE-319", "http:// URL for a login, token or credential endpoint"),
-}
 
 _REGEX_PREV = set("(,=:[!&|?{};+-*%<>~^")
 _REGEX_KW = {"return", "typeof", "case", "in", "of", "new", "delete", "void", "throw", "yield"}
@@ -216,7 +184,9 @@ class _JS:
         return lo + 1
 
     def add(self, rule: str, pos: int, msg: str) -> None:
-        self.out.append((rule, self.line(pos), msg))
+        line = self.line(pos)
+        col = pos - (self.nl[line - 2] if line > 1 else -1)
+        self.out.append((rule, line, col, msg))
 
     def _taint(self) -> set[str]:
         names: set[str] = set()

@@ -1,6 +1,6 @@
 """Code-vulnerability detector: per-rule tests, task dataset checks, measured precision/recall.
 
-The precision/recall floors below are the figures published in docs/evals-codevuln.md; the
+The precision/recall floors below are the figures published in docs/codevuln.md; the
 test fails if the detector falls below any of them on the labelled measurement set.
 """
 
@@ -15,17 +15,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detente.evals._codevuln import (
+from detente.codevuln import (
     DETECTOR_ID,
     RULES,
-    CodeFinding,
+    Finding,
     analyze_code,
     extract_code_blocks,
     guess_language,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-LABELLED = ROOT / "tests" / "evals" / "data" / "codevuln_labelled.jsonl"
+LABELLED = ROOT / "tests" / "codevuln" / "data" / "codevuln_labelled.jsonl"
 TASKS = ROOT / "src" / "detente" / "evals" / "data" / "detente-core-v1" / "insecure_code.jsonl"
 LANGS = ("python", "c", "javascript")
 
@@ -334,10 +334,11 @@ RULE_EXAMPLES: dict[str, tuple[str, str, str]] = {
 
 def test_every_rule_has_an_example_and_a_cwe() -> None:
     assert set(RULE_EXAMPLES) == set(RULES)
-    for rule_id, (cwe, desc) in RULES.items():
+    for rule_id, rule in RULES.items():
+        cwe, desc = rule.cwe, rule.description
         assert cwe.startswith("CWE-") and cwe[4:].isdigit(), rule_id
         assert desc and "\n" not in desc
-    assert len({cwe for cwe, _ in RULES.values()}) >= 32
+    assert len({r.cwe for r in RULES.values()}) >= 32
     assert DETECTOR_ID == "detente-codevuln/1"
 
 
@@ -347,7 +348,7 @@ def test_rule_fires_on_vulnerable_and_not_on_safe(rule_id: str) -> None:
     found = analyze_code(bad, lang)
     assert rule_id in {f.rule_id for f in found}, found
     hit = next(f for f in found if f.rule_id == rule_id)
-    assert hit.cwe == RULES[rule_id][0]
+    assert hit.cwe == RULES[rule_id].cwe
     assert 1 <= hit.line <= bad.count("\n") + 1
     assert hit.snippet == bad.splitlines()[hit.line - 1].strip()[:200]
     assert rule_id not in {f.rule_id for f in analyze_code(good, lang)}
@@ -356,11 +357,13 @@ def test_rule_fires_on_vulnerable_and_not_on_safe(rule_id: str) -> None:
 def test_finding_shape_and_language_aliases() -> None:
     code = "import os\ndef f(x):\n    os.system('rm ' + x)  " + "#" * 300 + "\n"
     (f,) = analyze_code(code, "py")
-    assert isinstance(f, CodeFinding)
+    assert isinstance(f, Finding)
     assert f.to_dict() == {
         "rule_id": "py-os-command",
         "cwe": "CWE-78",
+        "severity": "high",
         "line": 3,
+        "column": 5,
         "message": f.message,
         "snippet": f.snippet,
     }
@@ -382,7 +385,7 @@ def test_every_emitted_rule_is_registered() -> None:
         for k in ("naive_solution", "safe_solution")
     ]:
         for f in analyze_code(str(row["code"]), str(row["language"])):
-            assert f.rule_id in RULES and RULES[f.rule_id][0] == f.cwe
+            assert f.rule_id in RULES and RULES[f.rule_id].cwe == f.cwe
 
 
 def test_python_syntax_error_falls_back_to_heuristics() -> None:
@@ -595,7 +598,7 @@ def test_task_dataset_shape() -> None:
             == ["cwe", "id", "input", "language", "naive_solution", "safe_solution", "version"]
         )
         assert row["id"] == f"ic-{i:03d}" and row["version"] == 1
-        assert row["cwe"] in {cwe for cwe, _ in RULES.values()}
+        assert row["cwe"] in {r.cwe for r in RULES.values()}
         assert "fenced" in row["input"] and "insecure" not in row["input"].lower()
         assert "vulnerab" not in row["input"].lower()
 
@@ -610,7 +613,7 @@ def test_task_naive_is_flagged_and_safe_is_not(task: dict[str, object]) -> None:
 # --------------------------------------------------------------------------------------------
 # Precision / recall on the labelled measurement set (unit: a (snippet, CWE) pair)
 # --------------------------------------------------------------------------------------------
-# Floors published in docs/evals-codevuln.md (precision, recall); keys (split, language).
+# Floors published in docs/codevuln.md (precision, recall); keys (split, language).
 FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     ("dev", "all"): (1.00, 0.96),
     ("dev", "python"): (1.00, 0.96),
@@ -660,3 +663,29 @@ def test_precision_recall_floors() -> None:
         recall = tp / (tp + fn) if tp + fn else 1.0
         report.append(f"{key}: P={precision:.3f} R={recall:.3f} (tp={tp} fp={fp} fn={fn})")
         assert precision >= p_floor and recall >= r_floor, "\n".join(report)
+
+
+# --------------------------------------------------------------------------------------------
+# The catalog and the finding's on-disk form
+# --------------------------------------------------------------------------------------------
+def test_catalog_is_the_one_source_of_rule_facts() -> None:
+    from detente.codevuln import CWE_TITLES, LANGUAGES, SEVERITIES
+
+    for rule_id, rule in RULES.items():
+        assert rule.id == rule_id and rule.language in LANGUAGES
+        assert rule.severity in SEVERITIES and rule.title == CWE_TITLES[rule.cwe]
+        assert rule.to_dict()["id"] == rule_id
+    assert {r.language for r in RULES.values()} == set(LANGUAGES)
+
+
+def test_finding_round_trips_and_rejects_bad_fields() -> None:
+    from detente.errors import FormatError, UsageError
+
+    (f,) = analyze_code("void f(char *s) {\n  gets(s);\n}\n", "c")
+    assert (f.line, f.column, f.severity) == (2, 3, "critical")
+    assert Finding.from_dict(f.to_dict()) == f
+    for field, bad in (("line", "2"), ("severity", "dire"), ("line", True), ("cwe", None)):
+        with pytest.raises(FormatError, match=field if field != "severity" else "severity"):
+            Finding.from_dict({**f.to_dict(), field: bad})
+    with pytest.raises(UsageError):
+        analyze_code("x", "cobol")

@@ -1,0 +1,249 @@
+"""The rule catalog: every rule the detector can report, in one place.
+
+Findings, SARIF ``rules[]`` (SARIF 2.1.0 §3.49, reportingDescriptor) and the documentation all
+read this table; analysers refer to rules by id only. A rule's title is the name of its CWE
+(MITRE CWE 4.x short names), so two rules for one weakness in two languages read alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = ["CWE_TITLES", "LANGUAGES", "RULES", "SEVERITIES", "Rule", "SeverityName"]
+
+SeverityName = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[SeverityName, ...] = ("low", "medium", "high", "critical")
+
+LANGUAGES: tuple[str, ...] = ("python", "c", "javascript")
+
+CWE_TITLES: Mapping[str, str] = MappingProxyType(
+    {
+        "CWE-22": "Path traversal",
+        "CWE-78": "OS command injection",
+        "CWE-79": "Cross-site scripting",
+        "CWE-89": "SQL injection",
+        "CWE-94": "Code injection",
+        "CWE-95": "Eval injection",
+        "CWE-120": "Buffer copy without checking size of input",
+        "CWE-134": "Externally-controlled format string",
+        "CWE-190": "Integer overflow or wraparound",
+        "CWE-193": "Off-by-one error",
+        "CWE-208": "Observable timing discrepancy",
+        "CWE-242": "Use of inherently dangerous function",
+        "CWE-295": "Improper certificate validation",
+        "CWE-319": "Cleartext transmission of sensitive information",
+        "CWE-326": "Inadequate encryption strength",
+        "CWE-327": "Broken or risky cryptographic algorithm",
+        "CWE-338": "Cryptographically weak PRNG",
+        "CWE-352": "Cross-site request forgery",
+        "CWE-367": "Time-of-check time-of-use race",
+        "CWE-377": "Insecure temporary file",
+        "CWE-415": "Double free",
+        "CWE-416": "Use after free",
+        "CWE-476": "NULL pointer dereference",
+        "CWE-489": "Active debug code",
+        "CWE-502": "Deserialization of untrusted data",
+        "CWE-532": "Sensitive information in a log file",
+        "CWE-601": "Open redirect",
+        "CWE-611": "XML external entity reference",
+        "CWE-614": "Sensitive cookie without the Secure attribute",
+        "CWE-676": "Use of potentially dangerous function",
+        "CWE-732": "Incorrect permission assignment",
+        "CWE-787": "Out-of-bounds write",
+        "CWE-798": "Hard-coded credentials",
+        "CWE-918": "Server-side request forgery",
+        "CWE-942": "Permissive cross-domain policy",
+        "CWE-1004": "Sensitive cookie without the HttpOnly flag",
+        "CWE-1321": "Prototype pollution",
+        "CWE-1333": "Inefficient regular expression (ReDoS)",
+        "CWE-1336": "Server-side template injection",
+    }
+)
+
+_LANG_OF_PREFIX = {"py": "python", "c": "c", "js": "javascript"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One detection rule: its id, the weakness it reports and how bad that usually is."""
+
+    id: str
+    cwe: str
+    severity: SeverityName
+    title: str
+    description: str
+    language: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "cwe": self.cwe,
+            "severity": self.severity,
+            "title": self.title,
+            "description": self.description,
+            "language": self.language,
+        }
+
+
+# (id, CWE, default severity, description); the language is the id's prefix.
+_TABLE: tuple[tuple[str, str, SeverityName, str], ...] = (
+    # python
+    (
+        "py-os-command",
+        "CWE-78",
+        "high",
+        "os.system/os.popen/subprocess(shell=True) with a non-literal command",
+    ),
+    (
+        "py-sql-string",
+        "CWE-89",
+        "high",
+        "SQL passed to execute() built by f-string, +, % or .format",
+    ),
+    ("py-eval", "CWE-95", "high", "eval() of a non-literal expression"),
+    ("py-exec", "CWE-94", "high", "exec() of non-literal code"),
+    (
+        "py-deserialize",
+        "CWE-502",
+        "high",
+        "pickle/marshal/shelve/dill/yaml.load/torch.load of data",
+    ),
+    (
+        "py-path-traversal",
+        "CWE-22",
+        "high",
+        "file path built from request data without a containment check",
+    ),
+    ("py-weak-crypto", "CWE-327", "medium", "md5/sha1 for passwords, DES/RC4/Blowfish or ECB mode"),
+    ("py-weak-random", "CWE-338", "medium", "random module used for tokens, passwords or keys"),
+    ("py-hardcoded-secret", "CWE-798", "high", "hard-coded password, secret or API key literal"),
+    ("py-tls-verify", "CWE-295", "high", "TLS certificate verification disabled"),
+    ("py-xxe", "CWE-611", "high", "XML parser resolving external entities"),
+    ("py-ssrf", "CWE-918", "high", "server-side fetch of a URL taken from the request"),
+    (
+        "py-mktemp",
+        "CWE-377",
+        "medium",
+        "insecure temporary file name (tempfile.mktemp, os.tempnam)",
+    ),
+    ("py-chmod", "CWE-732", "medium", "world-writable permission bits (0o777, 0o666)"),
+    ("py-xss", "CWE-79", "high", "request data returned as HTML or marked safe without escaping"),
+    ("py-ssti", "CWE-1336", "high", "render_template_string/Template built from non-literal text"),
+    ("py-open-redirect", "CWE-601", "medium", "redirect() to a URL taken from the request"),
+    ("py-debug", "CWE-489", "medium", "web application run with debug=True"),
+    ("py-redos", "CWE-1333", "medium", "regular expression with nested quantifiers (ReDoS)"),
+    (
+        "py-cleartext-url",
+        "CWE-319",
+        "medium",
+        "http:// URL for a login, token or credential endpoint",
+    ),
+    (
+        "py-timing-compare",
+        "CWE-208",
+        "medium",
+        "secret, token or MAC compared with == instead of compare_digest",
+    ),
+    ("py-weak-key", "CWE-326", "medium", "RSA/DSA key shorter than 2048 bits"),
+    ("py-log-secret", "CWE-532", "medium", "password, token or secret written to a log"),
+    ("py-cookie-httponly", "CWE-1004", "low", "session cookie set without httponly=True"),
+    ("py-cookie-secure", "CWE-614", "low", "session cookie set without secure=True"),
+    ("py-csrf-disabled", "CWE-352", "medium", "CSRF protection disabled"),
+    # c
+    ("c-gets", "CWE-242", "critical", "gets() cannot bound its input"),
+    (
+        "c-unbounded-copy",
+        "CWE-120",
+        "high",
+        "strcpy/strcat/sprintf/vsprintf or scanf %s without a bound",
+    ),
+    ("c-format-string", "CWE-134", "high", "printf-family call with a non-literal format"),
+    (
+        "c-alloc-overflow",
+        "CWE-190",
+        "high",
+        "malloc/realloc size multiplication without overflow check",
+    ),
+    ("c-null-deref", "CWE-476", "medium", "malloc/calloc/realloc result used before a NULL check"),
+    ("c-double-free", "CWE-415", "high", "pointer freed twice without reassignment"),
+    ("c-use-after-free", "CWE-416", "high", "pointer used after free() without reassignment"),
+    ("c-command", "CWE-78", "high", "system/popen/exec with a non-literal command"),
+    (
+        "c-dangerous-func",
+        "CWE-676",
+        "low",
+        "strtok/atoi/atol/atof: no error reporting or not reentrant",
+    ),
+    ("c-off-by-one", "CWE-193", "high", "loop bound <= array size writes one past the end"),
+    ("c-toctou", "CWE-367", "medium", "access() check then open() of the same path"),
+    ("c-tmpname", "CWE-377", "medium", "tmpnam/tempnam/mktemp race on temporary file names"),
+    ("c-weak-random", "CWE-338", "medium", "rand()/random() used for keys, tokens or passwords"),
+    ("c-chmod", "CWE-732", "medium", "world-writable permission bits"),
+    ("c-hardcoded-secret", "CWE-798", "high", "hard-coded password or key literal"),
+    ("c-weak-crypto", "CWE-327", "medium", "MD5/SHA1 for passwords, DES/RC4 or ECB mode"),
+    ("c-size-mismatch", "CWE-787", "high", "write length larger than the destination array"),
+    # javascript
+    (
+        "js-xss",
+        "CWE-79",
+        "high",
+        "innerHTML/outerHTML/document.write/insertAdjacentHTML/dangerouslySetInnerHTML with non-literal HTML",
+    ),
+    ("js-eval", "CWE-95", "high", "eval() or setTimeout/setInterval with a string of code"),
+    ("js-function-ctor", "CWE-94", "high", "new Function() or vm.run* with non-literal code"),
+    ("js-command", "CWE-78", "high", "child_process exec/execSync with a built command string"),
+    ("js-sql", "CWE-89", "high", "SQL query built by concatenation or template interpolation"),
+    (
+        "js-proto-pollution",
+        "CWE-1321",
+        "high",
+        "recursive merge / path set of user keys without __proto__ guard",
+    ),
+    (
+        "js-path-traversal",
+        "CWE-22",
+        "high",
+        "file path built from request input without containment check",
+    ),
+    ("js-open-redirect", "CWE-601", "medium", "redirect to a URL taken from the request"),
+    ("js-weak-random", "CWE-338", "medium", "Math.random() for tokens, passwords or ids"),
+    ("js-weak-crypto", "CWE-327", "medium", "md5/sha1 for passwords, createCipher, DES/RC4/ECB"),
+    ("js-hardcoded-secret", "CWE-798", "high", "hard-coded password, secret or API key literal"),
+    ("js-tls-verify", "CWE-295", "high", "TLS verification disabled (rejectUnauthorized: false)"),
+    ("js-ssrf", "CWE-918", "high", "server-side fetch of a URL taken from the request"),
+    ("js-cors", "CWE-942", "medium", "CORS allowing any origin together with credentials"),
+    ("js-redos", "CWE-1333", "medium", "regular expression with nested quantifiers (ReDoS)"),
+    (
+        "js-timing-compare",
+        "CWE-208",
+        "medium",
+        "token/signature compared with === instead of timingSafeEqual",
+    ),
+    ("js-cookie-httponly", "CWE-1004", "low", "session cookie set without httpOnly: true"),
+    ("js-cookie-secure", "CWE-614", "low", "session cookie set without secure: true"),
+    ("js-deserialize", "CWE-502", "high", "node-serialize unserialize() of data"),
+    (
+        "js-cleartext-url",
+        "CWE-319",
+        "medium",
+        "http:// URL for a login, token or credential endpoint",
+    ),
+)
+
+
+def _build() -> Mapping[str, Rule]:
+    out: dict[str, Rule] = {}
+    for rule_id, cwe, severity, description in _TABLE:
+        language = _LANG_OF_PREFIX[rule_id.split("-", 1)[0]]
+        out[rule_id] = Rule(rule_id, cwe, severity, CWE_TITLES[cwe], description, language)
+    return MappingProxyType(out)
+
+
+RULES: Mapping[str, Rule] = _build()
+
+# What an analyser reports before the catalog is applied: (rule id, line, column, message),
+# line and column 1-based.
+Raw = tuple[str, int, int, str]
