@@ -28,19 +28,37 @@ from detente.taxonomy._severity import (
     severities_at_or_above,
     severity_counts,
 )
+from detente.taxonomy._vocab import (
+    Term,
+    attack_term,
+    cwe_term,
+    owasp_llm_term,
+    validate_attack_ids,
+    validate_cwe_ids,
+    validate_owasp_llm_ids,
+    vocabulary_versions,
+)
 
 __all__ = [
     "ATLAS_VERSION",
     "SEVERITY_NAMES",
     "Severity",
     "Technique",
+    "Term",
     "atlas_data",
     "atlas_technique",
+    "attack_term",
     "counts_above",
+    "cwe_term",
+    "owasp_llm_term",
     "severities_above",
     "severities_at_or_above",
     "severity_counts",
     "validate_atlas_ids",
+    "validate_attack_ids",
+    "validate_cwe_ids",
+    "validate_owasp_llm_ids",
+    "vocabulary_versions",
 ]
 
 
