@@ -65,7 +65,9 @@ def _attack(atlas_yaml: Path) -> dict[str, object]:
         ref = t.get("ATT&CK-reference")
         if ref:
             # ATLAS adapts the ATT&CK technique it references; its name is the best offline label.
-            entry = techniques.setdefault(ref["id"].replace("/", "."), {"name": t["name"], "atlas": []})
+            entry = techniques.setdefault(
+                ref["id"].replace("/", "."), {"name": t["name"], "atlas": []}
+            )
             entry["atlas"].append(t["id"])  # type: ignore[attr-defined]
     for label, kind, tid, sub in _LINK.findall(text):
         ident = f"{tid}.{sub}" if sub else tid

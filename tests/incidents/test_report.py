@@ -116,7 +116,10 @@ def test_hostile_json_is_a_format_error(data: Any) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(sorted(sample().to_dict())), st.none() | st.integers() | st.text(max_size=5) | st.lists(st.integers(), max_size=2))
+@given(
+    st.sampled_from(sorted(sample().to_dict())),
+    st.none() | st.integers() | st.text(max_size=5) | st.lists(st.integers(), max_size=2),
+)
 def test_one_bad_field_never_crashes(key: str, value: Any) -> None:
     d = sample().to_dict()
     d[key] = value

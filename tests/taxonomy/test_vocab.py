@@ -26,7 +26,8 @@ def test_cwe_known_and_unknown() -> None:
 
 def test_owasp_llm_2025_is_exactly_ten() -> None:
     ids = [f"LLM{i:02d}:2025" for i in range(1, 11)]
-    assert [taxonomy.owasp_llm_term(i).name for i in ids][0] == "Prompt Injection"
+    names = [taxonomy.owasp_llm_term(i).name for i in ids]
+    assert names[0] == "Prompt Injection" and names[9] == "Unbounded Consumption"
     for bad in ("LLM00:2025", "LLM11:2025", "LLM01:2023", "LLM01"):
         with pytest.raises(InputError):
             taxonomy.owasp_llm_term(bad)

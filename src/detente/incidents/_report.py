@@ -125,7 +125,11 @@ class AffectedModel:
     tensor_digest: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "root_digest": self.root_digest, "tensor_digest": self.tensor_digest}
+        return {
+            "name": self.name,
+            "root_digest": self.root_digest,
+            "tensor_digest": self.tensor_digest,
+        }
 
     @classmethod
     def parse(cls, data: Any, where: str) -> AffectedModel:
@@ -213,13 +217,7 @@ class Commitment:
         return cls(f.text(d, "field", where, empty=False), placeholder, m.group(1), commitment)
 
 
-_LISTS: dict[str, Any] = {
-    "timeline": TimelineEvent,
-    "affected_models": AffectedModel,
-    "indicators": Indicator,
-    "evidence": EvidenceItem,
-    "redactions": Commitment,
-}
+_LISTS = ("timeline", "affected_models", "indicators", "evidence", "redactions")
 _TERMS = {
     "atlas": taxonomy.validate_atlas_ids,
     "attack": taxonomy.validate_attack_ids,
@@ -314,19 +312,30 @@ class IncidentReport:
             title=f.text(d, "title", where, empty=False),
             summary=f.text(d, "summary", where),
             created=f.timestamp(d["created"], f"{where}.created"),
-            modified=None if d.get("modified") is None else f.timestamp(d["modified"], f"{where}.modified"),
+            modified=None
+            if d.get("modified") is None
+            else f.timestamp(d["modified"], f"{where}.modified"),
             reporter=f.text(d, "reporter", where),
             impact=f.text(d, "impact", where),
             tlp=f.choice(d.get("tlp", "amber"), f"{where}.tlp", Tlp),
-            field_tlp={str(k): f.choice(v, f"{where}.field_tlp[{k!r}]", Tlp) for k, v in field_tlp.items()},
+            field_tlp={
+                str(k): f.choice(v, f"{where}.field_tlp[{k!r}]", Tlp) for k, v in field_tlp.items()
+            },
             determination=f.choice(d["determination"], f"{where}.determination", Determination),
             investigation_status=f.choice(
                 d["investigation_status"], f"{where}.investigation_status", InvestigationStatus
             ),
             severity=severity,
             mitigations=f.items(d, "mitigations", where, f.string_item),
-            **terms,
-            **{name: f.items(d, name, where, kind.parse) for name, kind in _LISTS.items()},
+            atlas=terms["atlas"],
+            attack=terms["attack"],
+            cwe=terms["cwe"],
+            owasp_llm=terms["owasp_llm"],
+            timeline=f.items(d, "timeline", where, TimelineEvent.parse),
+            affected_models=f.items(d, "affected_models", where, AffectedModel.parse),
+            indicators=f.items(d, "indicators", where, Indicator.parse),
+            evidence=f.items(d, "evidence", where, EvidenceItem.parse),
+            redactions=f.items(d, "redactions", where, Commitment.parse),
         )
         report.check_selectors(where)
         return report
@@ -359,7 +368,9 @@ class IncidentReport:
         for i, e in enumerate(self.evidence):
             yield f"evidence.[{i}].description", e.description
 
-    def with_texts(self, texts: Mapping[str, str], redactions: tuple[Commitment, ...]) -> IncidentReport:
+    def with_texts(
+        self, texts: Mapping[str, str], redactions: tuple[Commitment, ...]
+    ) -> IncidentReport:
         """A copy with the given free-text fields replaced (by selector) and commitments set."""
 
         def pick(sel: str, old: str) -> str:
@@ -374,14 +385,22 @@ class IncidentReport:
             summary=pick("summary", self.summary),
             impact=pick("impact", self.impact),
             reporter=pick("reporter", self.reporter),
-            timeline=tuple(at("timeline", i, "description", e) for i, e in enumerate(self.timeline)),
-            mitigations=tuple(pick(f"mitigations.[{i}]", m) for i, m in enumerate(self.mitigations)),
-            affected_models=tuple(at("affected_models", i, "name", a) for i, a in enumerate(self.affected_models)),
+            timeline=tuple(
+                at("timeline", i, "description", e) for i, e in enumerate(self.timeline)
+            ),
+            mitigations=tuple(
+                pick(f"mitigations.[{i}]", m) for i, m in enumerate(self.mitigations)
+            ),
+            affected_models=tuple(
+                at("affected_models", i, "name", a) for i, a in enumerate(self.affected_models)
+            ),
             indicators=tuple(
                 at("indicators", i, "description", at("indicators", i, "value", x))
                 for i, x in enumerate(self.indicators)
             ),
-            evidence=tuple(at("evidence", i, "description", e) for i, e in enumerate(self.evidence)),
+            evidence=tuple(
+                at("evidence", i, "description", e) for i, e in enumerate(self.evidence)
+            ),
             redactions=redactions,
         )
 

@@ -63,7 +63,9 @@ def vocabulary_versions() -> dict[str, str]:
 def attack_term(ident: str) -> Term:
     """An ATT&CK technique (``T1059``, ``T1583.001``) or tactic (``TA0043``) id."""
     if not isinstance(ident, str) or not _ATTACK.fullmatch(ident):
-        raise InputError(f"malformed MITRE ATT&CK id {ident!r} (expected T1234, T1234.001 or TA0001)")
+        raise InputError(
+            f"malformed MITRE ATT&CK id {ident!r} (expected T1234, T1234.001 or TA0001)"
+        )
     data = _data("attack")
     entry = data["tactics" if ident.startswith("TA") else "techniques"].get(ident)
     if entry is None:
@@ -84,7 +86,9 @@ def cwe_term(ident: str) -> Term:
 def owasp_llm_term(ident: str) -> Term:
     """An OWASP Top 10 for LLM Applications 2025 id (``LLM01:2025`` … ``LLM10:2025``)."""
     if not isinstance(ident, str) or not _OWASP.fullmatch(ident):
-        raise InputError(f"unknown OWASP LLM Top 10 2025 id {ident!r} (expected LLM01:2025…LLM10:2025)")
+        raise InputError(
+            f"unknown OWASP LLM Top 10 2025 id {ident!r} (expected LLM01:2025…LLM10:2025)"
+        )
     return Term("owasp_llm", ident, _data("owasp_llm")["entries"][ident], known=True)
 
 
