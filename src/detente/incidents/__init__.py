@@ -16,8 +16,23 @@ Example::
     )
     data = report.to_dict()                        # {"schema": "detente.incident/v1", ...}
     assert incidents.IncidentReport.from_dict(data) == report
+
+    r = incidents.redact("key hf_abcdefghijklmnopqrstuvwxyz01234567 from 10.0.0.7")
+    r.text            # 'key [REDACTED:api_key#1] from [REDACTED:ip_address#1]'
+    r.to_dict()       # {"schema": "detente.redaction/v1", "text": ..., "spans": [...]}
 """
 
+from detente.incidents._detect import SENSITIVE_TYPES, Detection
+from detente.incidents._detect import detect as find_sensitive
+from detente.incidents._redact import (
+    REDACTION_SCHEMA,
+    Opening,
+    RedactedSpan,
+    Redaction,
+    Redactor,
+    commit,
+    redact,
+)
 from detente.incidents._report import (
     REPORT_SCHEMA,
     AffectedModel,
@@ -34,19 +49,29 @@ from detente.incidents._taxii import taxii_app, taxii_app_from_env
 from detente.incidents._taxii_auth import TaxiiConfig, hash_taxii_password, load_taxii_config
 
 __all__ = [
+    "REDACTION_SCHEMA",
     "REPORT_SCHEMA",
+    "SENSITIVE_TYPES",
     "AffectedModel",
     "Commitment",
+    "Detection",
     "Determination",
     "EvidenceItem",
     "IncidentReport",
     "Indicator",
     "InvestigationStatus",
+    "Opening",
+    "RedactedSpan",
+    "Redaction",
+    "Redactor",
     "TaxiiConfig",
     "TimelineEvent",
     "Tlp",
+    "commit",
+    "find_sensitive",
     "hash_taxii_password",
     "load_taxii_config",
+    "redact",
     "taxii_app",
     "taxii_app_from_env",
 ]
