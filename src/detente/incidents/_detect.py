@@ -169,6 +169,9 @@ def _ips(text: str) -> Iterator[Detection]:
             ip = ipaddress.IPv6Address(text[s:e])
         except ValueError:
             continue
+        groups = [g for g in text[s:e].split("%")[0].split(":") if g]
+        if not groups or (len(groups) < 3 and len(groups[0]) < 3):
+            continue  # "a::b", "de::ad": valid addresses, but far likelier code or prose
         if not ip.is_loopback and not ip.is_unspecified:
             yield Detection(s, e, "ip_address")
 
@@ -245,8 +248,8 @@ def _contextual(text: str, low: str) -> Iterator[Detection]:
         if m.group()[0].isascii() and m.group()[0] != ":" and _before(low, m.start()) in _ALPHA:
             continue
         for g in range(1, 5):
-            if m.group(g):
-                yield Detection(*_trim(text, *m.span(g)), "password")
+            if m.group(g):  # not trimmed: "hunter2!" ends in punctuation on purpose
+                yield Detection(*m.span(g), "password")
     uuid_middle, twelve_digits = P.ACCOUNT_NUMERIC
     for m in uuid_middle.finditer(text):
         s = m.start() - 8

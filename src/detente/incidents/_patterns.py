@@ -64,7 +64,7 @@ PEM = re.compile(
     re.S,
 )
 FENCE = re.compile(r"^([ \t]*)(```+|~~~+)[^\n`]*\n(.*?)\n?[ \t]*\2[ \t]*$", re.M | re.S)
-INLINE_CODE = re.compile(r"`([^`\n]{2,}|[^`]{2,}?)`")
+INLINE_CODE = re.compile(r"`(?<!``)([^`\n]{2,}|[^`]{2,}?)`(?!`)")
 DANGER = re.compile(
     r"/dev/tcp/|\bnc(?:at)?\s+(?:-\w+\s+)*-e\b|\bbash\s+-i\b|powershell\b[^\n]*-(?:e|enc|encodedcommand)\b"
     r"|vssadmin\s+delete|shadowcopy\s+delete|recoveryenabled\s+no|\|\s*(?:ba|z)?sh\b|invoke-expression"
