@@ -45,6 +45,9 @@ SENSITIVE_TYPES = (
 )
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _ALPHA = frozenset("abcdefghijklmnopqrstuvwxyz")
+_NOT_BEFORE_IPV4 = _WORD | {".", "v"}
+_NOT_AROUND_ID = _WORD | {"-"}
+_NOT_BEFORE_PATH = _WORD | {"/", ".", ":", "~", "-"}
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,14 @@ def _word_at(low: str, m: re.Match[str]) -> bool:
 
 
 def _blocks(text: str, low: str) -> Iterator[Detection]:
-    for m in P.PEM.finditer(text):
-        yield Detection(m.start(), m.end(), "private_key")
-    for m in P.FENCE.finditer(text):
-        if m.group(3).strip():
-            yield Detection(m.start(3), m.end(3), "payload")
-    for pattern in (P.INLINE_CODE, P.SHELL_LINE):
+    if "PRIVATE KEY" in text:
+        for m in P.PEM.finditer(text):
+            yield Detection(m.start(), m.end(), "private_key")
+    if "```" in text or "~~~" in text:
+        for m in P.FENCE.finditer(text):
+            if m.group(3).strip():
+                yield Detection(m.start(3), m.end(3), "payload")
+    for pattern in (P.INLINE_CODE, P.SHELL_LINE) if "`" in text else (P.SHELL_LINE,):
         for m in pattern.finditer(text):
             if P.DANGER.search(low, m.start(1), m.end(1)):
                 yield Detection(m.start(1), m.end(1), "payload")
@@ -94,7 +99,7 @@ def _blocks(text: str, low: str) -> Iterator[Detection]:
                 yield Detection(s, e, "exploit_prompt")
     for m in P.JAILBREAK.finditer(low):
         yield _enclosing_prompt(text, m.start(), m.end())
-    for m in P.DAN.finditer(text):
+    for m in P.DAN.finditer(text) if "DAN" in text else ():
         yield _enclosing_prompt(text, m.start(), m.end())
 
 
@@ -139,7 +144,7 @@ def _ips(text: str) -> Iterator[Detection]:
     for m in P.IPV4.finditer(text):
         s, e = m.span()
         if (
-            _before(text, s) not in _WORD | {".", "v"}
+            _before(text, s) not in _NOT_BEFORE_IPV4
             and _after(text, e) not in _WORD
             and not (text[e : e + 1] == "." and text[e + 1 : e + 2].isdigit())
             and P.IPV4_FULL.fullmatch(m.group())
@@ -177,7 +182,9 @@ def _ips(text: str) -> Iterator[Detection]:
 
 
 def _tokens(text: str, low: str, orgs: tuple[str, ...]) -> Iterator[Detection]:
-    for pattern in P.KEYS:
+    for literal, pattern in P.KEYS:
+        if literal not in text:
+            continue
         for m in pattern.finditer(text):
             if _before(text, m.start()) not in _WORD:
                 yield Detection(m.start(), m.end(), "api_key")
@@ -186,10 +193,10 @@ def _tokens(text: str, low: str, orgs: tuple[str, ...]) -> Iterator[Detection]:
         if v and _looks_random(v.group(1)):
             yield Detection(*_trim(text, *v.span(1)), "api_key")
     yield from _ips(text)
-    for m in P.CLOUD.finditer(text):
+    for m in P.CLOUD.finditer(text) if "://" in text or "arn:" in text else ():
         if _before(text, m.start()) not in _WORD:
             yield Detection(*_trim(text, *m.span()), "cloud_uri")
-    for m in P.URL.finditer(text):
+    for m in P.URL.finditer(text) if "://" in text else ():
         s, e = _trim(text, *m.span())
         if P.AZURE_BLOB.match(text, s):
             yield Detection(s, e, "cloud_uri")
@@ -213,7 +220,7 @@ def _tokens(text: str, low: str, orgs: tuple[str, ...]) -> Iterator[Detection]:
             if not (_before(text, s).isascii() and _before(text, s).isalpha()) or _before(text, s - 1) in _WORD:
                 continue
             s -= 1
-        elif _before(text, s) in _WORD | {"/", ".", ":", "~", "-"}:
+        elif _before(text, s) in _NOT_BEFORE_PATH:
             continue
         if e - s > 2:
             yield Detection(s, e, "file_path")
@@ -244,7 +251,7 @@ def _looks_random(value: str) -> bool:
 
 
 def _contextual(text: str, low: str) -> Iterator[Detection]:
-    for m in P.PASSWORD.finditer(low):
+    for m in P.PASSWORD.finditer(low) if _mentions_password(low) else ():
         if m.group()[0].isascii() and m.group()[0] != ":" and _before(low, m.start()) in _ALPHA:
             continue
         for g in range(1, 5):
@@ -265,9 +272,13 @@ def _contextual(text: str, low: str) -> Iterator[Detection]:
     yield from _persons(text, low)
 
 
+def _mentions_password(low: str) -> bool:
+    return any(w in low for w in ("pass", "pwd", "密码", "口令", "://"))
+
+
 def _bounded(text: str, s: int, e: int, type_: str) -> Iterator[Detection]:
     """The token, if it is not part of a longer word or hyphenated id."""
-    if _before(text, s) not in _WORD | {"-"} and _after(text, e) not in _WORD | {"-"}:
+    if _before(text, s) not in _NOT_AROUND_ID and _after(text, e) not in _NOT_AROUND_ID:
         yield Detection(s, e, type_)
 
 
@@ -288,6 +299,8 @@ def _persons(text: str, low: str) -> Iterator[Detection]:
     for s, e in spans:
         if not any(w.strip("'") in P.NOT_NAMES for w in text[s:e].split()):
             yield Detection(s, e, "person")
+    if text.isascii():
+        return
     for m in P.PERSON_ZH_AFTER.finditer(text):
         yield Detection(m.start(1), m.end(2), "person")
     by_trigger, delimited = P.PERSON_ZH_BEFORE
@@ -300,7 +313,9 @@ def _persons(text: str, low: str) -> Iterator[Detection]:
 def detect(text: str, org_domains: Iterable[str] = ()) -> list[Detection]:
     """Every sensitive span, merged: overlapping detections become one span."""
     orgs = tuple(d.lower().strip(".") for d in org_domains)
-    low = text.translate(P.LOWER)  # ASCII-only lower-casing keeps every offset
+    low = text.lower()
+    if len(low) != len(text):  # "İ" lower-cases to two code points: keep offsets exact
+        low = text.translate(P.LOWER)
     found = [*_blocks(text, low), *_tokens(text, low, orgs), *_contextual(text, low)]
     return _merge(found)
 
