@@ -24,6 +24,17 @@ Example::
 
 from detente.incidents._detect import SENSITIVE_TYPES, Detection
 from detente.incidents._detect import detect as find_sensitive
+from detente.incidents._disclose import (
+    DISCLOSURE_SCHEMA,
+    Disclosed,
+    disclose,
+    generate_recipient_key,
+    load_recipient_private_key,
+    load_recipient_public_key,
+    open_disclosure,
+    recipient_key_id,
+    select_openings,
+)
 from detente.incidents._redact import (
     REDACTION_SCHEMA,
     Opening,
@@ -45,17 +56,33 @@ from detente.incidents._report import (
     TimelineEvent,
     Tlp,
 )
+from detente.incidents._sdjwt import SD_JWT_TYPE, issue_sd_jwt, present_sd_jwt, verify_sd_jwt
+from detente.incidents._sign import (
+    INCIDENT_PREDICATE_TYPE,
+    SALTS_SCHEMA,
+    read_salts,
+    redact_report,
+    report_digest,
+    sign_report,
+    verify_report,
+    write_salts,
+)
 from detente.incidents._taxii import taxii_app, taxii_app_from_env
 from detente.incidents._taxii_auth import TaxiiConfig, hash_taxii_password, load_taxii_config
 
 __all__ = [
+    "DISCLOSURE_SCHEMA",
+    "INCIDENT_PREDICATE_TYPE",
     "REDACTION_SCHEMA",
     "REPORT_SCHEMA",
+    "SALTS_SCHEMA",
+    "SD_JWT_TYPE",
     "SENSITIVE_TYPES",
     "AffectedModel",
     "Commitment",
     "Detection",
     "Determination",
+    "Disclosed",
     "EvidenceItem",
     "IncidentReport",
     "Indicator",
@@ -68,10 +95,26 @@ __all__ = [
     "TimelineEvent",
     "Tlp",
     "commit",
+    "disclose",
     "find_sensitive",
+    "generate_recipient_key",
     "hash_taxii_password",
+    "issue_sd_jwt",
+    "load_recipient_private_key",
+    "load_recipient_public_key",
     "load_taxii_config",
+    "open_disclosure",
+    "present_sd_jwt",
+    "read_salts",
+    "recipient_key_id",
     "redact",
+    "redact_report",
+    "report_digest",
+    "select_openings",
+    "sign_report",
     "taxii_app",
     "taxii_app_from_env",
+    "verify_report",
+    "verify_sd_jwt",
+    "write_salts",
 ]

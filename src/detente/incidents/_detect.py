@@ -90,7 +90,12 @@ def _blocks(text: str, low: str) -> Iterator[Detection]:
         for m in pattern.finditer(text):
             if P.DANGER.search(low, m.start(1), m.end(1)):
                 yield Detection(m.start(1), m.end(1), "payload")
-    for pattern, source in ((P.QUOTE_BLOCK, text), (P.TURN, low), (P.TURN_HEADING, low), (P.JSON_PROMPT, low)):
+    for pattern, source in (
+        (P.QUOTE_BLOCK, text),
+        (P.TURN, low),
+        (P.TURN_HEADING, low),
+        (P.JSON_PROMPT, low),
+    ):
         for m in pattern.finditer(source):
             s, e = m.span(1)
             while e > s and text[e - 1].isspace():
@@ -174,7 +179,7 @@ def _ips(text: str) -> Iterator[Detection]:
             ip = ipaddress.IPv6Address(text[s:e])
         except ValueError:
             continue
-        groups = [g for g in text[s:e].split("%")[0].split(":") if g]
+        groups = [g for g in text[s:e].split("%", maxsplit=1)[0].split(":") if g]
         if not groups or (len(groups) < 3 and len(groups[0]) < 3):
             continue  # "a::b", "de::ad": valid addresses, but far likelier code or prose
         if not ip.is_loopback and not ip.is_unspecified:
@@ -217,7 +222,10 @@ def _tokens(text: str, low: str, orgs: tuple[str, ...]) -> Iterator[Detection]:
     for m in P.PATH.finditer(text):
         s, e = _trim(text, *m.span())
         if text[s] == ":":  # C:\ — the drive letter is the character before the anchor
-            if not (_before(text, s).isascii() and _before(text, s).isalpha()) or _before(text, s - 1) in _WORD:
+            if (
+                not (_before(text, s).isascii() and _before(text, s).isalpha())
+                or _before(text, s - 1) in _WORD
+            ):
                 continue
             s -= 1
         elif _before(text, s) in _NOT_BEFORE_PATH:
@@ -266,7 +274,11 @@ def _contextual(text: str, low: str) -> Iterator[Detection]:
         for m in pattern.finditer(text):
             yield from _bounded(text, m.start(), m.end(), "account_id")
     for m in P.ACCOUNT_CTX.finditer(low):
-        v = P.ACCOUNT_VALUE.match(text, m.end()) if _word_at(low, m) or not m.group()[0].isascii() else None
+        v = (
+            P.ACCOUNT_VALUE.match(text, m.end())
+            if _word_at(low, m) or not m.group()[0].isascii()
+            else None
+        )
         if v and any(c.isdigit() for c in v.group(1)):
             yield Detection(*_trim(text, *v.span(1)), "account_id")
     yield from _persons(text, low)
@@ -333,7 +345,11 @@ def _merge(found: list[Detection]) -> list[Detection]:
     for d in found:
         if out and d.start < out[-1].end:
             last = out[-1]
-            keep = last if (last.end - last.start, -_RANK[last.type]) >= (d.end - d.start, -_RANK[d.type]) else d
+            keep = (
+                last
+                if (last.end - last.start, -_RANK[last.type]) >= (d.end - d.start, -_RANK[d.type])
+                else d
+            )
             out[-1] = Detection(last.start, max(last.end, d.end), keep.type)
         else:
             out.append(d)

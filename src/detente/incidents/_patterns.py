@@ -109,14 +109,19 @@ INTERNAL_SUFFIXES = (
 )  # fmt: skip
 HOST_CHARS = frozenset(string.ascii_letters + string.digits + "-.")
 EMAIL_LOCAL = frozenset(string.ascii_letters + string.digits + "._%+-")
-EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+", re.A)
+EMAIL_DOMAIN = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+    re.A,
+)
 URL = re.compile(r"(?:https?|wss?|ftp)://" + V + r"+", re.A)
 CLOUD = re.compile(
     r"(?:s3a?|s3n|gs|abfss?|wasbs?|az|adl|oci|hdfs|r2)://" + V + r"+"
     r"|arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:" + V + r"+",
     re.A,
 )
-AZURE_BLOB = re.compile(r"https://[a-z0-9]{3,24}\.(?:blob|dfs|file|queue|table)\.core\.windows\.net/", re.A)
+AZURE_BLOB = re.compile(
+    r"https://[a-z0-9]{3,24}\.(?:blob|dfs|file|queue|table)\.core\.windows\.net/", re.A
+)
 POSIX_ROOTS = (
     "home|Users|root|etc|var|opt|mnt|srv|data|tmp|usr|nfs|scratch|workspace|media|Volumes|shared|lustre"
     "|gpfs|fsx|efs|export|checkpoints|models"
@@ -152,23 +157,22 @@ PERSON_TRIGGER = re.compile(
     r"reported by|reporter|assignee|detected by|discovered by|owner|contact|analyst|engineer|researcher"
     r"|from|cc|by|dear|hi|regards|best|thanks|sincerely|cheers"
 )  # on lower-cased text
-PERSON_AFTER_TRIGGER = re.compile(rf"[ \t]*[:：,]?[ \t]*\**[ \t]*(?:\n[ \t]*)?({FULL_NAME})\b", re.A)
+PERSON_AFTER_TRIGGER = re.compile(
+    rf"[ \t]*[:：,]?[ \t]*\**[ \t]*(?:\n[ \t]*)?({FULL_NAME})\b", re.A
+)
 PERSON_LINE = re.compile(
     rf"^[ \t]*(?:\[[^\]\n]{{1,12}}\][ \t]*)?({FULL_NAME})[ \t]*(?:[:：]|$)", re.M | re.A
 )
 PERSON_DELIMITED = re.compile(rf"<({FULL_NAME})>|,({FULL_NAME})(?=,)", re.A)
 PERSON_VERB = re.compile(
     r" (?:from the|noticed|found|reported|reports|opened|said|wrote|discovered|confirmed|observed|flagged"
-    r"|escalated|joined|asked|replied|rotated|filed|submitted)\b|@",
+    r"|escalated|joined|asked|replied|rotated|filed|submitted|saw|sent|ran|noted|told|used|reviewed|triaged"
+    r"|investigated|contacted|emailed|messaged|called|approved|deployed|pushed|uploaded|downloaded)\b|@",
     re.A,
 )
 PERSON_BEFORE_VERB = re.compile(rf"({FULL_NAME})$", re.A)
 NOT_NAMES = frozenset(
-    "Incident Report Summary Priority Customer Security Team The This That Model Host Subject Dear Best Regards "
-    "Thanks Hi From To Reporter Assignee Environment Links Taxonomy Session Credential Ticket Refs Impacted "
-    "Detected Generated Attacker Password Private Key Public Red Blue Open Closed High Low Medium Critical "
-    "Assistant User Human System Prompt Payload Owner Contact Raw Relevant Azure Google Amazon Web Services "
-    "Microsoft Hugging Face Meta Llama Gemma Qwen Mistral Developer Mode Evil Bot New Old Alert Rule".split()
+    ["Incident", "Report", "Summary", "Priority", "Customer", "Security", "Team", "The", "This", "That", "Model", "Host", "Subject", "Dear", "Best", "Regards", "Thanks", "Hi", "From", "To", "Reporter", "Assignee", "Environment", "Links", "Taxonomy", "Session", "Credential", "Ticket", "Refs", "Impacted", "Detected", "Generated", "Attacker", "Password", "Private", "Key", "Public", "Red", "Blue", "Open", "Closed", "High", "Low", "Medium", "Critical", "Assistant", "User", "Human", "System", "Prompt", "Payload", "Owner", "Contact", "Raw", "Relevant", "Azure", "Google", "Amazon", "Web", "Services", "Microsoft", "Hugging", "Face", "Meta", "Llama", "Gemma", "Qwen", "Mistral", "Developer", "Mode", "Evil", "Bot", "New", "Old", "Alert", "Rule"]
 )
 ZH_SURNAME = (
     "欧阳|司马|诸葛|上官|司徒|东方|慕容|夏侯|皇甫|尉迟|公孙|令狐|长孙|宇文|"

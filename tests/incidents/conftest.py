@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from incident_samples import draft  # noqa: E402
+
+from detente import incidents  # noqa: E402
+
+
+@pytest.fixture
+def report() -> incidents.IncidentReport:
+    return draft()
