@@ -69,7 +69,11 @@ def presidio_tool() -> Callable[[redaction_corpus.Doc], Spans]:
     return lambda d: [(r.start, r.end) for r in engine.analyze(d.text, language="en")]
 
 
-TOOLS = {"detente": detente_tool, "detect-secrets 1.5": detect_secrets_tool, "presidio 2.2 (blank:en)": presidio_tool}
+TOOLS = {
+    "detente": detente_tool,
+    "detect-secrets 1.5": detect_secrets_tool,
+    "presidio 2.2 (blank:en)": presidio_tool,
+}
 
 
 def main() -> None:
@@ -90,8 +94,12 @@ def main() -> None:
         print(f"\n## split={split}: {len(docs)} documents, {size / 1e6:.2f} MB, "
               f"{sum(1 for d in docs for s in d.spans if s[2] != 'public')} sensitive spans, "
               f"{sum(1 for d in docs for s in d.spans if s[2] == 'public')} public look-alikes")  # fmt: skip
-        print(f"{'tool':26s} {'redacted':>9s} {'masked':>8s} {'MB/s':>7s} {'MB/s 1-doc':>10s}  misses by type")
-        joined = redaction_corpus.Doc("all", "all", "all", "\n\n".join(d.text for d in docs), (), docs[0].org_domains)
+        print(
+            f"{'tool':26s} {'redacted':>9s} {'masked':>8s} {'MB/s':>7s} {'MB/s 1-doc':>10s}  misses by type"
+        )
+        joined = redaction_corpus.Doc(
+            "all", "all", "all", "\n\n".join(d.text for d in docs), (), docs[0].org_domains
+        )
         rows = []
         for name, tool in tools.items():
             cache: dict[str, Spans] = {}
@@ -105,7 +113,9 @@ def main() -> None:
             sc = redaction_eval.score(docs, lambda d, c=cache: c[d.id])  # type: ignore[misc]
             misses = ", ".join(f"{k}:{v}" for k, v in sc.misses.most_common(5))
             rows.append((name, sc.recall, sc.false_mask, per_doc))
-            print(f"{name:26s} {sc.recall:9.1%} {sc.false_mask:8.1%} {per_doc:7.2f} {one_doc:10.2f}  {misses}")
+            print(
+                f"{name:26s} {sc.recall:9.1%} {sc.false_mask:8.1%} {per_doc:7.2f} {one_doc:10.2f}  {misses}"
+            )
         ours = rows[0]
         for name, recall, _masked, speed in rows[1:]:
             print(f"  detente vs {name}: {ours[1] / max(recall, 1e-9):.1f}x the spans redacted, "

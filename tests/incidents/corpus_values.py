@@ -42,25 +42,46 @@ def api_key(rng: random.Random) -> str:
         case 5:
             return rng.choice(["ghp_", "gho_", "ghs_", "ghu_", "ghr_"]) + r(rng, B62, 36)
         case 6:
-            return "github_pat_" + r(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 22) + "_" + r(rng, B62, 59)
+            return (
+                "github_pat_"
+                + r(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 22)
+                + "_"
+                + r(rng, B62, 59)
+            )
         case 7:
             return "glpat-" + r(rng, URLSAFE, 20)
         case 8:
-            return rng.choice(["xoxb-", "xoxp-"]) + "-".join(r(rng, string.digits, 12) for _ in range(2)) + "-" + r(rng, B62, 24)
+            return (
+                rng.choice(["xoxb-", "xoxp-"])
+                + "-".join(r(rng, string.digits, 12) for _ in range(2))
+                + "-"
+                + r(rng, B62, 24)
+            )
         case 9:
             return rng.choice(["sk_live_", "rk_live_", "sk_test_"]) + r(rng, B62, 99)
         case 10:
             return "AIza" + r(rng, URLSAFE, 35)
         case 11:
             head = _b64url(b'{"alg":"RS256","typ":"JWT"}')
-            body = _b64url(('{"sub":"%s","iat":%d}' % (r(rng, HEX, 12), rng.randrange(10**9, 2 * 10**9))).encode())
+            body = _b64url(
+                (
+                    '{"sub":"%s","iat":%d}' % (r(rng, HEX, 12), rng.randrange(10**9, 2 * 10**9))
+                ).encode()
+            )
             return f"{head}.{body}.{r(rng, URLSAFE, 43)}"
         case 12:
             acct = r(rng, string.ascii_lowercase + string.digits, 12)
             return (f"DefaultEndpointsProtocol=https;AccountName={acct};AccountKey="
                     f"{r(rng, B64, 86)}==;EndpointSuffix=core.windows.net")  # fmt: skip
         case 13:
-            return "xapp-1-A" + r(rng, UPPER_NUM, 10) + "-" + r(rng, string.digits, 13) + "-" + r(rng, HEX, 64)
+            return (
+                "xapp-1-A"
+                + r(rng, UPPER_NUM, 10)
+                + "-"
+                + r(rng, string.digits, 13)
+                + "-"
+                + r(rng, HEX, 64)
+            )
         case 14:
             return "glrt-" + r(rng, URLSAFE, 20)
         case 15:
@@ -96,7 +117,16 @@ def private_key(rng: random.Random) -> str:
 
 
 def password(rng: random.Random) -> str:
-    words = ["Tr0ub4dor", "hunter2", "Summer2026", "P@ssw0rd", "Winter#", "dragon", "qwerty", "Zx9!"]
+    words = [
+        "Tr0ub4dor",
+        "hunter2",
+        "Summer2026",
+        "P@ssw0rd",
+        "Winter#",
+        "dragon",
+        "qwerty",
+        "Zx9!",
+    ]
     return rng.choice(words) + r(rng, B62 + "!#%&*", rng.randrange(3, 9))
 
 
@@ -107,7 +137,15 @@ def ipv4_private(rng: random.Random) -> str:
 
 
 def ipv4_public(rng: random.Random) -> str:
-    return ".".join(str(x) for x in (rng.choice([34, 52, 104, 185, 203]), rng.randrange(256), rng.randrange(256), rng.randrange(1, 255)))
+    return ".".join(
+        str(x)
+        for x in (
+            rng.choice([34, 52, 104, 185, 203]),
+            rng.randrange(256),
+            rng.randrange(256),
+            rng.randrange(1, 255),
+        )
+    )
 
 
 def ipv6(rng: random.Random) -> str:
@@ -130,17 +168,72 @@ def ip_address(rng: random.Random) -> str:
 
 POOLS: dict[str, dict[str, list[str]]] = {
     "heldout": {
-        "first": ["Margaret", "Oluwaseun", "Dmitri", "Priya", "Hiroshi", "Fatima", "Connor", "Ingrid", "Mateo", "Aisha"],
-        "last": ["Thornton", "Adeyemi", "Volkov", "Raghunathan", "Tanaka", "Haddad", "O'Brien", "Lindqvist", "Herrera", "Mensah"],
-        "zh": ["欧阳明轩", "司马婷", "诸葛亮平", "钱晓峰", "孙丽娜", "胡建国", "郭晨曦", "罗志勇", "梁雪", "宋佳怡"],
+        "first": [
+            "Margaret",
+            "Oluwaseun",
+            "Dmitri",
+            "Priya",
+            "Hiroshi",
+            "Fatima",
+            "Connor",
+            "Ingrid",
+            "Mateo",
+            "Aisha",
+        ],
+        "last": [
+            "Thornton",
+            "Adeyemi",
+            "Volkov",
+            "Raghunathan",
+            "Tanaka",
+            "Haddad",
+            "O'Brien",
+            "Lindqvist",
+            "Herrera",
+            "Mensah",
+        ],
+        "zh": [
+            "欧阳明轩",
+            "司马婷",
+            "诸葛亮平",
+            "钱晓峰",
+            "孙丽娜",
+            "胡建国",
+            "郭晨曦",
+            "罗志勇",
+            "梁雪",
+            "宋佳怡",
+        ],
         "org": ["northwind-ai.com", "helios-labs.io"],
         "host": ["trainer-a100-04", "vault-prod-2", "ci-runner-17", "ingest-worker-9", "mlflow"],
         "user": ["mthornton", "priya.r", "dvolkov", "fhaddad"],
         "bucket": ["nw-finetune-data", "helios-eval-logs", "customer-uploads-prod"],
     },
     "dev": {
-        "first": ["Alice", "Robert", "Wei", "Sofia", "James", "Elena", "Kwame", "Yuki", "Lucas", "Nadia"],
-        "last": ["Chen", "Miller", "Garcia", "Novak", "Okafor", "Schmidt", "Kowalski", "Nakamura", "Dubois", "Singh"],
+        "first": [
+            "Alice",
+            "Robert",
+            "Wei",
+            "Sofia",
+            "James",
+            "Elena",
+            "Kwame",
+            "Yuki",
+            "Lucas",
+            "Nadia",
+        ],
+        "last": [
+            "Chen",
+            "Miller",
+            "Garcia",
+            "Novak",
+            "Okafor",
+            "Schmidt",
+            "Kowalski",
+            "Nakamura",
+            "Dubois",
+            "Singh",
+        ],
         "zh": ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴婷婷"],
         "org": ["lab-a.com", "acme-ai.net"],
         "host": ["gpu-node-17", "prod-db-03", "bastion-1", "k8s-master", "inference-gw"],

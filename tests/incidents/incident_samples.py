@@ -24,5 +24,3 @@ def draft() -> incidents.IncidentReport:
         atlas=("AML.T0054",),
         owasp_llm=("LLM01:2025",),
     )
-
-

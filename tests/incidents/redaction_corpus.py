@@ -19,7 +19,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from corpus_fill import POOLS, PUBLIC, SENSITIVE  # noqa: E402
 
-ORG_DOMAINS = {"heldout": ("northwind-ai.com", "helios-labs.io"), "dev": ("lab-a.com", "acme-ai.net")}
+ORG_DOMAINS = {
+    "heldout": ("northwind-ai.com", "helios-labs.io"),
+    "dev": ("lab-a.com", "acme-ai.net"),
+}
 _SLOT = re.compile(r"\{(\w+)\}|\{\{|\}\}")
 
 
@@ -33,7 +36,9 @@ class Doc:
     org_domains: tuple[str, ...]
 
 
-def render(template: str, rng: random.Random, pool: dict[str, list[str]]) -> tuple[str, list[tuple[int, int, str]]]:
+def render(
+    template: str, rng: random.Random, pool: dict[str, list[str]]
+) -> tuple[str, list[tuple[int, int, str]]]:
     out: list[str] = []
     spans: list[tuple[int, int, str]] = []
     pos = 0
@@ -79,7 +84,9 @@ def generate(split: str, per_template: int = 12, seed: int = 0) -> list[Doc]:
     for t_index, (style, lang, template) in enumerate(TEMPLATES):
         for k in range(per_template):
             text, spans = render(template, rng, POOLS[split])
-            docs.append(Doc(f"{split}-{t_index}-{k}", style, lang, text, tuple(spans), ORG_DOMAINS[split]))
+            docs.append(
+                Doc(f"{split}-{t_index}-{k}", style, lang, text, tuple(spans), ORG_DOMAINS[split])
+            )
     return docs
 
 

@@ -48,7 +48,10 @@ def test_verify_rejects_other_key_and_other_predicate(signed) -> None:  # type: 
     key, bundle, redacted, _ = signed
     with pytest.raises(VerificationError):
         incidents.verify_report(bundle, attest.generate_key("ec-p256").public_key())
-    other = attest.sign_statement(attest.Statement((attest.Subject("x", {"sha256": "00" * 32}),), "https://example/x", {}), key)
+    other = attest.sign_statement(
+        attest.Statement((attest.Subject("x", {"sha256": "00" * 32}),), "https://example/x", {}),
+        key,
+    )
     with pytest.raises(InputError, match="predicateType"):
         incidents.verify_report(other, key.public_key())
 
@@ -74,12 +77,18 @@ def test_rfc9180_vector_a1_base_mode() -> None:
     suite = pyhpke.CipherSuite.new(
         pyhpke.KEMId.DHKEM_X25519_HKDF_SHA256, pyhpke.KDFId.HKDF_SHA256, pyhpke.AEADId.AES128_GCM
     )
-    skr = suite.kem.deserialize_private_key(bytes.fromhex("4612c550263fc8ad58375df3f557aac531d26850903e55a9f23f21d8534e8ac8"))
+    skr = suite.kem.deserialize_private_key(
+        bytes.fromhex("4612c550263fc8ad58375df3f557aac531d26850903e55a9f23f21d8534e8ac8")
+    )
     enc = bytes.fromhex("37fda3567bdbd628e88668c3c8d7e97d1d1253b6d4ea6d44c150f741f1bf4431")
     info = bytes.fromhex("4f6465206f6e2061204772656369616e2055726e")
     ctx = suite.create_recipient_context(enc, skr, info=info)
-    ct = bytes.fromhex("f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a")
-    assert ctx.open(ct, aad=bytes.fromhex("436f756e742d30")) == bytes.fromhex("4265617574792069732074727574682c20747275746820626561757479")
+    ct = bytes.fromhex(
+        "f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a"
+    )
+    assert ctx.open(ct, aad=bytes.fromhex("436f756e742d30")) == bytes.fromhex(
+        "4265617574792069732074727574682c20747275746820626561757479"
+    )
 
 
 def _recipient(tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -96,7 +105,10 @@ def test_disclose_and_open(signed, tmp_path: Path) -> None:  # type: ignore[no-u
     assert KEY not in json.dumps(package)
     report = incidents.verify_report(bundle, key.public_key())
     opened = incidents.open_disclosure(json.loads(json.dumps(package)), priv, report)
-    assert {(o.placeholder, o.value) for o in opened} == {("[REDACTED:api_key#1]", KEY), ("[REDACTED:ip_address#1]", "10.20.30.40")}
+    assert {(o.placeholder, o.value) for o in opened} == {
+        ("[REDACTED:api_key#1]", KEY),
+        ("[REDACTED:ip_address#1]", "10.20.30.40"),
+    }
     other_priv, _ = _recipient(tmp_path / "c")
     with pytest.raises(VerificationError):
         incidents.open_disclosure(package, other_priv, report)
@@ -112,10 +124,18 @@ def _reencrypt(redacted, openings_dicts, pub):  # type: ignore[no-untyped-def]
     from cryptography.hazmat.primitives import serialization
     from detente.integrity import canonical_json
 
-    pkr = suite.kem.deserialize_public_key(pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    pkr = suite.kem.deserialize_public_key(
+        pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
     enc, sender = suite.create_sender_context(pkr, info=_disclose.INFO)
-    ct = sender.seal(canonical_json({"openings": [o.to_dict() for o in forged]}), aad=canonical_json(header))
-    return {**header, "enc": base64.b64encode(enc).decode(), "ciphertext": base64.b64encode(ct).decode()}
+    ct = sender.seal(
+        canonical_json({"openings": [o.to_dict() for o in forged]}), aad=canonical_json(header)
+    )
+    return {
+        **header,
+        "enc": base64.b64encode(enc).decode(),
+        "ciphertext": base64.b64encode(ct).decode(),
+    }
 
 
 @pytest.mark.parametrize("attack", ["forged", "swapped", "unknown", "duplicate"])
@@ -169,11 +189,15 @@ def test_sd_jwt_interop_with_openwallet_library(signed, kind: str) -> None:  # t
     token = incidents.issue_sd_jwt(redacted, openings, key)
     presentation = incidents.present_sd_jwt(token, ["api_key#1"])
     jwk = JWK.from_pem(key.public_key().pem())
-    theirs = sd_jwt_verifier.SDJWTVerifier(presentation, lambda iss, header: jwk).get_verified_payload()
+    theirs = sd_jwt_verifier.SDJWTVerifier(
+        presentation, lambda iss, header: jwk
+    ).get_verified_payload()
     assert theirs["redacted"] == {"[REDACTED:api_key#1]": KEY}
     assert theirs["incident"]["summary"] == redacted.summary
     report, opened = incidents.verify_sd_jwt(presentation, key.public_key())
-    assert report == redacted and [(o.placeholder, o.value) for o in opened] == [("[REDACTED:api_key#1]", KEY)]
+    assert report == redacted and [(o.placeholder, o.value) for o in opened] == [
+        ("[REDACTED:api_key#1]", KEY)
+    ]
 
 
 def test_forged_disclosure_library_ignores_we_reject(signed) -> None:  # type: ignore[no-untyped-def]
@@ -182,9 +206,15 @@ def test_forged_disclosure_library_ignores_we_reject(signed) -> None:  # type: i
 
     _, _, redacted, openings = signed
     key = attest.generate_key("ec-p256")
-    presentation = incidents.present_sd_jwt(incidents.issue_sd_jwt(redacted, openings, key), ["api_key#1"])
+    presentation = incidents.present_sd_jwt(
+        incidents.issue_sd_jwt(redacted, openings, key), ["api_key#1"]
+    )
     salt = base64.urlsafe_b64encode(openings[0].salt).rstrip(b"=").decode()
-    forged = base64.urlsafe_b64encode(json.dumps([salt, "[REDACTED:api_key#1]", "sk-fake"]).encode()).rstrip(b"=").decode()
+    forged = (
+        base64.urlsafe_b64encode(json.dumps([salt, "[REDACTED:api_key#1]", "sk-fake"]).encode())
+        .rstrip(b"=")
+        .decode()
+    )
     tampered = presentation + forged + "~"
     jwk = JWK.from_pem(key.public_key().pem())
     # The reference library verifies the forged presentation and silently drops the disclosure.

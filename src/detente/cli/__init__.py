@@ -56,6 +56,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Scan, sign, evaluate, gate, attest and publish a model.",
     ),
     "attest": ("detente.cli.release:attest", "Verify scan/scorecard/gate attestations."),
+    "incident": (
+        "detente.cli.incident:incident",
+        "Write, redact, sign, publish and selectively disclose incident reports.",
+    ),
 }
 
 

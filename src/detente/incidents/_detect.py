@@ -128,7 +128,8 @@ def _enclosing_prompt(text: str, start: int, end: int) -> Detection:
 @lru_cache(maxsize=64)
 def _host_anchor(org_domains: tuple[str, ...]) -> re.Pattern[str]:
     suffixes = [re.escape(s) for s in (*P.INTERNAL_SUFFIXES, *org_domains)]
-    return re.compile(r"\.(?:" + "|".join(suffixes) + r")(?![A-Za-z0-9-]|\.[A-Za-z0-9])")
+    # A whole label: "gpu-1.corp.example.com" is as internal as "gpu-1.corp".
+    return re.compile(r"\.(?:" + "|".join(suffixes) + r")(?![A-Za-z0-9-])")
 
 
 def _host_is_internal(host: str, org_domains: tuple[str, ...]) -> bool:
@@ -217,8 +218,13 @@ def _tokens(text: str, low: str, orgs: tuple[str, ...]) -> Iterator[Detection]:
         s = m.start()
         while s > 0 and low[s - 1] in P.HOST_CHARS:
             s -= 1
+        e = m.end()
+        while e < len(low) and low[e] in P.HOST_CHARS:
+            e += 1
+        while e > m.end() and low[e - 1] in ".-":
+            e -= 1
         if s < m.start() and low[s] not in ".-":
-            yield Detection(s, m.end(), "hostname")
+            yield Detection(s, e, "hostname")
     for m in P.PATH.finditer(text):
         s, e = _trim(text, *m.span())
         if text[s] == ":":  # C:\ — the drive letter is the character before the anchor

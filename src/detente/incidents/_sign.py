@@ -35,6 +35,7 @@ __all__ = [
     "read_salts",
     "redact_report",
     "report_digest",
+    "salts_document",
     "sign_report",
     "verify_report",
     "write_salts",
@@ -116,14 +117,19 @@ def verify_report(bundle: dict[str, Any] | bytes | str, key: VerifyingKey) -> In
     return report
 
 
-def write_salts(path: str | Path, report_id: str, openings: Iterable[Opening]) -> Path:
-    """Write the reporter's salts file, 0600, refusing to replace an existing one."""
-    p = Path(path)
-    data = {
+def salts_document(report_id: str, openings: Iterable[Opening]) -> dict[str, Any]:
+    """The ``detente.incident-salts/v1`` object (values and salts: keep it private)."""
+    return {
         "schema": SALTS_SCHEMA,
         "report_id": report_id,
         "openings": [o.to_dict() for o in openings],
     }
+
+
+def write_salts(path: str | Path, report_id: str, openings: Iterable[Opening]) -> Path:
+    """Write the reporter's salts file, 0600, refusing to replace an existing one."""
+    p = Path(path)
+    data = salts_document(report_id, openings)
     try:
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
