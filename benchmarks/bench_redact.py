@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "incidents"))
 
-import redaction_corpus  # noqa: E402
-import redaction_eval  # noqa: E402
+import redaction_corpus
+import redaction_eval
 
 Spans = list[tuple[int, int]]
 

@@ -7,9 +7,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from incident_samples import draft  # noqa: E402
+from incident_samples import draft
 
-from detente import incidents  # noqa: E402
+from detente import incidents
 
 
 @pytest.fixture

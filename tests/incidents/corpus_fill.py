@@ -179,7 +179,7 @@ PUBLIC: dict[str, Filler] = {
             f"10.0.{rng.randrange(17000, 26000)}.{rng.randrange(100, 5000)}",
             f"0.{rng.randrange(1, 9)}.{rng.randrange(99)}.post1",
         ]
-    ),  # fmt: skip
+    ),
     "purl": lambda rng, p: rng.choice(PUBLIC_URLS).replace("{n}", _n(rng)),
     "phost": lambda rng, p: rng.choice(
         ["huggingface.co", "pypi.org", "github.com", "attack.mitre.org", "ollama.com"]

@@ -64,9 +64,7 @@ def api_key(rng: random.Random) -> str:
         case 11:
             head = _b64url(b'{"alg":"RS256","typ":"JWT"}')
             body = _b64url(
-                (
-                    '{"sub":"%s","iat":%d}' % (r(rng, HEX, 12), rng.randrange(10**9, 2 * 10**9))
-                ).encode()
+                (f'{{"sub":"{r(rng, HEX, 12)}","iat":{rng.randrange(10**9, 2 * 10**9)}}}').encode()
             )
             return f"{head}.{body}.{r(rng, URLSAFE, 43)}"
         case 12:

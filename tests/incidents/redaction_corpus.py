@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpus_fill import POOLS, PUBLIC, SENSITIVE  # noqa: E402
+from corpus_fill import POOLS, PUBLIC, SENSITIVE
 
 ORG_DOMAINS = {
     "heldout": ("northwind-ai.com", "helios-labs.io"),

@@ -6,9 +6,8 @@ import base64
 import hashlib
 import json
 import stat
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,7 @@ from detente import attest, incidents
 from detente.errors import FormatError, InputError, UsageError, VerificationError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from incident_samples import KEY  # noqa: E402
+from incident_samples import KEY
 
 pyhpke = pytest.importorskip("pyhpke")
 
@@ -45,7 +44,7 @@ def test_sign_carries_only_redacted_text(signed) -> None:  # type: ignore[no-unt
 
 
 def test_verify_rejects_other_key_and_other_predicate(signed) -> None:  # type: ignore[no-untyped-def]
-    key, bundle, redacted, _ = signed
+    key, bundle, _, _ = signed
     with pytest.raises(VerificationError):
         incidents.verify_report(bundle, attest.generate_key("ec-p256").public_key())
     other = attest.sign_statement(
@@ -122,6 +121,7 @@ def _reencrypt(redacted, openings_dicts, pub):  # type: ignore[no-untyped-def]
     suite = _disclose._suite()
     header = _disclose._header(redacted, incidents.recipient_key_id(pub))
     from cryptography.hazmat.primitives import serialization
+
     from detente.integrity import canonical_json
 
     pkr = suite.kem.deserialize_public_key(

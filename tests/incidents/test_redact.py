@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from detente import incidents
 
 sys.path.insert(0, str(Path(__file__).parent))
-import corpus_values as cv  # noqa: E402
-import redaction_corpus  # noqa: E402
-import redaction_eval  # noqa: E402
+import corpus_values as cv
+import redaction_corpus
+import redaction_eval
 
 
 def spans_of(text: str, orgs: tuple[str, ...] = ()) -> dict[str, str]:
