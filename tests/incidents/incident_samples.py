@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from detente import incidents
-from detente.scan import Severity
+from detente.taxonomy import Severity
 
 DIGEST = "sha256:" + "ab" * 32
 KEY = "hf_" + "Q7" * 17

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from detente import incidents
 from detente.errors import FormatError
-from detente.scan import Severity
+from detente.taxonomy import Severity
 
 DIGEST = "sha256:" + "ab" * 32
 

@@ -104,7 +104,7 @@ def new(out: Path, title: str, summary: str, severity: str, determination: str, 
 
 
 def _severity(name: str) -> Any:
-    from detente.scan import Severity
+    from detente.taxonomy import Severity
 
     return Severity.parse(name)
 

@@ -4,7 +4,7 @@ STIX 2.1 export/import and a TAXII 2.1 server.
 Example::
 
     from detente import incidents
-    from detente.scan import Severity
+    from detente.taxonomy import Severity
 
     report = incidents.IncidentReport(
         title="Jailbreak produced ransomware",

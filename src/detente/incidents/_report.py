@@ -28,7 +28,7 @@ from detente import taxonomy
 from detente.errors import FormatError, InputError
 from detente.incidents import _fields as f
 from detente.integrity import parse_digest
-from detente.scan import Severity
+from detente.taxonomy import Severity
 
 __all__ = [
     "REPORT_SCHEMA",
