@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from detente import attest, incidents
 from detente.errors import FormatError, InputError, UsageError, VerificationError
@@ -18,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from incident_samples import KEY
 
 pyhpke = pytest.importorskip("pyhpke")
+_KEY = attest.generate_key("ec-p256")
 
 
 @pytest.fixture
@@ -235,3 +238,38 @@ def test_sd_jwt_hostile_input_is_an_error() -> None:
     for bad in ["", "a~", "a.b.c~", "eyJ.eyJ.x~x~", "~~~", "a.b.c~d"]:
         with pytest.raises((FormatError, VerificationError, InputError)):
             incidents.verify_sd_jwt(bad, key)
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=12), c, max_size=7),
+    max_leaves=14,
+)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(junk=_JSONISH)
+def test_hostile_package_is_an_error_not_a_crash(signed, tmp_path_factory, junk) -> None:  # type: ignore[no-untyped-def]
+    _, _, redacted, _ = signed
+    priv, _pub = _recipient(tmp_path_factory.mktemp("k"))
+    with pytest.raises((FormatError, VerificationError)):
+        incidents.open_disclosure(junk, priv, redacted)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("eyJ.~-_abcXYZ019=")), max_size=60) | st.text(max_size=40)
+)
+def test_hostile_sd_jwt_is_an_error_not_a_crash(text: str) -> None:
+    key = _KEY.public_key()
+    with pytest.raises((FormatError, VerificationError, InputError)):
+        incidents.verify_sd_jwt(text, key)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_JSONISH)
+def test_hostile_opening_is_a_format_error(junk) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(FormatError):
+        incidents.Opening.from_dict(junk)
