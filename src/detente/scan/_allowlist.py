@@ -6,7 +6,8 @@ estimators, joblib wrappers), shipped as ``data/allowlist.json``. Then a denylis
 dangerous callables, each with the reason it is dangerous. Anything else is an unknown global:
 a warning, because importing it runs module code and calling it can do anything. A dunder
 segment in a dotted name (``builtins.__dict__``) is critical: it walks into interpreter
-internals. The result never depends on what happens to be installed.
+internals. ``__main__`` classes (the pickling program's own, unknown to any loader) are judged
+like any other unknown class. The result never depends on what happens to be installed.
 """
 
 from __future__ import annotations
@@ -149,7 +150,6 @@ _DANGEROUS: dict[str, dict[str, tuple[Severity, str]]] = {
     "site": {"*": (_H, "interpreter start-up hooks")},
     "builtin": {"*": (_C, "builtins alias")},
     "__builtin__": {"*": (_C, "builtins (Python 2)")},
-    "__main__": {"*": (_H, "objects of the loading program's main module")},
     "torch": {"load": (_C, "nested pickle load"), "hub": (_C, "downloads and runs code")},
     "torch.hub": {"*": (_C, "downloads and runs code from a hub")},
     "torch.jit": {"load": (_C, "loads TorchScript (code)"), "*": (_H, "TorchScript")},
@@ -202,7 +202,7 @@ def classify_global(module: str, name: str) -> Verdict:
     if table is not None and name in table:
         return Verdict(*table[name])
     if any(_is_dunder(p) for p in parts) or any(
-        _is_dunder(p) for p in mod_parts if p not in ("__main__", "__builtin__")
+        _is_dunder(p) for p in mod_parts if p not in ("__main__", "__builtin__", "__future__")
     ):
         return Verdict(_C, "a dunder segment walks into interpreter internals")
     if not module or not name or any(not p.isidentifier() for p in mod_parts + parts):

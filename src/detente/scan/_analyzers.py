@@ -25,6 +25,7 @@ from detente.artifacts import (
 from detente.errors import FormatError
 from detente.scan import _rules as R
 from detente.scan._analyzer import Analyzer, Item
+from detente.scan._archives import ForeignArchive
 from detente.scan._containers import scan_npy, scan_tar, scan_zip
 from detente.scan._finding import Finding, Location
 from detente.scan._formats import (
@@ -217,6 +218,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     Zip(),
     Tar(),
     Compressed(),
+    ForeignArchive(),
     Safetensors(),
     Hdf5(),
     Pickle(),
@@ -226,8 +228,8 @@ ANALYZERS: tuple[Analyzer, ...] = (
     ByName("yaml", (".yaml", ".yml"), (), lambda d, i: scan_yaml(d, i.location, i.name)),
     ByName(
         "template",
-        (".jinja", ".j2"),
-        ("chat_template.jinja",),
+        (".jinja", ".jinja2", ".j2", ".template", ".tmpl"),
+        (),
         lambda d, i: analyze_template(d.decode("utf-8", "replace"), i.location, i.name),
     ),
     Json(),

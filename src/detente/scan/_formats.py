@@ -101,16 +101,13 @@ def _config_findings(
 
     out: list[Finding] = []
     base = name.rsplit("/", 1)[-1]
+    # Chat templates under any key (chat_template, custom_chat_template, a list of named
+    # templates…): inference servers render whichever one they are told to use.
+    for path, key, value in _walk(doc):
+        if (isinstance(key, str) and "template" in key.lower() and isinstance(value, str)
+                and ("{{" in value or "{%" in value)):  # fmt: skip
+            out += analyze_template(value, loc, f"{base} {path}")
     if isinstance(doc, dict):
-        tpl = doc.get("chat_template")
-        if isinstance(tpl, str):
-            out += analyze_template(tpl, loc, f"{base} chat_template")
-        elif isinstance(tpl, list):
-            for item in tpl:
-                if isinstance(item, dict) and isinstance(item.get("template"), str):
-                    out += analyze_template(
-                        item["template"], loc, f"{base} chat_template[{item.get('name')}]"
-                    )
         for key in ("auto_map",):
             amap = doc.get(key)
             if isinstance(amap, dict):

@@ -46,7 +46,8 @@ def to_text(report: ScanReport, fail_on: Severity) -> str:
     summary = ", ".join(f"{counts[str(s)]} {s}" for s in reversed(Severity) if counts[str(s)])
     code = exit_code(report, fail_on)
     verdict = {
-        0: "clean",
+        # Never "clean" while there are findings: below the threshold is not the same as none.
+        0: f"nothing at or above {fail_on}" if report.findings else "clean",
         1: f"FINDINGS at or above {fail_on}",
         2: "INCOMPLETE (not everything could be analysed)",
     }[code]

@@ -84,10 +84,27 @@ PICKLE_014 = _r("DT-PICKLE-014", "pickle", H, "SETITEM on a module-level object"
 PICKLE_015 = _r("DT-PICKLE-015", "pickle", H, "BUILD on a module-level object",
     "BUILD on a module-level object sets attributes of (or calls `__setstate__` on) an imported "
     "object.", _PICKLE_HELP, CWE_502, UNSAFE)  # fmt: skip
+PICKLE_016 = _r("DT-PICKLE-016", "pickle", H, "Pickle calls a callable outside the allowlist",
+    "The pickle calls (REDUCE, INST, OBJ, NEWOBJ/NEWOBJ_EX with arguments, BUILD through an "
+    "injected `__setstate__`, or an allowlisted function that calls its argument such as "
+    "`copyreg._reconstructor`'s base class) a callable that is not on the allowlist of what "
+    "model files call. No denylist can enumerate the callables that run code "
+    "(`pydoc.pipepager`, `uuid._get_command_stdout`, idlelib, …): the allowlist decides.",
+    _PICKLE_HELP, CWE_502, UNSAFE)  # fmt: skip
+PICKLE_017 = _r("DT-PICKLE-017", "pickle", H, "Pickle reads across a FRAME boundary",
+    "A read crosses the end of a FRAME, so `pickle.loads(bytes)` and `pickle.load(file)` "
+    "(torch.load of a zip, joblib) decode different opcodes from there: a scanner-evasion "
+    "technique no pickler produces. The file path is emulated as well and what it sees is "
+    "reported.", _PICKLE_HELP, CWE_502, UNSAFE)  # fmt: skip
 PICKLE_020 = _r("DT-PICKLE-020", "pickle", C, "Pickle deserializes an embedded payload",
     "A deserializer (`pickle.loads`, `torch.load`, `torch.storage._load_from_bytes`, …) is "
     "called on embedded data; literal payloads are scanned recursively.", _PICKLE_HELP,
     CWE_502, UNSAFE)  # fmt: skip
+PICKLE_034 = _r("DT-PICKLE-034", "pickle", H, "Exponentially shared structure (billion laughs)",
+    "A small pickle builds, through DUP or memo references, an object graph of millions or "
+    "billions of nodes: whatever walks it (printing, copying, serialising, a scanner) exhausts "
+    "time or memory.", "Do not load this file; it is a denial-of-service payload.",
+    ("CWE-400", "CWE-776"), ("AML.T0010.003", "AML.T0029"))  # fmt: skip
 PICKLE_030 = _r("DT-PICKLE-030", "pickle", L, "Bytes after the last pickle",
     "Bytes after the last complete pickle are not a pickle (later hidden pickles are still "
     "searched for and scanned).",
@@ -152,6 +169,22 @@ TAR_011 = _r("DT-TAR-011", "container", M, "Too many tar members",
 TAR_012 = _r("DT-TAR-012", "container", M, "Tar member over the size limit",
     "A tar member is larger than the size limit; it was not scanned.", cwe=("CWE-22",),
     atlas=SUPPLY, incomplete=True)  # fmt: skip
+ARC_001 = _r("DT-ARC-001", "container", H, "Archive member name escapes the archive",
+    "A member of a 7z/RAR/CAB/… archive has an absolute name or one containing `..`.",
+    "Never extract this archive with a tool that trusts member names.", ("CWE-22",),
+    SUPPLY)  # fmt: skip
+ARC_010 = _r("DT-ARC-010", "container", M, "Archive format not readable here",
+    "A 7z, RAR, CAB, xar, ar, cpio, ISO 9660, LHA, zstd, lz4, lzip or lzop file, recognised by "
+    "content, whose members cannot be read without libarchive: nothing in it was analysed.",
+    "Install the archives extra (pip install 'detente[archives]', and the libarchive system "
+    "library) and scan again, or unpack it yourself and scan the contents.", atlas=SUPPLY,
+    incomplete=True)  # fmt: skip
+ARC_011 = _r("DT-ARC-011", "container", M, "Unreadable archive",
+    "An archive read through libarchive could not be read further (encrypted, corrupt or "
+    "unsupported); the rest was not analysed.", atlas=SUPPLY, incomplete=True)  # fmt: skip
+ARC_012 = _r("DT-ARC-012", "container", M, "Archive over the limits",
+    "An archive, or a member of it, is over the size or member-count limit; it was not fully "
+    "scanned.", atlas=SUPPLY, incomplete=True)  # fmt: skip
 NPY_001 = _r("DT-NPY-001", "container", L, "Object-dtype numpy array",
     "An object-dtype array: its data is a pickle (scanned as such; numpy.load needs "
     "allow_pickle=True to run it).", "Load with numpy.load(allow_pickle=False) if you can.",
