@@ -1,115 +1,224 @@
-"""Side-by-side: Détente vs picklescan vs modelscan on the same malicious and benign corpora.
+"""Side-by-side: Détente vs the model-file scanners a user would otherwise pick. Not a test.
 
-Not a test. Builds the corpora the test suite uses (tests/scan/corpus.py: hand-written attack
-shapes; tests/scan/benign.py: files written by torch, numpy, scikit-learn/joblib, safetensors,
-onnx, plus the real Gemma 3 270M GGUF), runs each tool on each sample directory and prints who
-flagged what, the totals, and wall time per tool.
+Three parts, measured in one run:
 
-"Flagged" means the tool's own failing verdict: detente scan exit 1 (a finding at or above
-high), picklescan exit 1 (dangerous globals), modelscan exit 1 (issues found). A tool that
-errors on a sample (exit 2 or more) is counted as "error", neither a detection nor a pass.
+1. **Accuracy on data we did not write** (the headline): ../shared/data/peer-scan, the sample
+   files of picklescan's, fickling's, modelscan's, ModelAudit's and aisbom's own test suites and
+   published bypasses (INDEX.tsv: 200 real payloads, 48 peer-labelled but harmless in effect,
+   72 benign). Inert data: every tool only scans it. "Flagged" is counted as matrix.txt counts
+   it: exit 1; for detente also exit 2 with a critical or high finding. A peer that is not
+   installed is shown with the figures matrix.txt recorded for it, labelled "recorded".
+2. **Regression floor on our own corpus** (``--own``): tests/scan/corpus.py attack shapes and
+   tests/scan/benign.py files written by torch, numpy, scikit-learn, joblib, safetensors, onnx.
+3. **Throughput and peak RSS** against picklescan on a generated pickle (``--pickle-mib``,
+   default 1024: a dict of float32 arrays, protocol 4) and a generated torch zip
+   (``--zip-mib``, default 4096: ``torch.save`` of a state dict). Each tool runs once per file
+   in its own process; peak RSS is that process's ``ru_maxrss`` (file pages it touched through
+   mmap count too). ``--perf-only`` / ``--no-perf`` pick parts; ``--keep DIR`` reuses files.
 
-Tools that are not installed are skipped with a note. modelscan 0.8.8 pins old
-dependencies; install it into its own venv and point --modelscan at it:
-    python3 -m venv /tmp/modelscan-venv && /tmp/modelscan-venv/bin/pip install modelscan==0.8.8
-Usage: python benchmarks/compare_scanners.py [--modelscan /tmp/modelscan-venv/bin/modelscan]
+Peers: picklescan (pinned in the dev extra). modelscan 0.8.8, fickling 0.1.12 and modelaudit
+0.2.54 pin dependencies that clash with ours; install each into its own venv and pass the
+executable (``--modelscan /tmp/ms/bin/modelscan`` …) or put it on PATH.
+
+Usage: python benchmarks/compare_scanners.py [--own] [--pickle-mib N] [--zip-mib N]
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(ROOT.parent / "shared" / "data" / "peer-scan")
 sys.path.insert(0, str(ROOT))
+
+Cmd = Callable[[Path], list[str]]
+PEERS: dict[str, tuple[str, Callable[[str, Path], list[str]]]] = {
+    # name: (matrix.txt column, argv builder)
+    "picklescan": ("pscan", lambda exe, p: [exe, "-p", str(p)]),
+    "modelscan": ("mscan", lambda exe, p: [exe, "-p", str(p)]),
+    "fickling": ("fick", lambda exe, p: [exe, "--check-safety", str(p)]),
+    "modelaudit": ("maudit", lambda exe, p: [exe, "scan", str(p)]),
+}
+# Wall time and peak RSS of one child, measured from a fresh wrapper process.
+_MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "r = subprocess.run(sys.argv[1:], capture_output=True)\n"
+    "print(r.returncode, time.perf_counter() - t,"
+    " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
 
 
 def detente_cmd(path: Path) -> list[str]:
     return [sys.executable, "-m", "detente", "scan", str(path), "-q", "--format", "json"]
 
 
-def run(cmd: list[str]) -> int:
-    return subprocess.run(cmd, capture_output=True, check=False, timeout=600).returncode
+def _find(name: str, given: str | None) -> str | None:
+    for cand in (given, shutil.which(name), str(Path(sys.executable).parent / name)):
+        if cand and Path(cand).exists():
+            return cand
+    return None
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument(
-        "--picklescan",
-        default=shutil.which("picklescan") or str(Path(sys.executable).parent / "picklescan"),
-    )
-    ap.add_argument(
-        "--modelscan", default=shutil.which("modelscan") or "/tmp/modelscan-venv/bin/modelscan"
-    )
-    args = ap.parse_args()
+def _flagged(tool: str, cmd: list[str]) -> bool:
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False,
+                           cwd=tempfile.gettempdir())  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return False
+    if tool == "detente" and r.returncode == 2:
+        try:
+            counts = json.loads(r.stdout)["summary"]["by_severity"]
+        except (ValueError, KeyError):
+            return False
+        return counts.get("critical", 0) + counts.get("high", 0) > 0
+    return r.returncode == 1
 
+
+def _recorded(column: str) -> str:
+    """The summary line matrix.txt recorded for a peer we could not run here."""
+    for line in (SHARED / "matrix.txt").read_text().splitlines():
+        parts = line.split()
+        if parts and parts[0] == column and len(parts) >= 4 and "/" in parts[2]:
+            return f"{parts[2]:>9} {parts[3]:>9}  (recorded in matrix.txt)"
+    return "not recorded"
+
+
+def accuracy(tools: dict[str, Cmd], missing: list[str]) -> None:
+    rows = [line.split("\t") for line in (SHARED / "INDEX.tsv").read_text().splitlines()[1:]]
+    real = [SHARED / r[0] for r in rows if r[1] == "malicious" and not r[5].startswith("HARMLESS")]
+    benign = [SHARED / r[0] for r in rows if r[1] == "benign"]
+    print(f"\n== accuracy on {SHARED} ({len(real)} real payloads, {len(benign)} benign) ==")
+    print(f"{'tool':12} {'payloads':>9} {'alarms':>9}  wall time")
+    for name, cmd in tools.items():
+        t0 = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+            hit = sum(ex.map(lambda p: _flagged(name, cmd(p)), real))
+            alarms = sum(ex.map(lambda p: _flagged(name, cmd(p)), benign))
+        took = time.perf_counter() - t0
+        print(f"{name:12} {f'{hit}/{len(real)}':>9} {f'{alarms}/{len(benign)}':>9}  {took:.0f} s")
+    for name in missing:
+        print(f"{name:12} {_recorded(PEERS[name][0])}")
+
+
+def own_corpus(tools: dict[str, Cmd]) -> None:
     from tests.scan.benign import write_benign
     from tests.scan.corpus import malicious
 
-    from detente.artifacts._embedded import embedded_model_path
-
-    tools: dict[str, object] = {"detente": detente_cmd}
-    if Path(args.picklescan).exists():
-        tools["picklescan"] = lambda p: [args.picklescan, "-p", str(p)]
-    else:
-        print(f"picklescan not found at {args.picklescan}: skipped")
-    if Path(args.modelscan).exists():
-        tools["modelscan"] = lambda p: [args.modelscan, "-p", str(p)]
-    else:
-        print(f"modelscan not found at {args.modelscan}: skipped")
-
-    work = Path(tempfile.mkdtemp(prefix="detente-compare-"))
-    samples: list[tuple[str, str, Path]] = []
-    for name, files, _sev, what in malicious():
+    work = Path(tempfile.mkdtemp(prefix="detente-own-"))
+    samples: list[tuple[str, Path]] = []
+    for name, files, _sev, _what in malicious():
         d = work / "malicious" / name
         d.mkdir(parents=True)
         for rel, data in files.items():
             (d / rel).write_bytes(data)
-        samples.append(("malicious", f"{name} ({what})", d))
-    for p in write_benign(work / "benign"):
-        samples.append(("benign", str(p.relative_to(work / "benign")), p))
-    samples.append(("benign", "gemma-3-270m-q4_k_m.gguf (real)", embedded_model_path()))
-
-    names = list(tools)
-    results: dict[str, dict[str, str]] = {n: {} for n in names}
-    times = dict.fromkeys(names, 0.0)
-    for _kind, label, path in samples:
-        for n in names:
-            t0 = time.perf_counter()
-            rc = run(tools[n](path))  # type: ignore[operator]
-            times[n] += time.perf_counter() - t0
-            results[n][label] = "flag" if rc == 1 else ("pass" if rc == 0 else f"error({rc})")
-
-    width = max(len(label) for _, label, _ in samples)
-    print(f"{'kind':10} {'sample':{width}} " + " ".join(f"{n:>12}" for n in names))
-    for kind, label, _ in samples:
-        print(f"{kind:10} {label:{width}} " + " ".join(f"{results[n][label]:>12}" for n in names))
-    print()
-    n_mal = sum(1 for k, *_ in samples if k == "malicious")
-    n_ben = len(samples) - n_mal
-    for n in names:
-        det = sum(1 for k, label, _ in samples if k == "malicious" and results[n][label] == "flag")
-        err_m = sum(
-            1
-            for k, label, _ in samples
-            if k == "malicious" and results[n][label].startswith("error")
-        )
-        fa = sum(1 for k, label, _ in samples if k == "benign" and results[n][label] == "flag")
-        err_b = sum(
-            1 for k, label, _ in samples if k == "benign" and results[n][label].startswith("error")
-        )
-        print(
-            f"{n:12} detected {det}/{n_mal} malicious (missed {n_mal - det - err_m}, errors {err_m}); "
-            f"false alarms {fa}/{n_ben} benign (errors {err_b}); wall time {times[n]:.1f} s"
-        )
+        samples.append(("malicious", d))
+    samples += [("benign", p) for p in write_benign(work / "benign")]
+    n_mal = sum(k == "malicious" for k, _ in samples)
+    print(f"\n== regression floor: our own corpus ({n_mal} malicious, "
+          f"{len(samples) - n_mal} benign) ==")  # fmt: skip
+    for name, cmd in tools.items():
+        flags = [(k, _flagged(name, cmd(p))) for k, p in samples]
+        det = sum(f for k, f in flags if k == "malicious")
+        fa = sum(f for k, f in flags if k == "benign")
+        print(f"{name:12} detected {det}/{n_mal}, false alarms {fa}/{len(samples) - n_mal}")
     shutil.rmtree(work, ignore_errors=True)
+
+
+def _make_pickle(path: Path, mib: int) -> None:
+    import pickle
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = max(1, mib // 16)  # 16 MiB float32 tensors
+    state = {f"layer{i}.weight": rng.standard_normal((2048, 2048), dtype=np.float32)
+             for i in range(n)}  # fmt: skip
+    with path.open("wb") as fh:
+        pickle.dump(state, fh, protocol=4)
+
+
+def _make_torch_zip(path: Path, mib: int) -> None:
+    import torch
+
+    torch.manual_seed(0)
+    n = max(1, mib // 64)  # 64 MiB float32 tensors, written one state dict at a time
+    state = {f"layers.{i}.weight": torch.randn(4096, 4096) for i in range(n)}
+    torch.save(state, path)
+
+
+def _measure(cmd: list[str]) -> tuple[int, float, int]:
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True,
+                         check=True).stdout.split()  # fmt: skip
+    return int(out[0]), float(out[1]), int(out[2]) // 1024
+
+
+def performance(picklescan: str | None, work: Path, pickle_mib: int, zip_mib: int) -> None:
+    files = [("pickle", work / f"state-{pickle_mib}MiB.pkl", pickle_mib, _make_pickle),
+             ("torch zip", work / f"state-{zip_mib}MiB.pt", zip_mib, _make_torch_zip)]  # fmt: skip
+    print("\n== throughput and peak RSS (one run each) ==")
+    print(f"{'file':22} {'tool':11} {'exit':>4} {'seconds':>8} {'MB/s':>8} {'peak RSS MB':>12}")
+    for label, path, mib, make in files:
+        if not path.exists():
+            print(f"(writing {path.name} …)", file=sys.stderr)
+            make(path, mib)
+        size_mb = path.stat().st_size / 1e6
+        speeds: dict[str, float] = {}
+        tools = {"detente": detente_cmd(path)}
+        if picklescan:
+            tools["picklescan"] = [picklescan, "-p", str(path)]
+        for tool, cmd in tools.items():
+            rc, secs, rss = _measure(cmd)
+            speeds[tool] = size_mb / secs
+            name = f"{label} {size_mb / 1e3:.1f} GB"
+            print(f"{name:22} {tool:11} {rc:>4} {secs:>8.2f} {speeds[tool]:>8.0f} {rss:>12}")
+        if "picklescan" in speeds:
+            print(f"{'':22} detente/picklescan throughput: "
+                  f"{speeds['detente'] / speeds['picklescan']:.2f}x")  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    for peer in PEERS:
+        ap.add_argument(f"--{peer}", default=None, help=f"path to the {peer} executable")
+    ap.add_argument("--own", action="store_true", help="also run our own corpus (slow)")
+    ap.add_argument("--no-perf", action="store_true", help="skip throughput and RSS")
+    ap.add_argument("--perf-only", action="store_true", help="only throughput and RSS")
+    ap.add_argument("--pickle-mib", type=int, default=1024)
+    ap.add_argument("--zip-mib", type=int, default=4096)
+    ap.add_argument("--keep", type=Path, default=None, help="directory for the generated files")
+    args = ap.parse_args()
+
+    tools: dict[str, Cmd] = {"detente": detente_cmd}
+    missing: list[str] = []
+    for peer, (_col, build) in PEERS.items():
+        exe = _find(peer, getattr(args, peer))
+        if exe is None:
+            missing.append(peer)
+            continue
+        tools[peer] = lambda p, exe=exe, build=build: build(exe, p)  # type: ignore[misc]
+    if not args.perf_only:
+        accuracy(tools, missing)
+        if args.own:
+            own_corpus(tools)
+    if not args.no_perf:
+        work = args.keep or Path(tempfile.mkdtemp(prefix="detente-perf-"))
+        work.mkdir(parents=True, exist_ok=True)
+        try:
+            performance(_find("picklescan", args.picklescan), work, args.pickle_mib, args.zip_mib)
+        finally:
+            if args.keep is None:
+                shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -127,17 +127,18 @@ def read_zip_local_header(data: bytes | memoryview | Any, off: int) -> LocalHead
 
 def read_zip_member(
     data: bytes | memoryview | Any, start: int, method: int, csize: int, limit: int
-) -> bytes:
+) -> bytes | memoryview:
     """A member's bytes (stored, deflate, bzip2 or lzma), at most ``limit`` of them:
-    :class:`SizeLimitExceeded` past it, :class:`FormatError` when unreadable."""
-    raw = data[start : start + csize]
-    if len(raw) < csize:
+    :class:`SizeLimitExceeded` past it, :class:`FormatError` when unreadable. A stored member
+    is a view into ``data``, not a copy: a 4 GB checkpoint's tensors are never read whole."""
+    if start + csize > len(data):
         raise FormatError("member data runs past the end of the archive")
+    raw = memoryview(data)[start : start + csize]
     try:
         if method == 0:
             if csize > limit:
                 raise SizeLimitExceeded(f"member is larger than {limit} bytes")
-            return bytes(raw)
+            return raw
         if method == 8:
             out = zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, limit + 1)
         elif method == 12:

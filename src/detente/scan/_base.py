@@ -36,7 +36,7 @@ class ScanContext:
     """
 
     limits: Limits
-    scan_nested: Callable[[bytes, Location, ScanContext], list[Finding]]
+    scan_nested: Callable[[bytes | memoryview, Location, ScanContext], list[Finding]]
     depth: int = 0
     bytes_expanded: int = 0
 

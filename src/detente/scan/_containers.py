@@ -32,7 +32,7 @@ from detente.scan._rulebase import Rule
 
 __all__ = ["scan_npy", "scan_tar", "scan_zip"]
 
-Nested = Callable[[bytes, Location, ScanContext], list[Finding]]
+Nested = Callable[[bytes | memoryview, Location, ScanContext], list[Finding]]
 Add = Callable[..., None]
 
 
@@ -95,22 +95,41 @@ def _hidden_members(data: Any, loc: Location, ctx: ScanContext, nested: Nested, 
                     covered: list[tuple[int, int]]) -> list[Finding]:  # fmt: skip
     """Local headers that the central directory does not list: hidden members."""
     out: list[Finding] = []
-    view = bytes(data) if isinstance(data, memoryview) else data
-    for m in re.finditer(rb"PK\x03\x04", view):
-        off = m.start()
-        if any(a <= off < b for a, b in covered):
-            continue
-        local = read_zip_local_header(data, off)
-        if local is None:
-            continue
-        if (not local.name or local.data_start + local.csize > len(data)
-                or local.method not in (0, 8, 12, 14)):  # fmt: skip
-            continue
-        add(R.ZIP_002, f"local file header {local.name!r} at offset {off} is not in the central "
-            "directory (a hidden member some readers will see)", local.name, local.name)  # fmt: skip
-        covered.append((off, local.data_start + local.csize))
-        out += _scan_member(data, local.data_start, local.method, local.csize, local.usize,
-                            f"{local.name} (hidden)", loc, ctx, nested, add)  # fmt: skip
+    # Only bytes no listed member covers can hold a hidden local header that a sequential
+    # reader would reach; searching the gaps keeps a multi-GB checkpoint's tensors untouched.
+    gaps, prev = [], 0
+    for a, b in sorted(covered):
+        if a > prev:
+            gaps.append((prev, a))
+        prev = max(prev, b)
+    gaps.append((prev, len(data)))
+    for lo, hi in gaps:
+        out += _hidden_in(data, lo, hi, loc, ctx, nested, add, covered)
+    return out
+
+
+def _hidden_in(data: Any, lo: int, hi: int, loc: Location, ctx: ScanContext, nested: Nested,
+               add: Add, covered: list[tuple[int, int]]) -> list[Finding]:  # fmt: skip
+    out: list[Finding] = []
+    step = 1 << 24
+    for chunk_lo in range(lo, hi, step):
+        chunk = bytes(data[chunk_lo : min(hi, chunk_lo + step + 3)])
+        for m in re.finditer(rb"PK\x03\x04", chunk):
+            off = chunk_lo + m.start()
+            if m.start() >= step or any(a <= off < b for a, b in covered):
+                continue
+            local = read_zip_local_header(data, off)
+            if local is None:
+                continue
+            if (not local.name or local.data_start + local.csize > len(data)
+                    or local.method not in (0, 8, 12, 14)):  # fmt: skip
+                continue
+            add(R.ZIP_002, f"local file header {local.name!r} at offset {off} is not in the "
+                "central directory (a hidden member some readers will see)", local.name,
+                local.name)  # fmt: skip
+            covered.append((off, local.data_start + local.csize))
+            out += _scan_member(data, local.data_start, local.method, local.csize, local.usize,
+                                f"{local.name} (hidden)", loc, ctx, nested, add)  # fmt: skip
     return out
 
 

@@ -7,6 +7,7 @@ Anything that could not be fully analysed becomes an ``incomplete`` finding — 
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import stat
@@ -48,7 +49,7 @@ def scan_bytes(
 
 
 def _new_context(limits: Limits) -> ScanContext:
-    def nested(payload: bytes, loc: Location, ctx: ScanContext) -> list[Finding]:
+    def nested(payload: bytes | memoryview, loc: Location, ctx: ScanContext) -> list[Finding]:
         return scan_bytes(payload, loc, ctx)
 
     return ScanContext(limits, nested)
@@ -63,12 +64,17 @@ def _scan_file(
             size = os.fstat(fh.fileno()).st_size
             if size == 0:
                 return [], 0
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                try:
-                    return scan_bytes(mm, loc, ctx, siblings), size
-                except (MemoryError, RecursionError) as exc:
-                    why = f"analysis aborted: {type(exc).__name__}"
-                    return [R.SCAN_001.finding(why, loc)], size
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            try:
+                return scan_bytes(mm, loc, ctx, siblings), size
+            except (MemoryError, RecursionError) as exc:
+                why = f"analysis aborted: {type(exc).__name__}"
+                return [R.SCAN_001.finding(why, loc)], size
+            finally:
+                # Archive members are views into the map (never copies); a view still held
+                # by a traceback would make close() fail: the map is then closed when freed.
+                with contextlib.suppress(BufferError):
+                    mm.close()
     except OSError as exc:
         return [R.SCAN_005.finding(f"cannot read: {exc.strerror}", loc)], 0
 

@@ -70,6 +70,7 @@ class VM:
         self.crossings: list[int] = []
         self.shares = 0  # DUP and memo GET opcodes: the only way to share a subgraph
         self.root: Any = None  # the value the last stream returned
+        self._find = getattr(data, "find", None)
 
     # -- reading, as _pickle.c reads --------------------------------------------------------
     def advance(self, pos: int, k: int) -> tuple[int, int]:
@@ -114,10 +115,17 @@ class VM:
         return bytes(self.data[pos:nl]), nl + 1
 
     def _newline(self, pos: int) -> int:
-        end = bytes(self.data[pos : min(self.n, pos + (1 << 20))]).find(b"\n")
-        if end < 0:
+        limit = min(self.n, pos + (1 << 20))
+        if self._find is not None:  # bytes and mmap search in place
+            nl = self._find(b"\n", pos, limit)
+        else:  # a memoryview: look in a small window first, lines are short
+            nl = bytes(self.data[pos : min(limit, pos + 4096)]).find(b"\n")
+            if nl < 0 and limit > pos + 4096:
+                nl = bytes(self.data[pos:limit]).find(b"\n")
+            nl = nl + pos if nl >= 0 else -1
+        if nl < 0:
             raise Truncated(f"unterminated line argument at offset {pos}")
-        return pos + end
+        return int(nl)
 
     def frame(self, pos: int) -> int:
         raw, pos = self.take(pos, 8)

@@ -31,6 +31,16 @@ CRITICAL DT-PICKLE-010  model.pkl@31
 scanned 1 files (38 bytes): 2 critical — FINDINGS at or above high
 ```
 
+How a pickle's severity is decided: **the allowlist decides, the denylist explains.** An
+import of an exact (module, name) pair that ordinary model files use is silent. Any *call*
+(REDUCE, INST, OBJ, NEWOBJ/NEWOBJ_EX with arguments, BUILD through an injected `__setstate__`,
+or an allowlisted function that calls its argument) of anything else is at least high
+(DT-PICKLE-016) and critical when the denylist knows why the callable is dangerous
+(DT-PICKLE-010). A mere import of an unknown class — a pickled `nn.Module`, a `__main__`
+class, NEWOBJ without arguments — is medium (DT-PICKLE-003): importing runs module code but
+nothing chosen by the pickle is called. The summary line says "clean" only when there are no
+findings at all.
+
 `--format sarif` lists each rule that fired in `tool.driver.rules` with the title, description
 and help text below, its CWE and ATLAS ids as tags and a `security-severity`.
 """
