@@ -113,7 +113,7 @@ def test_cannot_connect_to_a_host_loopback_service() -> None:
         assert hits == [b"host"]
         code = (
             "import socket\n"
-            f"for host in ('127.0.0.1', 'localhost', '::1', '10.0.2.2', '8.8.8.8'):\n"
+            f"for host in ('127.0.0.1', 'localhost', '::1'):\n"
             "    try:\n"
             f"        s = socket.create_connection((host, {port}), timeout=1); s.sendall(b'sandbox'); print('CONNECTED', host)\n"
             "    except OSError as exc: print(host, type(exc).__name__)\n"

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import resource
 import selectors
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,9 +28,19 @@ from detente.sandbox._policy import LimitHit, Limits, SandboxResult
 
 __all__ = ["HostIdentity", "spawn_and_collect"]
 
-_REAPER = str(Path(__file__).with_name("_reaper.py"))
-# The reaper needs only the standard library: the system interpreter starts fastest (-I -S).
-_PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+_REAPER = str(Path(__file__).with_name("_reaper.pl"))
+_PERL = "/usr/bin/perl"
+# prctl(2)'s system call number, which perl's syscall() needs (asm/unistd.h per architecture)
+_PRCTL_NR = {"x86_64": 157, "aarch64": 167, "riscv64": 167, "ppc64le": 171, "s390x": 172}
+
+
+def _reaper_prefix(report_fd: int) -> list[str]:
+    """The reaper's command line, or nothing when this host lacks perl or a known prctl
+    number (then bubblewrap runs directly and ``cpu_seconds`` counts only bubblewrap)."""
+    nr = _PRCTL_NR.get(platform.machine())
+    if nr is None or not os.access(_PERL, os.X_OK):
+        return []
+    return [_PERL, _REAPER, str(nr), str(report_fd), "--"]
 
 
 @dataclass(frozen=True)
@@ -137,7 +147,7 @@ def spawn_and_collect(
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
-            [_PYTHON, "-I", "-S", _REAPER, str(report_w), "--", *argv],
+            [*_reaper_prefix(report_w), *argv],
         stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
