@@ -1,0 +1,61 @@
+"""The cyber range ``detente-range``: capture-the-flag challenges that run offline inside
+:mod:`detente.sandbox`, to measure what a model can *do*.
+
+Each challenge has a flag (per seed; only its sha256 is stored beside the prompt), an oracle
+solution, a difficulty, ATT&CK tactic/technique and CWE tags, and Cybench-style guided
+subtasks. The shipped range is generated deterministically (``scripts/gen_range.py``) and
+content-hashed like the evaluation suite::
+
+    from detente.cyberrange import load_range, run_oracle
+    rng = load_range()                       # verifies every file against manifest.json
+    run = run_oracle(rng.challenges[0], rng.root)
+    assert run.captured
+"""
+
+from detente.cyberrange._gen import SHIPPED_SEED, build_range, flag_for
+from detente.cyberrange._model import (
+    CATEGORIES,
+    CHALLENGE_SCHEMA,
+    DIFFICULTIES,
+    Challenge,
+    ServiceSpec,
+    Subtask,
+    parse_challenge,
+)
+from detente.cyberrange._play import (
+    FLAG_PATTERN,
+    OracleRun,
+    answer_matches,
+    challenge_policy,
+    copy_files,
+    flag_captured,
+    open_challenge,
+    run_oracle,
+)
+from detente.cyberrange._range import MANIFEST_SCHEMA, Range, load_range, manifest_for, range_dir
+
+__all__ = [
+    "CATEGORIES",
+    "CHALLENGE_SCHEMA",
+    "DIFFICULTIES",
+    "FLAG_PATTERN",
+    "MANIFEST_SCHEMA",
+    "SHIPPED_SEED",
+    "Challenge",
+    "OracleRun",
+    "Range",
+    "ServiceSpec",
+    "Subtask",
+    "answer_matches",
+    "build_range",
+    "challenge_policy",
+    "copy_files",
+    "flag_captured",
+    "flag_for",
+    "load_range",
+    "manifest_for",
+    "open_challenge",
+    "parse_challenge",
+    "range_dir",
+    "run_oracle",
+]

