@@ -60,6 +60,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "detente.cli.incident:incident",
         "Write, redact, sign, publish and selectively disclose incident reports.",
     ),
+    "range": ("detente.cli.range:range_group", "The cyber range: list, verify, solve challenges."),
 }
 
 
