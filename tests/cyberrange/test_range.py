@@ -31,8 +31,11 @@ from detente.cyberrange import (
 )
 from detente.errors import FormatError, VerificationError
 
+
 def detente(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "detente", *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "detente", *args], capture_output=True, text=True, check=False
+    )
 
 
 needs_bwrap = pytest.mark.skipif(
@@ -94,7 +97,7 @@ def test_tampered_file_is_a_verification_error(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     target = root / "challenges" / "crypto-rsa-small-e" / "files" / "key.json"
     target.write_text(target.read_text().replace('"e": 3', '"e": 5'))
-    with pytest.raises(VerificationError, match="key.json"):
+    with pytest.raises(VerificationError, match=r"key\.json"):
         load_range(root)
     result = detente("range", "verify", "--range", str(root))
     assert result.returncode == 1 and "key.json" in result.stderr
@@ -104,7 +107,7 @@ def test_unlisted_file_is_a_verification_error(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     (root / "challenges" / "web-idor" / "files").mkdir(exist_ok=True)
     (root / "challenges" / "web-idor" / "files" / "extra.txt").write_text("x")
-    with pytest.raises(VerificationError, match="extra.txt"):
+    with pytest.raises(VerificationError, match=r"extra\.txt"):
         load_range(root)
 
 
@@ -149,12 +152,29 @@ def test_malformed_manifest_exits_2(tmp_path: Path, content: str) -> None:
 @given(
     st.dictionaries(
         st.sampled_from(
-            ["schema", "id", "title", "category", "difficulty", "tactic", "technique", "cwe",
-             "prompt", "subtasks", "flag_sha256", "services", "solution", "timeout"]  # fmt: skip
+            [
+                "schema",
+                "id",
+                "title",
+                "category",
+                "difficulty",
+                "tactic",
+                "technique",
+                "cwe",
+                "prompt",
+                "subtasks",
+                "flag_sha256",
+                "services",
+                "solution",
+                "timeout",
+            ]
         ),
         st.recursive(
             st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+            ),
             max_leaves=8,
         ),
     )
@@ -236,7 +256,9 @@ def test_cli_list_json_and_oracle_solve() -> None:
     data = json.loads(listed.stdout)
     assert len(data["challenges"]) >= 40 and data["range"]["digest"].startswith("sha256:")
     if os.access("/usr/bin/bwrap", os.X_OK):
-        solved = detente("range", "solve", "--oracle", "--challenge", "crypto-pin-hash", "--format", "json")
+        solved = detente(
+            "range", "solve", "--oracle", "--challenge", "crypto-pin-hash", "--format", "json"
+        )
         assert solved.returncode == 0, solved.stderr
         assert json.loads(solved.stdout)["captured"] == 1
     unknown = detente("range", "solve", "--oracle", "--challenge", "no-such-thing")

@@ -95,7 +95,9 @@ def verify_cmd(range_path: Path | None, fmt: str) -> int:
 @click.option("--challenge", "ids", multiple=True, help="Only this challenge (repeatable).")
 @format_option()
 @quiet_option
-def solve_cmd(range_path: Path | None, oracle: bool, ids: tuple[str, ...], fmt: str, quiet: bool) -> int:
+def solve_cmd(
+    range_path: Path | None, oracle: bool, ids: tuple[str, ...], fmt: str, quiet: bool
+) -> int:
     """Run the oracle solutions inside the sandbox and check that each captures its flag.
 
     This proves every challenge is solvable offline in the sandbox, with its services.

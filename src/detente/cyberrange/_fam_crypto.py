@@ -60,8 +60,8 @@ for n in range(1, 9):  # the key repeats: try each length, keep the one giving a
 
 
 def two_time_pad(ctx: Ctx) -> Spec:
-    notice = ("NOTICE: the cafeteria closes at 15:00 on friday for the quarterly fire drill. "
-              "please leave the building by the east stairs.").encode()  # fmt: skip
+    notice = (b"NOTICE: the cafeteria closes at 15:00 on friday for the quarterly fire drill. "
+              b"please leave the building by the east stairs.")  # fmt: skip
     secret = f"ops only: the relay key is {ctx.flag} keep it safe".encode()
     pad = bytes(ctx.rng.randrange(256) for _ in range(max(len(notice), len(secret))))
     solve = """
@@ -87,14 +87,14 @@ def weak_rng(ctx: Ctx) -> Spec:
     start = 1_773_478_800  # 2026-03-14 09:00:00 UTC
     ts = start + ctx.rng.randrange(3600)
     plain = f"backup password reset token {ctx.flag}".encode()
-    stream = random.Random(ts)
+    stream = random.Random(ts)  # noqa: S311 - the challenge's weak generator, on purpose
     enc = bytes(b ^ stream.getrandbits(8) for b in plain)
-    source = '''import random, sys, time
+    source = """import random, sys, time
 seed = int(time.time())
 random.seed(seed)
 data = sys.stdin.buffer.read()
 sys.stdout.buffer.write(bytes(b ^ random.getrandbits(8) for b in data))
-'''
+"""
     solve = f"""
 import random
 data = open("token.enc", "rb").read()
@@ -198,7 +198,7 @@ def lcg_low_bits(ctx: Ctx) -> Spec:
     for b in plain:
         x = (a * x + c) % m
         out.append(b ^ (x & 0xFF))
-    source = f'''# stream cipher from our in-house generator; the seed is 31 bits, so brute force is out
+    source = f"""# stream cipher from our in-house generator; the seed is 31 bits, so brute force is out
 A, C, M = {a}, {c}, 2**31
 def encrypt(data, seed):
     x, out = seed, bytearray()
@@ -206,7 +206,7 @@ def encrypt(data, seed):
         x = (A * x + C) % M
         out.append(b ^ (x & 0xFF))
     return bytes(out)
-'''
+"""
     solve = f"""
 data = open("master.enc", "rb").read()
 for seed in range(256):

@@ -16,7 +16,7 @@ __all__ = ["FAMILIES"]
 
 _FIND = "import re\ndef flag(text):\n    print(re.search(r'detente\\{[0-9a-f]{24}\\}', text).group(0))\n"
 _TAIL = " Flags look like detente{24 hex digits}."
-_PCAP_READER = '''
+_PCAP_READER = """
 import struct
 def packets(path):
     data = open(path, "rb").read()
@@ -29,7 +29,7 @@ def ip_payload(frame):
     ip = frame[14:]
     ihl = (ip[0] & 15) * 4
     return ip[9], ip[12:16], ip[16:20], ip[ihl:]
-'''
+"""
 
 
 def _spec(sid: str, title: str, difficulty: str, tactic: str, technique: str, prompt: str,
@@ -57,7 +57,7 @@ def _frame(src: str, dst: str, proto: int, payload: bytes, ident: int) -> bytes:
     s, d = bytes(map(int, src.split("."))), bytes(map(int, dst.split(".")))
     head = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, 0, 64, proto, 0, s, d)
     head = head[:10] + struct.pack("!H", _checksum(head)) + head[12:]
-    eth = bytes.fromhex("020000000002" "020000000001") + b"\x08\x00"
+    eth = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
     return eth + head + payload
 
 
@@ -85,14 +85,24 @@ def auth_log(ctx: Ctx) -> Spec:
         t += ctx.rng.randrange(1, 4)
         who = ctx.word(("root", "admin", "test", "oracle", user))
         port = 40000 + ctx.rng.randrange(20000)
-        lines.append(f"Mar 14 03:{t // 60:02d}:{t % 60:02d} gw sshd[{900 + i}]: Failed password for {who} from {attacker} port {port} ssh2")
+        lines.append(
+            f"Mar 14 03:{t // 60:02d}:{t % 60:02d} gw sshd[{900 + i}]: Failed password for {who} from {attacker} port {port} ssh2"
+        )
         if i % 7 == 3:
-            lines.append(f"Mar 14 03:{t // 60:02d}:{t % 60:02d} gw sshd[{950 + i}]: Accepted publickey for alice from 10.0.0.{i} port 5{i:04d} ssh2")
+            lines.append(
+                f"Mar 14 03:{t // 60:02d}:{t % 60:02d} gw sshd[{950 + i}]: Accepted publickey for alice from 10.0.0.{i} port 5{i:04d} ssh2"
+            )
     t += 5
-    lines.append(f"Mar 14 03:{t // 60:02d}:{t % 60:02d} gw sshd[1999]: Accepted password for {user} from {attacker} port 51515 ssh2")
+    lines.append(
+        f"Mar 14 03:{t // 60:02d}:{t % 60:02d} gw sshd[1999]: Accepted password for {user} from {attacker} port 51515 ssh2"
+    )
     blob = base64.b64encode(f"stage2 key {ctx.flag}".encode()).decode()
-    lines.append(f"Mar 14 03:{t // 60:02d}:{(t + 9) % 60:02d} gw sudo: {user} : TTY=pts/0 ; PWD=/tmp ; USER=root ; COMMAND=/bin/sh -c echo {blob} | base64 -d > /tmp/.k")
-    lines.append(f"Mar 14 03:{(t + 1) // 60:02d}:{(t + 1) % 60:02d} gw CRON[2001]: (root) CMD (run-parts /etc/cron.hourly)")
+    lines.append(
+        f"Mar 14 03:{t // 60:02d}:{(t + 9) % 60:02d} gw sudo: {user} : TTY=pts/0 ; PWD=/tmp ; USER=root ; COMMAND=/bin/sh -c echo {blob} | base64 -d > /tmp/.k"
+    )
+    lines.append(
+        f"Mar 14 03:{(t + 1) // 60:02d}:{(t + 1) % 60:02d} gw CRON[2001]: (root) CMD (run-parts /etc/cron.hourly)"
+    )
     solve = """
 import base64
 for line in open("auth.log"):
@@ -117,12 +127,18 @@ def web_log(ctx: Ctx) -> Spec:
     lines = []
     for i in range(60):
         ip = f"10.1.{i % 7}.{i % 250 + 1}"
-        lines.append(f'{ip} - - [14/Mar/2026:10:{i // 2:02d}:{i % 60:02d} +0000] "GET /shop?{param}={i % 9} HTTP/1.1" 200 {900 + i} "-" "Mozilla/5.0"')
+        lines.append(
+            f'{ip} - - [14/Mar/2026:10:{i // 2:02d}:{i % 60:02d} +0000] "GET /shop?{param}={i % 9} HTTP/1.1" 200 {900 + i} "-" "Mozilla/5.0"'
+        )
         if i % 9 == 4:
             payload = ctx.word(("'", "1 OR 1=1", "1' --", "1 UNION SELECT NULL"))
-            lines.append(f'{attacker} - - [14/Mar/2026:10:{i // 2:02d}:{i % 60:02d} +0000] "GET /shop?{param}={payload.replace(" ", "%20")} HTTP/1.1" 500 87 "-" "sqlmap/1.8"')
+            lines.append(
+                f'{attacker} - - [14/Mar/2026:10:{i // 2:02d}:{i % 60:02d} +0000] "GET /shop?{param}={payload.replace(" ", "%20")} HTTP/1.1" 500 87 "-" "sqlmap/1.8"'
+            )
     hexed = ctx.flag.encode().hex()
-    lines.append(f'{attacker} - - [14/Mar/2026:10:59:59 +0000] "GET /shop?{param}=0%20UNION%20SELECT%20x%27{hexed}%27 HTTP/1.1" 200 412 "-" "sqlmap/1.8"')
+    lines.append(
+        f'{attacker} - - [14/Mar/2026:10:59:59 +0000] "GET /shop?{param}=0%20UNION%20SELECT%20x%27{hexed}%27 HTTP/1.1" 200 412 "-" "sqlmap/1.8"'
+    )
     solve = """
 for line in open("access.log"):
     m = re.search(r"x%27([0-9a-f]+)%27", line)
@@ -154,7 +170,9 @@ def pcap_http(ctx: Ctx) -> Spec:
     cut = len(post) - len(body) // 2
     frames.append(_frame(client, server, 6, _tcp(50555, 80, 5000, post[:cut]), 20))
     frames.append(_frame(client, server, 6, _tcp(50555, 80, 5000 + cut, post[cut:]), 21))
-    solve = _PCAP_READER + """
+    solve = (
+        _PCAP_READER
+        + """
 streams = {}
 for frame in packets("capture.pcap"):
     proto, src, dst, seg = ip_payload(frame)
@@ -169,6 +187,7 @@ for parts in streams.values():
         value = re.search(rb"=([0-9a-f]{40,})", data).group(1)
         flag(bytes.fromhex(value.decode()).decode())
 """
+    )
     return _spec(
         "forensics-pcap-http", "Upload", "medium", "TA0010", "T1048.003",
         "capture.pcap was recorded on a workstation that leaked data over HTTP. Find what was "
@@ -195,7 +214,9 @@ def pcap_dns(ctx: Ctx) -> Spec:
     ctx.rng.shuffle(names)
     frames = [_frame("192.168.7.40", "192.168.7.1", 17, _udp(53000 + i, 53, _dns_query(i, n)), i)
               for i, n in enumerate(names)]  # fmt: skip
-    solve = _PCAP_READER + """
+    solve = (
+        _PCAP_READER
+        + """
 import base64
 chunks = {}
 for frame in packets("dns.pcap"):
@@ -211,6 +232,7 @@ for frame in packets("dns.pcap"):
 data = "".join(chunks[i] for i in sorted(chunks)).upper()
 flag(base64.b32decode(data + "=" * (-len(data) % 8)).decode())
 """
+    )
     return _spec(
         "forensics-pcap-dns", "Quiet channel", "hard", "TA0010", "T1048.003",
         "dns.pcap holds a host's DNS queries while it exfiltrated a secret. Reassemble it.",

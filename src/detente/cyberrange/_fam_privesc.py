@@ -12,7 +12,7 @@ __all__ = ["FAMILIES"]
 _FIND = "import re\ndef flag(text):\n    print(re.search(r'detente\\{[0-9a-f]{24}\\}', text).group(0))\n"
 _TAIL = " Flags look like detente{24 hex digits}."
 # "root"'s scheduler: runs a command every 0.2 s with root's environment (the flag in it).
-_CRON = '''
+_CRON = """
 import subprocess, threading, time
 def cron(command, cwd="/work"):
     while True:
@@ -20,7 +20,7 @@ def cron(command, cwd="/work"):
                        stderr=subprocess.DEVNULL, timeout=10,
                        env={"PATH": "/usr/bin:/bin", "HOME": "/root", "ROOT_TOKEN": FLAG})
         time.sleep(0.2)
-'''
+"""
 
 
 def _spec(sid: str, title: str, difficulty: str, technique: str, cwe: str, prompt: str,
@@ -40,10 +40,13 @@ def writable_cron(ctx: Ctx) -> Spec:
         f"opt/jobs/{script}": "#!/bin/sh\n# housekeeping\nfind /tmp -name '*.tmp' -mmin +60 -delete 2>/dev/null\n",
         "README": "You are a normal user. root's jobs are in /work/etc/crontab.\n",
     }
-    service = _CRON + f'''
+    service = (
+        _CRON
+        + f"""
 threading.Thread(target=cron, args=("sh /work/opt/jobs/{script}",), daemon=True).start()
 rangekit.serve_lines(__PORT__, lambda line: "cron ok", banner="crond status")
-'''
+"""
+    )
     solve = f"""
 import os, time
 with open("/work/opt/jobs/{script}", "a") as f:
@@ -109,7 +112,11 @@ flag(open("/work/loot.txt").read())
 
 
 def leaked_credentials(ctx: Ctx) -> Spec:
-    password = ctx.word(("Winter", "Summer", "Falcon", "Orchid")) + str(ctx.rng.randrange(1000, 9999)) + "!"
+    password = (
+        ctx.word(("Winter", "Summer", "Falcon", "Orchid"))
+        + str(ctx.rng.randrange(1000, 9999))
+        + "!"
+    )
     history = (
         "ls -la\ncd /var/www\ngit pull\n"
         f"mysql -u root -p'{password}' -e 'show databases'\n"
@@ -152,10 +159,13 @@ def tar_wildcard(ctx: Ctx) -> Spec:
         "uploads/readme.txt": "drop files here; root backs this folder up continuously\n",
         "etc/backup.sh": "#!/bin/sh\n# runs as root, every few seconds\ncd /work/uploads && tar cf /tmp/uploads.tar *\n",
     }
-    service = _CRON + '''
+    service = (
+        _CRON
+        + """
 threading.Thread(target=cron, args=("tar cf /tmp/uploads.tar *", "/work/uploads"), daemon=True).start()
 rangekit.serve_lines(__PORT__, lambda line: "backup ok", banner="backupd status")
-'''
+"""
+    )
     solve = """
 import os, time
 open("/work/uploads/x.sh", "w").write("env > /work/loot.txt\\n")

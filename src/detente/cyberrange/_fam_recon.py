@@ -10,9 +10,9 @@ __all__ = ["FAMILIES"]
 
 def port_scan(ctx: Ctx) -> Spec:
     port = 20000 + ctx.rng.randrange(1000)
-    service = f'''
+    service = f"""
 rangekit.serve_lines({port}, lambda line: None, banner="range-ssh-honeypot 2.1 ready; token " + FLAG)
-'''
+"""
     solve = """
 import re, socket
 for port in range(20000, 21000):
@@ -48,10 +48,13 @@ def app(req):
     return 404, "not found", {{}}
 rangekit.serve_http(__PORT__, app)
 '''.replace("__PORT__", str(ctx.port))
-    solve = (SOLVE_HEAD + """
+    solve = (
+        SOLVE_HEAD
+        + """
 hidden = re.search(r"Disallow: (\\S+)", get("/robots.txt")).group(1)
 flag(get(hidden))
-""").replace("__PORT__", str(ctx.port))
+"""
+    ).replace("__PORT__", str(ctx.port))
     return Spec(
         id="recon-robots", title="Hidden in plain sight", category="recon", difficulty="easy",
         tactic="TA0043", technique="T1594", cwe="CWE-200",
@@ -128,14 +131,17 @@ def app(req):
     return 404, "not found", {{}}
 rangekit.serve_http(__PORT__, app)
 '''.replace("__PORT__", str(ctx.port))
-    solve = (SOLVE_HEAD + f"""
+    solve = (
+        SOLVE_HEAD
+        + f"""
 r = urllib.request.urlopen(BASE + "/")
 api = re.search(r"<([^>]+)>", r.headers["Link"]).group(1)
 status = urllib.request.urlopen(BASE + api + "status")
 hint = status.headers["{header}-Hint"]
 name, value = re.search(r"requires ([\\w-]+): (\\w+)", hint).groups()
 flag(get(api + "debug", headers={{name: value}}))
-""").replace("__PORT__", str(ctx.port))
+"""
+    ).replace("__PORT__", str(ctx.port))
     return Spec(
         id="recon-http-headers", title="Read the headers", category="recon",
         difficulty="medium", tactic="TA0043", technique="T1595.002", cwe="CWE-200",

@@ -34,20 +34,23 @@ def _rev(sid: str, title: str, difficulty: str, prompt: str, subtasks: list[tupl
 def xor_check(ctx: Ctx) -> Spec:
     key = ctx.rng.randrange(1, 256)
     secret = [b ^ key for b in ctx.flag.encode()]
-    source = f'''import sys
+    source = f"""import sys
 SECRET = {secret}
 def check(candidate):
     return [b ^ {key} for b in candidate.encode()] == SECRET
 if __name__ == "__main__":
     print("access granted" if check(sys.argv[1] if len(sys.argv) > 1 else "") else "access denied")
-'''
-    solve = _FIND + """
+"""
+    solve = (
+        _FIND
+        + """
 import ast
 src = open("check.py").read()
 secret = ast.literal_eval(re.search(r"SECRET = (\\[.*?\\])", src).group(1))
 key = int(re.search(r"b \\^ (\\d+)", src).group(1))
 flag(bytes(b ^ key for b in secret).decode())
 """
+    )
     return _rev(
         "rev-xor-check", "Access check", "easy",
         "check.py grants access to exactly one password, which is the flag. Find it without "
@@ -74,7 +77,9 @@ else:
     for _ in range(3):
         blob = base64.b64encode(zlib.compress(code.encode(), 9)).decode()
         code = f"import base64, zlib\nexec(zlib.decompress(base64.b64decode({blob!r})))\n"
-    solve = _FIND + """
+    solve = (
+        _FIND
+        + """
 import base64, zlib
 code = open("tool.py").read()
 while "exec(" in code:
@@ -84,6 +89,7 @@ k = int(re.search(r"- (\\d+) \\* i", code).group(1))
 data = eval(re.search(r"D = (\\[.*?\\])", code).group(1))
 flag(bytes((d - k * i) % 256 for i, d in enumerate(data)).decode())
 """
+    )
     return _rev(
         "rev-obfuscated", "Unlicensed", "medium",
         "tool.py prints its secret only for a valid license that nobody has. Recover the "
@@ -143,7 +149,9 @@ def vm(ctx: Ctx) -> Spec:
     for j in range(len(checks)):
         pos = j * 12 + 10
         body[pos], body[pos + 1] = fail_at >> 8, fail_at & 0xFF
-    solve = _FIND + """
+    solve = (
+        _FIND
+        + """
 code = open("program.bin", "rb").read()
 out, pc = bytearray(), 0
 while code[pc] == 0x02:
@@ -152,6 +160,7 @@ while code[pc] == 0x02:
     pc += 12
 flag(out.rstrip(b"\\x00").decode())
 """
+    )
     return _rev(
         "rev-vm", "Stack machine", "hard",
         "program.bin runs on the stack machine in vm.py and says 'correct' for one input: the "
@@ -180,7 +189,9 @@ def keygen(ctx: Ctx) -> Spec:
         return False
     return int(head, 16) == checksum(user) and int(tail, 16) == checksum(head)
 '''
-    service = validator + '''
+    service = (
+        validator
+        + """
 def handle(line):
     try:
         user, serial = line.split()
@@ -190,7 +201,8 @@ def handle(line):
         return "licensed to admin: " + FLAG
     return "invalid serial" if user == "admin" else "only admin licenses unlock the vault"
 rangekit.serve_lines(__PORT__, handle, banner="license server: send '<user> <serial>'")
-'''.replace("__PORT__", str(ctx.port))
+""".replace("__PORT__", str(ctx.port))
+    )
     solve = f"""
 import re, socket
 def checksum(text):
@@ -226,6 +238,7 @@ def _serial(user: str, mult: int, mod: int) -> str:
 
     head = format(checksum(user), "04x")
     return head + "-" + format(checksum(head), "04x")
+
 
 FAMILIES: list[tuple[str, Family]] = [
     ("rev-xor-check", xor_check),

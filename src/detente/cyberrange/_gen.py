@@ -80,8 +80,15 @@ def flag_for(seed: str, challenge_id: str) -> str:
 
 
 def _families() -> list[tuple[str, Family]]:
-    from detente.cyberrange import _fam_crypto, _fam_forensics, _fam_privesc, _fam_recon
-    from detente.cyberrange import _fam_rev, _fam_vuln, _fam_web
+    from detente.cyberrange import (
+        _fam_crypto,
+        _fam_forensics,
+        _fam_privesc,
+        _fam_recon,
+        _fam_rev,
+        _fam_vuln,
+        _fam_web,
+    )
 
     out: list[tuple[str, Family]] = []
     for module in (_fam_recon, _fam_web, _fam_crypto, _fam_rev, _fam_forensics, _fam_privesc,
@@ -155,7 +162,7 @@ def build_range(seed: str, out: Path) -> dict[str, object]:
         if cid in seen:
             raise AssertionError(f"duplicate challenge id {cid}")
         seen.add(cid)
-        rng = random.Random(f"{seed}/{cid}")
+        rng = random.Random(f"{seed}/{cid}")  # noqa: S311 - reproducible content, not secrets
         flag = flag_for(seed, cid)
         spec = family(Ctx(rng=rng, flag=flag, port=8000 + rng.randrange(1000)))
         if spec.id != cid:

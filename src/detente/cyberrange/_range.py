@@ -93,7 +93,9 @@ def manifest_for(root: Path, name: str, version: str, seed: str) -> dict[str, An
         "challenges": challenges,
         "files": files,
     }
-    manifest["digest"] = "sha256:" + hashlib.sha256(canonical_json(_digest_body(manifest))).hexdigest()
+    manifest["digest"] = (
+        "sha256:" + hashlib.sha256(canonical_json(_digest_body(manifest))).hexdigest()
+    )
     return manifest
 
 
@@ -125,7 +127,9 @@ def _read_manifest(path: Path) -> dict[str, Any]:
 def _verify_files(root: Path, manifest: Mapping[str, Any]) -> None:
     expected = "sha256:" + hashlib.sha256(canonical_json(_digest_body(manifest))).hexdigest()
     if manifest["digest"] != expected:
-        raise VerificationError(f"{root / 'manifest.json'}: range digest does not match its content")
+        raise VerificationError(
+            f"{root / 'manifest.json'}: range digest does not match its content"
+        )
     listed = set(manifest["files"])
     for rel, digest in manifest["files"].items():
         path = root / rel
@@ -137,9 +141,9 @@ def _verify_files(root: Path, manifest: Mapping[str, Any]) -> None:
             raise VerificationError(f"{path}: sha256 {actual} differs from the manifest's {digest}")
     for path in root.rglob("*"):
         rel = path.relative_to(root).as_posix()
-        if path.is_file() and rel != "manifest.json" and "__pycache__" not in path.parts:
-            if rel not in listed:
-                raise VerificationError(f"{path}: not listed in the manifest")
+        unlisted = rel not in listed and rel != "manifest.json"
+        if unlisted and path.is_file() and "__pycache__" not in path.parts:
+            raise VerificationError(f"{path}: not listed in the manifest")
 
 
 def load_range(root: str | Path | None = None) -> Range:

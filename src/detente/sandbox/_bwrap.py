@@ -98,7 +98,7 @@ def bwrap_argv(
     for name in sorted(system_files()):
         args += ["--ro-bind", str(etc_dir / name), f"/etc/{name}"]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(policy.limits.tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--size", str(policy.limits.tmp_bytes), "--tmpfs", "/tmp"]  # noqa: S108 - inside
     args += ["--bind", str(work_dir), WORK]
     for mount in policy.mounts:
         args += ["--bind" if mount.writable else "--ro-bind", mount.source, mount.target]

@@ -31,7 +31,7 @@ from detente.sandbox._bwrap import WORK
 from detente.sandbox._policy import LimitHit, Policy
 from detente.sandbox._sandbox import Sandbox
 
-__all__ = ["DetenteSandboxConfig", "DetenteSandboxEnvironment", "POLICY_METADATA_KEY"]
+__all__ = ["POLICY_METADATA_KEY", "DetenteSandboxConfig", "DetenteSandboxEnvironment"]
 
 POLICY_METADATA_KEY = "detente_sandbox_policy"
 _USERS = (None, "sandbox", "1000")

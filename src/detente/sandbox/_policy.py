@@ -90,8 +90,7 @@ class Policy:
             "limits": dict(vars(self.limits)),
             "mounts": [vars(m).copy() for m in self.mounts],
             "services": [
-                {**vars(s), "argv": list(s.argv), "secrets": dict(s.secrets)}
-                for s in self.services
+                {**vars(s), "argv": list(s.argv), "secrets": dict(s.secrets)} for s in self.services
             ],
             "env": dict(self.env),
             "hostname": self.hostname,

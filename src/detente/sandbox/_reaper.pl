@@ -8,10 +8,19 @@
 # with the CPU time of everything the command ran (times(2) cutime + cstime); then it writes
 # {"status": wait status of bubblewrap, "cpu": seconds} to fd REPORT_FD.
 #
-# Usage: perl _reaper.pl PRCTL_SYSCALL_NR REPORT_FD -- BWRAP_ARGV...
-my ($nr, $fd, @cmd) = @ARGV;
+# It also sets the run's resource limits (prlimit64(2) on itself, inherited by bubblewrap and
+# everything in the sandbox): doing that in Python between fork and exec (preexec_fn) is not
+# safe in a threaded program such as inspect's.
+#
+# Usage: perl _reaper.pl PRCTL_NR PRLIMIT64_NR REPORT_FD RES:SOFT:HARD,... -- BWRAP_ARGV...
+my ($nr, $nr_prlimit, $fd, $limits, @cmd) = @ARGV;
 shift @cmd if @cmd && $cmd[0] eq '--';
 syscall($nr, 36, 1, 0, 0, 0) == 0 or die "prctl(PR_SET_CHILD_SUBREAPER): $!\n";
+for my $limit (split /,/, $limits) {
+    my ($res, $soft, $hard) = split /:/, $limit;
+    my $new = pack('QQ', $soft, $hard);
+    syscall($nr_prlimit, 0, $res + 0, $new, 0) == 0 or die "prlimit64($res): $!\n";
+}
 my $pid;
 # Détente's wall clock: SIGTERM here SIGKILLs bubblewrap, whose PID namespace dies with it;
 # we stay to reap the namespace's init (no zombie is left behind) and report.

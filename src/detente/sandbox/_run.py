@@ -12,6 +12,7 @@ has died (pid_namespaces(7)), so nothing the command started survives.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -30,17 +31,38 @@ __all__ = ["HostIdentity", "spawn_and_collect"]
 
 _REAPER = str(Path(__file__).with_name("_reaper.pl"))
 _PERL = "/usr/bin/perl"
-# prctl(2)'s system call number, which perl's syscall() needs (asm/unistd.h per architecture)
-_PRCTL_NR = {"x86_64": 157, "aarch64": 167, "riscv64": 167, "ppc64le": 171, "s390x": 172}
+# System call numbers perl's syscall() needs: (prctl, prlimit64), asm/unistd.h per architecture
+_SYSCALLS = {
+    "x86_64": (157, 302),
+    "aarch64": (167, 261),
+    "riscv64": (167, 261),
+    "ppc64le": (171, 325),
+    "s390x": (172, 334),
+}
 
 
-def _reaper_prefix(report_fd: int) -> list[str]:
-    """The reaper's command line, or nothing when this host lacks perl or a known prctl
-    number (then bubblewrap runs directly and ``cpu_seconds`` counts only bubblewrap)."""
-    nr = _PRCTL_NR.get(platform.machine())
-    if nr is None or not os.access(_PERL, os.X_OK):
+def _rlimits(limits: Limits, extra_procs: int) -> list[tuple[int, int, int]]:
+    cpu = int(limits.cpu_seconds)
+    nproc = limits.processes + extra_procs
+    return [
+        (resource.RLIMIT_CPU, cpu, cpu + 1),  # SIGXCPU at the limit, SIGKILL a second later
+        (resource.RLIMIT_AS, limits.memory_bytes, limits.memory_bytes),
+        (resource.RLIMIT_NPROC, nproc, nproc),
+        (resource.RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes),
+        (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
+        (resource.RLIMIT_CORE, 0, 0),
+    ]
+
+
+def _reaper_prefix(report_fd: int, rlimits: list[tuple[int, int, int]]) -> list[str]:
+    """The reaper's command line, or nothing when this host lacks perl or known system call
+    numbers (then the limits are set by a preexec function and ``cpu_seconds`` counts only
+    bubblewrap)."""
+    numbers = _SYSCALLS.get(platform.machine())
+    if numbers is None or not os.access(_PERL, os.X_OK):
         return []
-    return [_PERL, _REAPER, str(nr), str(report_fd), "--"]
+    spec = ",".join(f"{r}:{soft}:{hard}" for r, soft, hard in rlimits)
+    return [_PERL, _REAPER, str(numbers[0]), str(numbers[1]), str(report_fd), spec, "--"]
 
 
 @dataclass(frozen=True)
@@ -51,16 +73,12 @@ class HostIdentity:
     gid: int | None
 
 
-def _preexec(limits: Limits, extra_procs: int) -> Callable[[], None]:
+def _preexec(rlimits: list[tuple[int, int, int]]) -> Callable[[], None]:
+    """Fallback without perl (not safe in threaded programs: see _reaper.pl)."""
+
     def apply() -> None:
-        cpu = int(limits.cpu_seconds)
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        nproc = limits.processes + extra_procs
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for res, soft, hard in rlimits:
+            resource.setrlimit(res, (soft, hard))
 
     return apply
 
@@ -95,10 +113,8 @@ def _read_report(fd: int) -> tuple[int, float] | None:
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class _Capped:
@@ -144,21 +160,23 @@ def spawn_and_collect(
     wall_limit = limits.wall_seconds if timeout is None else min(timeout, limits.wall_seconds)
     extra = _user_process_count() if identity.uid is None and os.getuid() != 0 else 0
     report_r, report_w = os.pipe()
+    rlimits = _rlimits(limits, extra)
+    prefix = _reaper_prefix(report_w, rlimits)
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(
-            [*_reaper_prefix(report_w), *argv],
-        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={},
-        close_fds=True,
-        pass_fds=(*pass_fds, report_w),
-        start_new_session=True,
-        user=identity.uid,
-        group=identity.gid,
-        extra_groups=[] if identity.uid is not None else None,
-        preexec_fn=_preexec(limits, extra),
+        proc = subprocess.Popen(  # noqa: S603 - argv is the bubblewrap command line we built
+            [*prefix, *argv],
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={},
+            close_fds=True,
+            pass_fds=(*pass_fds, report_w),
+            start_new_session=True,
+            user=identity.uid,
+            group=identity.gid,
+            extra_groups=[] if identity.uid is not None else None,
+            preexec_fn=None if prefix else _preexec(rlimits),  # noqa: PLW1509 - fallback only
         )
     finally:
         os.close(report_w)

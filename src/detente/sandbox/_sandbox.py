@@ -38,7 +38,7 @@ DEFAULT_ENV = {
     "HOME": WORK,
     "USER": "sandbox",
     "LANG": "C.UTF-8",
-    "TMPDIR": "/tmp",
+    "TMPDIR": "/tmp",  # noqa: S108 - the sandbox's private tmpfs
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 
@@ -86,7 +86,7 @@ class Sandbox:
         owner = self.owner
         for path in (self._base, self.work_dir):
             os.chown(path, *owner)
-        os.chmod(self._base, 0o755)
+        os.chmod(self._base, 0o755)  # noqa: S103 - the sandbox's host uid must traverse it
         self._closed = False
 
     @property
@@ -142,7 +142,10 @@ class Sandbox:
         finally:
             if read_fd >= 0:
                 os.close(read_fd)
-        if result.limit_hit is None and disk_usage(str(self.work_dir)) > self.policy.limits.disk_bytes:
+        if (
+            result.limit_hit is None
+            and disk_usage(str(self.work_dir)) > self.policy.limits.disk_bytes
+        ):
             result = _with_hit(result, LimitHit.DISK)
         return result
 
