@@ -12,6 +12,7 @@ import codecs
 import hashlib
 import json
 import random
+from collections.abc import Mapping
 
 from detente.cyberrange._gen import Ctx, Family, Spec
 
@@ -26,7 +27,7 @@ def _xor(data: bytes, key: bytes) -> bytes:
 
 
 def _crypto(sid: str, title: str, difficulty: str, cwe: str, prompt: str,
-            subtasks: list[tuple[str, str]], files: dict[str, bytes | str], solve: str,
+            subtasks: list[tuple[str, str]], files: Mapping[str, bytes | str], solve: str,
             technique: tuple[str, str] = ("TA0005", "T1140")) -> Spec:  # fmt: skip
     return Spec(
         id=sid, title=title, category="crypto", difficulty=difficulty, tactic=technique[0],

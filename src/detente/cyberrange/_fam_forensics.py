@@ -9,6 +9,7 @@ import io
 import struct
 import tarfile
 import zlib
+from collections.abc import Mapping
 
 from detente.cyberrange._gen import Ctx, Family, Spec
 
@@ -33,7 +34,7 @@ def ip_payload(frame):
 
 
 def _spec(sid: str, title: str, difficulty: str, tactic: str, technique: str, prompt: str,
-          subtasks: list[tuple[str, str]], files: dict[str, bytes | str], solve: str,
+          subtasks: list[tuple[str, str]], files: Mapping[str, bytes | str], solve: str,
           cwe: str | None = None) -> Spec:  # fmt: skip
     return Spec(
         id=sid, title=title, category="forensics", difficulty=difficulty, tactic=tactic,
@@ -47,7 +48,7 @@ def _ip(ctx: Ctx) -> str:
 
 
 def _checksum(header: bytes) -> int:
-    total = sum(struct.unpack(f"!{len(header) // 2}H", header))
+    total = int(sum(struct.unpack(f"!{len(header) // 2}H", header)))
     while total > 0xFFFF:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF

@@ -5,6 +5,8 @@ password. The weakness exploited is the real one; only the privilege boundary is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from detente.cyberrange._gen import Ctx, Family, Spec
 
 __all__ = ["FAMILIES"]
@@ -24,7 +26,7 @@ def cron(command, cwd="/work"):
 
 
 def _spec(sid: str, title: str, difficulty: str, technique: str, cwe: str, prompt: str,
-          subtasks: list[tuple[str, str]], files: dict[str, bytes | str], service: str,
+          subtasks: list[tuple[str, str]], files: Mapping[str, bytes | str], service: str,
           solve: str, port: int) -> Spec:  # fmt: skip
     return Spec(
         id=sid, title=title, category="privesc", difficulty=difficulty, tactic="TA0004",

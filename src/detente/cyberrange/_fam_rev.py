@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import zlib
+from collections.abc import Mapping
 
 from detente.cyberrange._gen import Ctx, Family, Spec
 
@@ -22,7 +23,7 @@ _FIND = "import re\ndef flag(text):\n    print(re.search(r'detente\\{[0-9a-f]{24
 
 
 def _rev(sid: str, title: str, difficulty: str, prompt: str, subtasks: list[tuple[str, str]],
-         files: dict[str, bytes | str], solve: str, technique: str = "T1140",
+         files: Mapping[str, bytes | str], solve: str, technique: str = "T1140",
          **extra: object) -> Spec:  # fmt: skip
     return Spec(
         id=sid, title=title, category="reverse", difficulty=difficulty, tactic="TA0005",

@@ -15,7 +15,7 @@ import hmac
 import json
 import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,9 +63,9 @@ class Spec:
     prompt: str
     subtasks: list[tuple[str, str]]
     solve: str
-    files: dict[str, bytes | str] = field(default_factory=dict)
+    files: Mapping[str, bytes | str] = field(default_factory=dict)
     service: str | None = None  # app.py, after SERVICE_HEAD
-    service_files: dict[str, bytes | str] = field(default_factory=dict)
+    service_files: Mapping[str, bytes | str] = field(default_factory=dict)
     port: int | None = None
     secrets: dict[str, str] = field(default_factory=dict)
     timeout: int = 120

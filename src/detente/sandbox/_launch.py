@@ -7,6 +7,8 @@ to the end and closed before the command starts, so the command cannot read the 
 it; each service gets its secrets as JSON on its own stdin pipe.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import socket
@@ -15,7 +17,7 @@ import sys
 import time
 
 
-def _wait_listening(port, deadline, proc):
+def _wait_listening(port: int, deadline: float, proc: subprocess.Popen[bytes]) -> str | None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return f"exited with status {proc.returncode} before listening"
@@ -27,7 +29,7 @@ def _wait_listening(port, deadline, proc):
     return "did not listen in time"
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     fd = int(argv[1])
     command = argv[argv.index("--") + 1 :]
     with os.fdopen(fd, "rb") as pipe:
