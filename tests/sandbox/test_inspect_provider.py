@@ -15,7 +15,9 @@ pytestmark = pytest.mark.skipif(
 SECRET = "host-secret-4c1d9e"
 
 
-def test_agent_tools_run_inside_the_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_agent_tools_run_inside_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import importlib
 
     from inspect_ai import Task
