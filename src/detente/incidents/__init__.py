@@ -75,6 +75,8 @@ from detente.incidents._sign import (
     verify_report,
     write_salts,
 )
+from detente.incidents._stix import from_stix, to_stix
+from detente.incidents._stix_validate import stix_problems, validate_stix
 from detente.incidents._taxii import taxii_app, taxii_app_from_env
 from detente.incidents._taxii_auth import TaxiiConfig, hash_taxii_password, load_taxii_config
 
@@ -105,6 +107,7 @@ __all__ = [
     "commit",
     "disclose",
     "find_sensitive",
+    "from_stix",
     "generate_recipient_key",
     "hash_taxii_password",
     "incidents_naming",
@@ -125,8 +128,11 @@ __all__ = [
     "salts_document",
     "select_openings",
     "sign_report",
+    "stix_problems",
     "taxii_app",
     "taxii_app_from_env",
+    "to_stix",
+    "validate_stix",
     "verify_report",
     "verify_sd_jwt",
     "write_files",

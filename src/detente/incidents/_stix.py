@@ -60,6 +60,12 @@ _HASH_KEYS = {"sha256": "SHA-256", "sha512": "SHA-512", "sha1": "SHA-1", "md5": 
               "sha3-256": "SHA3-256", "sha3-512": "SHA3-512"}  # fmt: skip
 
 
+def _ms(ts: str) -> str:
+    """STIX 2.1 §3.2: created/modified MUST be precise to the millisecond (≥ 3 digits)."""
+    head, _, frac = ts.removesuffix("Z").partition(".")
+    return f"{head}.{frac.ljust(3, '0')}Z" if len(frac) < 3 and ts.endswith("Z") else ts
+
+
 def _id(kind: str, *parts: str) -> str:
     return f"{kind}--{uuid.uuid5(_NS, '|'.join((kind, *parts)))}"
 
@@ -127,6 +133,11 @@ def _ext_block(report: IncidentReport, refs: Mapping[str, list[str]]) -> dict[st
     ext.update(reporter=report.reporter, impact=report.impact, severity=d["severity"])
     if report.modified is None:
         ext["modified_unset"] = True
+    # The report's own spelling, when STIX needed a longer one (round trip is exact).
+    if _ms(report.created) != report.created:
+        ext["created"] = report.created
+    if report.modified is not None and _ms(report.modified) != report.modified:
+        ext["modified"] = report.modified
     for name in ("timeline", "affected_models", "mitigations", "owasp_llm", "evidence",
                  "redactions"):  # fmt: skip
         if d[name] or name in selected:
@@ -153,8 +164,8 @@ def to_stix(
     """The report as a STIX 2.1 bundle (validated, extension contents included).
 
     ``recipients`` names who may see TLP:RED content (required when any marking is RED)."""
-    created = report.created
-    modified = report.modified or created
+    created = _ms(report.created)
+    modified = _ms(report.modified or report.created)
     marks = [TLP_IDS[report.tlp.value][0]]
     red = report.tlp.value == "red" or any(v.value == "red" for v in report.field_tlp.values())
     if red and not recipients:
@@ -195,7 +206,7 @@ def to_stix(
 
     incident = common("incident", f"incident--{report.id}")
     incident["name"] = report.title
-    if report.summary:
+    if report.summary or "summary" in report.field_tlp:
         incident["description"] = report.summary
     exts = incident.setdefault("extensions", {})
     exts[CORE_EXTENSION] = {
@@ -242,13 +253,20 @@ def _extension_definitions(red: bool) -> list[dict[str, Any]]:
     ):
         if ext_id == RECIPIENTS_EXTENSION and not red:
             continue
-        out.append(
-            {"type": "extension-definition", "spec_version": "2.1", "id": ext_id,
-             "created_by_ref": _DETENTE_IDENTITY, "created": when, "modified": when,
-             "name": name, "description": desc, "version": "1.0.0",
-             "schema": f"https://detente.dev/stix/schemas/{ext_id}.json",
-             "extension_types": ["property-extension"]}  # fmt: skip
-        )
+        definition: dict[str, Any] = {
+            "type": "extension-definition",
+            "spec_version": "2.1",
+            "id": ext_id,
+            "created_by_ref": _DETENTE_IDENTITY,
+            "created": when,
+            "modified": when,
+            "name": name,
+            "description": desc,
+            "version": "1.0.0",
+            "schema": f"https://detente.dev/stix/schemas/{ext_id}.json",
+            "extension_types": ["property-extension"],
+        }
+        out.append(definition)
     return out
 
 
@@ -323,8 +341,8 @@ def from_stix(doc: str | bytes | Mapping[str, Any], where: str = "STIX") -> Inci
         "id": inc["id"].removeprefix("incident--"),
         "title": inc.get("name", ""),
         "summary": inc.get("description", ""),
-        "created": inc["created"],
-        "modified": None if ext.get("modified_unset") else inc["modified"],
+        "created": ext.get("created", inc["created"]),
+        "modified": None if ext.get("modified_unset") else ext.get("modified", inc["modified"]),
         "tlp": _one_tlp(inc.get("object_marking_refs"), f"{where}: {inc['id']}"),
         "field_tlp": field_tlp,
         "determination": core["determination"],
@@ -338,4 +356,3 @@ def from_stix(doc: str | bytes | Mapping[str, Any], where: str = "STIX") -> Inci
         if name in ext:
             data[name] = ext[name]
     return IncidentReport.from_dict(data, f"{where}: {inc['id']}")
-

@@ -11,9 +11,9 @@ extension id that has no shipped schema, before the validator runs.
 
 from __future__ import annotations
 
+import functools
 import json
 import tempfile
-import threading
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -35,8 +35,6 @@ _CORE_URLS = (
     "https://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/",
     "http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/",
 )
-_lock = threading.Lock()
-_schema_dir: Path | None = None
 
 
 def _shipped() -> dict[str, str]:
@@ -51,27 +49,25 @@ def _shipped() -> dict[str, str]:
 KNOWN_EXTENSIONS = frozenset(_shipped())
 
 
+@functools.cache
 def _prepared_dir() -> Path:
     """A directory of the shipped schemas with core-schema URLs pointed at the validator's
     bundled copies (built once per process)."""
-    global _schema_dir
-    with _lock:
-        if _schema_dir is None:
-            import stix2validator
+    import stix2validator
 
-            core = Path(stix2validator.__file__).parent / "schemas-2.1" / "schemas"
-            if not (core / "common" / "core.json").is_file():
-                raise UsageError(
-                    "this stix2-validator has no bundled STIX 2.1 schemas (3.3.1's wheel lacks "
-                    "them): pip install 'detente[stix]'"
-                )
-            out = Path(tempfile.mkdtemp(prefix="detente-stix-schemas-"))
-            for name, text in _shipped().items():
-                for url in _CORE_URLS:
-                    text = text.replace(url, core.as_uri() + "/")
-                (out / f"{name}.json").write_text(text, encoding="utf-8")
-            _schema_dir = out
-        return _schema_dir
+    core = Path(stix2validator.__file__).parent / "schemas-2.1" / "schemas"
+    if not (core / "common" / "core.json").is_file():
+        raise UsageError(
+            "this stix2-validator has no bundled STIX 2.1 schemas (3.3.1's wheel lacks "
+            "them): pip install 'detente[stix]'"
+        )
+    out = Path(tempfile.mkdtemp(prefix="detente-stix-schemas-"))
+    for name, text in _shipped().items():
+        local = text
+        for url in _CORE_URLS:
+            local = local.replace(url, core.as_uri() + "/")
+        (out / f"{name}.json").write_text(local, encoding="utf-8")
+    return out
 
 
 def _objects(doc: Any) -> Iterator[Mapping[str, Any]]:
@@ -91,7 +87,9 @@ def _unknown_extensions(doc: Any) -> list[str]:
             continue
         for key in exts:
             if key not in KNOWN_EXTENSIONS and key not in _PREDEFINED:
-                out.append(f"{obj.get('id', '?')}: extension {key} has no schema we can check it against")
+                out.append(
+                    f"{obj.get('id', '?')}: extension {key} has no schema we can check it against"
+                )
     return out
 
 
