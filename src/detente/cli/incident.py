@@ -1,6 +1,6 @@
 """``detente incident …``: write, redact, sign, publish and selectively disclose incident reports.
 
-(``export``/``import`` — STIX 2.1 — live beside these in the same group.)
+``export``/``import`` translate a report to and from a STIX 2.1 bundle.
 """
 
 from __future__ import annotations
@@ -357,3 +357,50 @@ def publish(bundle_path: Path, namespace: str, url: str | None, fmt: str) -> Non
         emit_json({**result, "report_id": report.id})
     else:
         click.echo(f"published incident {report.id}: log entry {result['index']}")
+
+
+@incident.command(name="export")
+@click.argument("report_path", metavar="REPORT", type=click.Path(path_type=Path))
+@click.option("--format", "out_format", type=click.Choice(["stix"]), default="stix", show_default=True, help="STIX 2.1 bundle (validated, extensions checked).")  # fmt: skip
+@click.option("--recipient", "recipients", multiple=True, metavar="NAME", help="Who may see TLP:RED content (repeatable; required for TLP:RED).")  # fmt: skip
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Where to write the bundle.")  # fmt: skip
+def export(report_path: Path, out_format: str, recipients: tuple[str, ...], out: Path) -> None:
+    """Export a report as a STIX 2.1 bundle: an incident (Incident Core extension),
+    attack-patterns for ATLAS/ATT&CK, vulnerabilities for CWE, indicators, TLP 2.0 markings.
+    REPORT is a signed bundle from `sign` (its redacted report) or a report JSON.
+
+    \b
+      detente incident export ir.intoto.json --format stix -o ir.stix.json
+    """
+    from detente import incidents
+
+    data = incidents.read_json(report_path)
+    if isinstance(data, dict) and data.get("schema") == incidents.REPORT_SCHEMA:
+        report = incidents.read_report(report_path)
+        click.echo("note: exporting an unsigned report; only share it once it is redacted", err=True)  # fmt: skip
+    else:
+        report = incidents.report_in_bundle(data, report_path)
+    bundle = incidents.to_stix(report, recipients=recipients)
+    incidents.write_files([(out, _dump(bundle), 0o600)])
+    click.echo(f"wrote {out_format.upper()} bundle {out} ({len(bundle['objects'])} objects)")
+
+
+@incident.command(name="import")
+@click.argument("stix_path", metavar="STIX", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Where to write the report JSON.")  # fmt: skip
+@format_option()
+def import_cmd(stix_path: Path, out: Path, fmt: str) -> None:
+    """Read a STIX 2.1 bundle made by `export` back into a detente.incident/v1 report.
+    Malformed STIX, or an extension we have no schema for, is refused (exit 2, nothing written).
+
+    \b
+      detente incident import ir.stix.json -o ir.json
+    """
+    from detente import incidents
+
+    report = incidents.from_stix(incidents.read_json(stix_path), str(stix_path))
+    incidents.write_files([(out, _dump(report.to_dict()), 0o600)])
+    if fmt == "json":
+        emit_json({"report": str(out), "id": report.id, "title": report.title})
+    else:
+        click.echo(f"imported incident {report.id} ({report.title!r}) into {out}")
