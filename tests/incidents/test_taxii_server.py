@@ -391,3 +391,37 @@ def test_postgresql_store(tmp_path: Path) -> None:
             for t in ("recipients", "objects", "status", "collections"):
                 c.exec_driver_sql(f'DROP TABLE IF EXISTS "{prefix}{t}"')
         eng.dispose()
+
+
+@pytest.mark.slow
+def test_mounted_in_detente_registry_serve(tmp_path: Path) -> None:
+    users = write_users(tmp_path / "users.toml")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "detente", "registry", "serve", "--db",
+         f"sqlite:///{tmp_path / 'reg.sqlite3'}", "--port", str(port), "--log-key",
+         str(tmp_path / "log.key"), "--taxii-users", str(users)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/v1/log-key", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
+                time.sleep(0.2)
+        server = taxii2client.Server(f"{base}/taxii2/", user="alice", password="alice-pw")
+        (root,) = server.api_roots
+        assert root.url == f"{base}/taxii2/detente/"
+        col = taxii2client.Collection(
+            f"{root.url}collections/{COL}/", user="alice", password="alice-pw"
+        )
+        assert col.add_objects({"objects": [indicator(1)]}).success_count == 1
+        assert [o["id"] for o in col.get_objects()["objects"]] == [indicator(1)["id"]]
+        assert httpx.get(f"{base}/v1/log-key").status_code == 200  # the registry still answers
+    finally:
+        proc.kill()
+        proc.wait()

@@ -77,18 +77,30 @@ def registry() -> None:
 @click.option(
     "--max-body", default=4 << 20, show_default=True, type=int, help="Request size limit."
 )
+@click.option(
+    "--taxii-users",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Also serve TAXII 2.1 at /taxii2/ (incident sharing): users and collections TOML.",
+)
 def serve(
-    db: str | None, host: str, port: int, key_path: Path | None, origin: str, max_body: int
-) -> None:
+    db: str | None, host: str, port: int, key_path: Path | None, origin: str, max_body: int,
+    taxii_users: Path | None,
+) -> None:  # fmt: skip
     """Serve the registry over HTTP (OpenAPI spec at /openapi.json, docs at /docs)."""
     import uvicorn
 
-    from detente.registry._local import open_store
+    from detente.registry._local import default_db_url, open_store
     from detente.registry._server import create_app
 
     store = open_store(db, key_path, origin)
     click.echo(f"log {origin}: {store.size()} entries; verifier key {store.key.vkey}", err=True)
-    uvicorn.run(create_app(store, max_body=max_body), host=host, port=port, log_level="warning")
+    app = create_app(store, max_body=max_body)
+    if taxii_users is not None:
+        from detente.incidents import taxii_app
+
+        app.mount("/taxii2", taxii_app(db or default_db_url(), taxii_users, prefix=""))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @registry.command()
