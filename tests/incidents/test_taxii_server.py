@@ -425,3 +425,24 @@ def test_mounted_in_detente_registry_serve(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_delete_an_object_and_errors_for_unknown_paths(taxii: Taxii) -> None:
+    path = f"{taxii.c}/objects/"
+    v1, v2 = indicator(3), indicator(3, modified="2024-05-01T00:00:00.000Z")
+    taxii.post(path, {"objects": [v1, v2, indicator(4)]})
+    one = f"{path}{v1['id']}/"
+    auth = {"auth": ("bob", PASSWORDS["bob"]), "headers": {"Accept": MEDIA}}
+    assert httpx.delete(taxii.base + one, **auth).status_code == 403  # bob only reads
+    alice = {"auth": ("alice", PASSWORDS["alice"]), "headers": {"Accept": MEDIA}}
+    r = httpx.delete(taxii.base + one, params={"match[version]": "last"}, **alice)
+    assert r.status_code == 200
+    assert taxii.get(one + "versions/").json()["versions"] == [v1["modified"]]
+    assert taxii.get(one).json()["objects"] == [v1]  # the remaining version is now the last
+    assert httpx.delete(taxii.base + one, **alice).status_code == 200
+    assert taxii.get(one).status_code == 404
+    assert httpx.delete(taxii.base + one, **alice).status_code == 404
+    assert len(taxii.get(path).json()["objects"]) == 1
+    for r in (taxii.get("/taxii2/detente/nothing/here/"), httpx.put(taxii.base + path, **alice)):
+        assert r.status_code in (404, 405) and r.headers["content-type"] == MEDIA
+        assert r.json()["http_status"] == str(r.status_code)

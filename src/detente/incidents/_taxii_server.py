@@ -258,6 +258,8 @@ class _Taxii:
         return _respond(status, 202)
 
     async def get_object(self, request: Request, user: TaxiiUser) -> Response:
+        if request.method == "DELETE":
+            return await self.delete_object(request, user)
         col = self._collection(request, user, "read")
         q, oid = self._query(request), request.path_params["oid"]
         rows, more = await run_in_threadpool(
@@ -268,6 +270,15 @@ class _Taxii:
         ):
             raise _Fail(404, "Unknown object")
         return self._envelope(rows, more)
+
+    async def delete_object(self, request: Request, user: TaxiiUser) -> Response:
+        # §5.7: deleting needs write access; what the user cannot see stays untouched (404).
+        col = self._collection(request, user, "write")
+        q, oid = self._query(request), request.path_params["oid"]
+        n = await run_in_threadpool(self.store.delete, col.id, oid, q, user.principals)
+        if n == 0:
+            raise _Fail(404, "Unknown object")
+        return Response(b"", 200, media_type=MEDIA_TYPE)
 
     async def versions(self, request: Request, user: TaxiiUser) -> Response:
         col = self._collection(request, user, "read")
@@ -309,7 +320,7 @@ def _routes(t: _Taxii) -> list[BaseRoute]:
         Route(col + "/", _guard(t, t.collection)),
         Route(col + "/manifest/", _guard(t, t.manifest)),
         Route(col + "/objects/", _guard(t, t.objects), methods=["GET", "POST"]),
-        Route(col + "/objects/{oid}/", _guard(t, t.get_object)),
+        Route(col + "/objects/{oid}/", _guard(t, t.get_object), methods=["GET", "DELETE"]),
         Route(col + "/objects/{oid}/versions/", _guard(t, t.versions)),
     ]
 
@@ -329,4 +340,15 @@ def taxii_app(
     store = TaxiiStore(db_url, prefix=table_prefix)
     store.ensure_collections(c.id for c in config.collections)
     routes = _routes(_Taxii(store, config))
-    return Starlette(routes=[Mount(prefix, routes=routes)] if prefix else routes)
+    handlers = {404: _http_error, 405: _http_error}
+    return Starlette(
+        routes=[Mount(prefix, routes=routes)] if prefix else routes,
+        exception_handlers=handlers,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods answer with the TAXII error resource too (§3.6.1)."""
+    status = getattr(exc, "status_code", 500)
+    title = {404: "Not Found", 405: "Method Not Allowed"}.get(status, "Error")
+    return _error(_Fail(status, title))

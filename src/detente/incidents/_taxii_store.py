@@ -38,6 +38,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     create_engine,
+    delete,
     event,
     exists,
     false,
@@ -345,3 +346,25 @@ class TaxiiStore:
         )
         with self.engine.connect() as conn:
             return conn.execute(q.limit(1)).first() is not None
+
+    def delete(
+        self, collection: str, object_id: str, query: Query, principals: Sequence[str]
+    ) -> int:
+        """Delete the visible versions of one object that match (§5.7: ``match[version]``
+        defaults to all versions here); returns how many were deleted."""
+        o, r = self.objs.c, self.recips.c
+        where = [o.collection == collection, o.object_id == object_id, self._visible(principals),
+                 self._versions(query.versions, "all")]  # fmt: skip
+        if query.spec_versions:
+            where.append(o.spec_version.in_(query.spec_versions))
+        with self._write_lock, self.engine.begin() as conn:
+            seqs = list(conn.scalars(select(o.seq).where(and_(*where))))
+            if not seqs:
+                return 0
+            conn.execute(delete(self.recips).where(r.seq.in_(seqs)))
+            conn.execute(delete(self.objs).where(o.seq.in_(seqs)))
+            left = set(conn.scalars(select(o.version_us).where(
+                o.collection == collection, o.object_id == object_id)))  # fmt: skip
+            if left:
+                self._reflag(conn, collection, [object_id], {object_id: left})
+        return len(seqs)
