@@ -48,6 +48,7 @@ _ALPHA = frozenset("abcdefghijklmnopqrstuvwxyz")
 _NOT_BEFORE_IPV4 = _WORD | {".", "v"}
 _NOT_AROUND_ID = _WORD | {"-"}
 _NOT_BEFORE_PATH = _WORD | {"/", ".", ":", "~", "-"}
+_HOST_BEFORE = _WORD | {"/", ".", "-", "$", "%"}
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,12 @@ def _blocks(text: str, low: str) -> Iterator[Detection]:
                 e -= 1
             if e > s:
                 yield Detection(s, e, "exploit_prompt")
+    for m in P.QUOTED_PROMPT.finditer(low):
+        if _before(low, m.start()) in _HOST_BEFORE:  # "…/reverse-prompt-eng "Title"" is a link
+            continue
+        g = 1 if m.group(1) else 2
+        yield Detection(m.start(g), m.end(g), "exploit_prompt")
     for m in P.JAILBREAK.finditer(low):
-        yield _enclosing_prompt(text, m.start(), m.end())
-    for m in P.DAN.finditer(text) if "DAN" in text else ():
         yield _enclosing_prompt(text, m.start(), m.end())
 
 
@@ -214,6 +218,10 @@ def _tokens(text: str, low: str, orgs: tuple[str, ...]) -> Iterator[Detection]:
         if host and _host_is_internal(host, orgs):
             yield Detection(s, e, "internal_url")
     yield from _emails(text)
+    if "amazonaws.com" in low or "googleapis.com" in low:
+        for m in P.CLOUD_HTTPS.finditer(text):
+            yield Detection(*_trim(text, *m.span()), "cloud_uri")
+    yield from _bare_hosts(text, low)
     for m in _host_anchor(orgs).finditer(low):
         s = m.start()
         while s > 0 and low[s - 1] in P.HOST_CHARS:
@@ -238,6 +246,24 @@ def _tokens(text: str, low: str, orgs: tuple[str, ...]) -> Iterator[Detection]:
             continue
         if e - s > 2:
             yield Detection(s, e, "file_path")
+
+
+def _bare_hosts(text: str, low: str) -> Iterator[Detection]:
+    """``prod-db-03``, ``gpu-node-17``: role-prefixed names with a number; ``user@host:~$``."""
+    for m in P.INFRA_HOST.finditer(low):
+        s, e = m.span()
+        parts = m.group().split("-")
+        if (
+            _before(low, s) not in _HOST_BEFORE
+            and _after(low, e) not in _NOT_AROUND_ID
+            and not (low[e : e + 1] == "." and low[e + 1 : e + 2].isalnum())
+            and (parts[-1].isdigit() or (len(parts) >= 3 and any(c.isdigit() for c in m.group())))
+        ):
+            yield Detection(s, e, "hostname")
+    if "@" in text:
+        for m in P.SHELL_PROMPT_HOST.finditer(text):
+            if m.group(1) != "localhost":
+                yield Detection(m.start(1), m.end(1), "hostname")
 
 
 def _emails(text: str) -> Iterator[Detection]:
@@ -314,6 +340,11 @@ def _persons(text: str, low: str) -> Iterator[Detection]:
         n = P.PERSON_BEFORE_VERB.search(text, max(0, m.start() - 60), m.start())
         if n:
             spans.append(n.span(1))
+    for m in P.GIVEN_THEN_SURNAME.finditer(text):
+        if m.group(1) in P.GIVEN_NAMES:
+            spans.append((m.start(1), m.end(2)))
+    for m in P.HONORIFIC.finditer(text):
+        spans.append(m.span(1))
     for s, e in spans:
         if not any(w.strip("'") in P.NOT_NAMES for w in text[s:e].split()):
             yield Detection(s, e, "person")
@@ -321,9 +352,10 @@ def _persons(text: str, low: str) -> Iterator[Detection]:
         return
     for m in P.PERSON_ZH_AFTER.finditer(text):
         yield Detection(m.start(1), m.end(2), "person")
-    by_trigger, delimited = P.PERSON_ZH_BEFORE
-    for m in by_trigger.finditer(text):
-        yield Detection(m.start(1), m.end(1), "person")
+    by_role, by_cue, delimited = P.PERSON_ZH_BEFORE
+    for pattern in (by_role, by_cue):
+        for m in pattern.finditer(text):
+            yield Detection(m.start(1), m.end(1), "person")
     for m in delimited.finditer("\n" + text):
         yield Detection(m.start(1) - 1, m.end(1) - 1, "person")
 

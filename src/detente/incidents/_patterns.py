@@ -90,12 +90,14 @@ TURN_HEADING = re.compile(
 JSON_PROMPT = re.compile(
     r"\"(?:prompt|user_prompt|input|query|instruction|jailbreak|提示词|输入|指令)\"\s*:\s*\"((?:[^\"\\\n]|\\.)*)\""
 )  # on lower-cased text
+# Imperative jailbreak idioms (the prompt itself, not prose about jailbreaks: "a role-play
+# jailbreak" in a description stays readable).
 JAILBREAK = re.compile(
-    r"ignore (?:all |any )?(?:the )?(?:previous|prior|above) instructions|developer mode|do anything now"
-    r"|jailbreak(?:ed)? prompt|without (?:any )?restrictions|never refuses|pretend (?:that )?(?:you|the)"
-    r"|my (?:late |dead )?grandmother|role-?play|忽略(?:之前|以上|先前)|开发者模式|没有任何限制|角色扮演|已解锁|越狱提示"
+    r"ignore (?:all |any )?(?:the |your )?(?:previous|prior|above) instructions|you are (?:now )?(?:in )?developer mode"
+    r"|developer mode (?:output|enabled)|do anything now|you are (?:now )?dan\b|without (?:any )?restrictions"
+    r"|never refuses|pretend (?:that )?you(?:'re| are)|pretend to be|you are my (?:late |dead )?grandm"
+    r"|my (?:late |dead )?grandmother (?:who|used)|忽略(?:之前|以上|先前)|你现在是|开发者模式(?:不受|下)|没有任何限制|已解锁"
 )  # on lower-cased text
-DAN = re.compile(r"\bDAN\b", re.A)
 LABEL_PREFIX = re.compile(r"[ \t]*(?:[-*>][ \t]*)?(?:[^:：\n]{1,24}[:：][ \t]*)?")
 
 IPV4_CORE = r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -127,7 +129,7 @@ POSIX_ROOTS = (
     "|gpfs|fsx|efs|export|checkpoints|models"
 )
 PATH = re.compile(
-    r"(?:~|/(?:" + POSIX_ROOTS + r"))(?:/[^\s\u0080-\uffff\"'`<>|,;()\[\]{}]+)+"
+    r"(?:~|\$HOME|/(?:" + POSIX_ROOTS + r"))(?:/[^\s\u0080-\uffff\"'`<>|,;()\[\]{}]+)+"
     r"|:\\[^\s\u0080-\uffff\"'<>|*?,;]*|\\\\[A-Za-z0-9._-]+\\[^\s\u0080-\uffff\"'<>|*?,;]+",
     re.A,
 )
@@ -155,14 +157,14 @@ NAME = r"(?:[A-Z]'|Mc|Mac)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 FULL_NAME = rf"{NAME} {NAME}"
 PERSON_TRIGGER = re.compile(
     r"reported by|reporter|assignee|detected by|discovered by|owner|contact|analyst|engineer|researcher"
-    r"|from|cc|by|dear|hi|regards|best|thanks|sincerely|cheers"
+    r"|from:|cc|dear|hi|regards|best|thanks|sincerely|cheers"
 )  # on lower-cased text
 PERSON_AFTER_TRIGGER = re.compile(
     rf"[ \t]*[:：,]?[ \t]*\**[ \t]*(?:\n[ \t]*)?({FULL_NAME})\b", re.A
 )
 PERSON_LINE = re.compile(
-    rf"^[ \t]*(?:\[[^\]\n]{{1,12}}\][ \t]*)?({FULL_NAME})[ \t]*(?:[:：]|$)", re.M | re.A
-)
+    rf"^[ \t]*(?:\[[^\]\n]{{1,12}}\][ \t]*)?({FULL_NAME})[ \t]*[:：]", re.M | re.A
+)  # a chat speaker; a name alone on a line is taken only after a sign-off (PERSON_TRIGGER)
 PERSON_DELIMITED = re.compile(rf"<({FULL_NAME})>|,({FULL_NAME})(?=,)", re.A)
 PERSON_VERB = re.compile(
     r" (?:from the|noticed|found|reported|reports|opened|said|wrote|discovered|confirmed|observed|flagged"
@@ -172,7 +174,10 @@ PERSON_VERB = re.compile(
 )
 PERSON_BEFORE_VERB = re.compile(rf"({FULL_NAME})$", re.A)
 NOT_NAMES = frozenset(
-    [
+    "Research Researchers Networks Labs Lab Systems Technologies Inc Corp Group Response Scanning Link "
+    "Advanced Threat Vendor Cloud Data Intelligence Center University Institute Engineering Operations "
+    "Red Blue Purple Trust Safety Policy Product Platform Service Services Support".split()
+    + [
         "Incident",
         "Report",
         "Summary",
@@ -257,13 +262,65 @@ ZH_SURNAME = (
     "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤]"
 )
 PERSON_ZH_AFTER = re.compile(
-    rf"({ZH_SURNAME})([\u4e00-\u9fff]{{1,2}}?)(?=[ \t]?(?:工程师|研究员|分析师|先生|女士|博士|经理|老师|同学"
-    rf"|报告|发现|提供|提交|表示|确认|就|负责|处理|[:：>]))"
+    rf"({ZH_SURNAME})([\u4e00-\u9fff]{{1,2}}?)(?=[ \t]?(?:工程师|研究员|分析师|先生|女士|博士|经理|老师|同学|总监|主管"
+    rf"|报告|发现|提供|提交|表示|确认|就|负责|处理|说|称|指出|反馈|通知|发送|联系|[:：>]))"
 )
 PERSON_ZH_BEFORE = (
+    # after a role or a form label the name is taken whole (surname + 1-2 characters) …
     re.compile(
-        rf"(?:报告人|发现人|处理人|负责人|联系人|发件人|收件人|值班人|人员|成员|记录|由|抄送)[ \t]*[:：]?[ \t]*\**[ \t]*"
+        rf"(?:报告人|发现人|处理人|负责人|联系人|发件人|收件人|值班人|工程师|研究员|分析师|经理)[ \t]*[:：]?[ \t]*\**[ \t]*"
+        rf"((?:{ZH_SURNAME})[\u4e00-\u9fff]{{1,2}})"
+    ),
+    # … after a weak cue ("由" also starts "由于") only when the name stands alone
+    re.compile(
+        rf"(?:由|抄送|人员|成员|记录|联系|致)[ \t]*[:：]?[ \t]*"
         rf"((?:{ZH_SURNAME})[\u4e00-\u9fff]{{1,2}})(?![\u4e00-\u9fff])"
     ),
     re.compile(rf"[\n<,（(]((?:{ZH_SURNAME})[\u4e00-\u9fff]{{1,2}})(?=[>,）)]|[ \t]*(?:\n|$))"),
-)  # the second runs on "\n" + text, so a name alone on the first line counts too
+)  # the last runs on "\n" + text, so a name alone on the first line counts too
+
+# Common given names (English-speaking countries plus frequent international ones). A
+# capitalised given name followed by a capitalised surname is a person in any context; names
+# that are also ordinary words (May, Will, Mark, Grant, Rose, Hunter …) are left out.
+GIVEN_NAMES = frozenset(
+    """Aaron Abigail Adam Adrian Ahmed Aisha Alan Albert Alex Alexander Alexandra Alexis Alice Alicia
+    Alison Amanda Amber Amelia Amir Amy Ana Andrea Andrew Angela Anil Anna Anne Anthony Antonio Arjun
+    Arthur Ashley Barbara Ben Benjamin Beth Betty Blake Brandon Brenda Brian Bruce Bryan Caleb Cameron
+    Carl Carlos Carmen Carol Caroline Catherine Charles Charlie Charlotte Chen Chloe Chris Christian
+    Christina Christine Christopher Claire Cody Colin Connor Craig Cynthia Daniel Danielle David Deborah
+    Debra Dennis Derek Diana Diego Dmitri Dmitry Donald Donna Dorothy Douglas Dylan Edward Elena Eli
+    Elijah Elizabeth Ella Emily Emma Eric Erica Erik Ethan Eugene Evan Fatima Felix Fernando Fiona
+    Frances Francis Frank Gabriel Gareth Gary George Gerald Grace Graham Greg Gregory Hannah Harold
+    Harry Heather Helen Henry Hiroshi Hugo Ian Igor Ingrid Isaac Isabel Isabella Ivan Jack Jacob James
+    Jamie Jane Janet Jason Javier Jean Jeff Jeffrey Jennifer Jeremy Jerry Jesse Jessica Jill Joan Joe
+    John Jonathan Jordan Jorge Jose Joseph Joshua Joyce Juan Judith Julia Julian Julie Justin Karen
+    Kate Katherine Kathleen Kathryn Kelly Kenneth Kevin Kim Kumar Kwame Kyle Larry Laura Lauren Leo
+    Liam Linda Lisa Logan Louis Lucas Lucy Luis Luke Madison Manuel Margaret Maria Marie Marilyn Mario
+    Martha Martin Mary Mateo Matthew Megan Melissa Mia Michael Michelle Miguel Mohammed Muhammad Nadia
+    Nancy Natalie Nathan Nicholas Nicole Noah Nora Oliver Olivia Omar Oscar Pablo Pamela Patricia
+    Patrick Paul Pedro Peter Philip Pierre Priya Rachel Rahul Rajesh Ralph Raymond Rebecca Richard
+    Robert Roger Ronald Ruth Ryan Sam Samantha Samuel Sandra Sara Sarah Scott Sean Sergei Sharon Sofia
+    Sophia Sophie Stephanie Stephen Steven Susan Tanya Teresa Thomas Tim Timothy Tom Tyler Victor
+    Victoria Vincent Virginia Walter Wei William Yuki Yusuf Zachary Zoe""".split()
+)
+GIVEN_THEN_SURNAME = re.compile(
+    rf"\b([A-Z][a-z]+)(?= ({NAME})\b)", re.A
+)  # look-ahead: overlapping pairs
+HONORIFIC = re.compile(rf"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.? ({NAME}(?: {NAME})?)\b", re.A)
+# A bare infrastructure host name: a usual role prefix, hyphenated parts, a digit somewhere.
+INFRA_HOST = re.compile(
+    r"(?:prod|staging|stg|dev|gpu|db|node|worker|k8s|kube|bastion|vault|jump|web|api|ci|runner|ingest"
+    r"|trainer|host|srv|server|vm|ip|mlflow|redis|postgres|pg|mysql|kafka|elastic|ray|slurm|login"
+    r"|compute|inference|infer|build|batch|etl|gw|gateway)[a-z0-9]*(?:-[a-z0-9]+)+",
+    re.A,
+)
+SHELL_PROMPT_HOST = re.compile(r"[A-Za-z0-9_.-]+@([A-Za-z0-9][A-Za-z0-9-]*)(?=:[~/])", re.A)
+CLOUD_HTTPS = re.compile(
+    r"https?://(?:[a-z0-9.-]+\.)?s3[.-](?:[a-z0-9-]+\.)*amazonaws\.com/" + V + r"*"
+    r"|https?://storage\.(?:cloud\.)?googleapis\.com/" + V + r"+",
+    re.A,
+)
+QUOTED_PROMPT = re.compile(
+    r"(?:prompt|sent|asked|wrote|typed|message|input|instructed|said)[^\n\"“]{0,24}?[:：]?[ \t]*[\"“]([^\"”\n]{12,})[\"”]"
+    r"|(?:提示词|输入|消息|发送了?|问道|要求)[^\n\"“]{0,10}?[:：]?[ \t]*[“\"]([^\"”\n]{6,})[”\"]"
+)  # on lower-cased text
