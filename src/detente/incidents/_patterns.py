@@ -8,9 +8,14 @@ Chinese starts.
 
 from __future__ import annotations
 
+import json
 import re
 import string
+from importlib import resources
 
+_NAMES = json.loads(
+    resources.files("detente.incidents").joinpath("data/names.json").read_text("utf-8")
+)
 LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 V = r"[^\s\u0080-\uffff\"'`<>|,;()\[\]{}]"  # one character of an ASCII value
 
@@ -173,89 +178,7 @@ PERSON_VERB = re.compile(
     re.A,
 )
 PERSON_BEFORE_VERB = re.compile(rf"({FULL_NAME})$", re.A)
-NOT_NAMES = frozenset(
-    "Research Researchers Networks Labs Lab Systems Technologies Inc Corp Group Response Scanning Link "
-    "Advanced Threat Vendor Cloud Data Intelligence Center University Institute Engineering Operations "
-    "Red Blue Purple Trust Safety Policy Product Platform Service Services Support".split()
-    + [
-        "Incident",
-        "Report",
-        "Summary",
-        "Priority",
-        "Customer",
-        "Security",
-        "Team",
-        "The",
-        "This",
-        "That",
-        "Model",
-        "Host",
-        "Subject",
-        "Dear",
-        "Best",
-        "Regards",
-        "Thanks",
-        "Hi",
-        "From",
-        "To",
-        "Reporter",
-        "Assignee",
-        "Environment",
-        "Links",
-        "Taxonomy",
-        "Session",
-        "Credential",
-        "Ticket",
-        "Refs",
-        "Impacted",
-        "Detected",
-        "Generated",
-        "Attacker",
-        "Password",
-        "Private",
-        "Key",
-        "Public",
-        "Red",
-        "Blue",
-        "Open",
-        "Closed",
-        "High",
-        "Low",
-        "Medium",
-        "Critical",
-        "Assistant",
-        "User",
-        "Human",
-        "System",
-        "Prompt",
-        "Payload",
-        "Owner",
-        "Contact",
-        "Raw",
-        "Relevant",
-        "Azure",
-        "Google",
-        "Amazon",
-        "Web",
-        "Services",
-        "Microsoft",
-        "Hugging",
-        "Face",
-        "Meta",
-        "Llama",
-        "Gemma",
-        "Qwen",
-        "Mistral",
-        "Developer",
-        "Mode",
-        "Evil",
-        "Bot",
-        "New",
-        "Old",
-        "Alert",
-        "Rule",
-    ]
-)
+NOT_NAMES = frozenset(_NAMES["not_names"])  # capitalised words that are never part of a name
 ZH_SURNAME = (
     "欧阳|司马|诸葛|上官|司徒|东方|慕容|夏侯|皇甫|尉迟|公孙|令狐|长孙|宇文|"
     "[王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -279,30 +202,7 @@ PERSON_ZH_BEFORE = (
     re.compile(rf"[\n<,（(]((?:{ZH_SURNAME})[\u4e00-\u9fff]{{1,2}})(?=[>,）)]|[ \t]*(?:\n|$))"),
 )  # the last runs on "\n" + text, so a name alone on the first line counts too
 
-# Common given names (English-speaking countries plus frequent international ones). A
-# capitalised given name followed by a capitalised surname is a person in any context; names
-# that are also ordinary words (May, Will, Mark, Grant, Rose, Hunter …) are left out.
-GIVEN_NAMES = frozenset(
-    """Aaron Abigail Adam Adrian Ahmed Aisha Alan Albert Alex Alexander Alexandra Alexis Alice Alicia
-    Alison Amanda Amber Amelia Amir Amy Ana Andrea Andrew Angela Anil Anna Anne Anthony Antonio Arjun
-    Arthur Ashley Barbara Ben Benjamin Beth Betty Blake Brandon Brenda Brian Bruce Bryan Caleb Cameron
-    Carl Carlos Carmen Carol Caroline Catherine Charles Charlie Charlotte Chen Chloe Chris Christian
-    Christina Christine Christopher Claire Cody Colin Connor Craig Cynthia Daniel Danielle David Deborah
-    Debra Dennis Derek Diana Diego Dmitri Dmitry Donald Donna Dorothy Douglas Dylan Edward Elena Eli
-    Elijah Elizabeth Ella Emily Emma Eric Erica Erik Ethan Eugene Evan Fatima Felix Fernando Fiona
-    Frances Francis Frank Gabriel Gareth Gary George Gerald Grace Graham Greg Gregory Hannah Harold
-    Harry Heather Helen Henry Hiroshi Hugo Ian Igor Ingrid Isaac Isabel Isabella Ivan Jack Jacob James
-    Jamie Jane Janet Jason Javier Jean Jeff Jeffrey Jennifer Jeremy Jerry Jesse Jessica Jill Joan Joe
-    John Jonathan Jordan Jorge Jose Joseph Joshua Joyce Juan Judith Julia Julian Julie Justin Karen
-    Kate Katherine Kathleen Kathryn Kelly Kenneth Kevin Kim Kumar Kwame Kyle Larry Laura Lauren Leo
-    Liam Linda Lisa Logan Louis Lucas Lucy Luis Luke Madison Manuel Margaret Maria Marie Marilyn Mario
-    Martha Martin Mary Mateo Matthew Megan Melissa Mia Michael Michelle Miguel Mohammed Muhammad Nadia
-    Nancy Natalie Nathan Nicholas Nicole Noah Nora Oliver Olivia Omar Oscar Pablo Pamela Patricia
-    Patrick Paul Pedro Peter Philip Pierre Priya Rachel Rahul Rajesh Ralph Raymond Rebecca Richard
-    Robert Roger Ronald Ruth Ryan Sam Samantha Samuel Sandra Sara Sarah Scott Sean Sergei Sharon Sofia
-    Sophia Sophie Stephanie Stephen Steven Susan Tanya Teresa Thomas Tim Timothy Tom Tyler Victor
-    Victoria Vincent Virginia Walter Wei William Yuki Yusuf Zachary Zoe""".split()
-)
+GIVEN_NAMES = frozenset(_NAMES["given_names"])  # a given name + a capitalised word = a person
 GIVEN_THEN_SURNAME = re.compile(
     rf"\b([A-Z][a-z]+)(?= ({NAME})\b)", re.A
 )  # look-ahead: overlapping pairs
