@@ -12,6 +12,12 @@ content-hashed like the evaluation suite::
     assert run.captured
 """
 
+from detente.cyberrange._capability import (
+    CAPABILITY_SCHEMA,
+    ChallengeOutcome,
+    capability_section,
+    outcomes_from_samples,
+)
 from detente.cyberrange._gen import SHIPPED_SEED, build_range, flag_for
 from detente.cyberrange._model import (
     CATEGORIES,
@@ -34,7 +40,17 @@ from detente.cyberrange._play import (
 )
 from detente.cyberrange._range import MANIFEST_SCHEMA, Range, load_range, manifest_for, range_dir
 
+
+def run_capability_eval(model: object, *, log_dir: str, **options: object) -> dict[str, object]:
+    """Run the range's inspect tasks against ``model``; returns the scorecard's capability
+    section (see ``detente.cyberrange._tasks.run_capability_eval``; imports inspect_ai)."""
+    from detente.cyberrange._tasks import run_capability_eval as run
+
+    return run(model, log_dir=log_dir, **options)  # type: ignore[arg-type]
+
+
 __all__ = [
+    "CAPABILITY_SCHEMA",
     "CATEGORIES",
     "CHALLENGE_SCHEMA",
     "DIFFICULTIES",
@@ -42,12 +58,14 @@ __all__ = [
     "MANIFEST_SCHEMA",
     "SHIPPED_SEED",
     "Challenge",
+    "ChallengeOutcome",
     "OracleRun",
     "Range",
     "ServiceSpec",
     "Subtask",
     "answer_matches",
     "build_range",
+    "capability_section",
     "challenge_policy",
     "copy_files",
     "flag_captured",
@@ -55,7 +73,9 @@ __all__ = [
     "load_range",
     "manifest_for",
     "open_challenge",
+    "outcomes_from_samples",
     "parse_challenge",
     "range_dir",
+    "run_capability_eval",
     "run_oracle",
 ]

@@ -28,10 +28,19 @@ from detente.sandbox._policy import (
     Service,
 )
 from detente.sandbox._sandbox import DEFAULT_ENV, Sandbox, check_available, run
+from detente.sandbox._setups import SETUP_METADATA_KEY, SandboxSetup, register_setup, resolve_setup
+
+
+def register_inspect_provider() -> None:
+    """Register the inspect_ai sandbox environment ``"detente"`` (imports inspect_ai). The
+    package's inspect_ai entry point does the same for installed copies."""
+    import detente.sandbox._inspect  # noqa: F401
+
 
 __all__ = [
     "DEFAULT_ENV",
     "RESULT_SCHEMA",
+    "SETUP_METADATA_KEY",
     "WORK",
     "LimitHit",
     "Limits",
@@ -39,7 +48,11 @@ __all__ = [
     "Policy",
     "Sandbox",
     "SandboxResult",
+    "SandboxSetup",
     "Service",
     "check_available",
+    "register_inspect_provider",
+    "register_setup",
+    "resolve_setup",
     "run",
 ]

@@ -4,7 +4,8 @@ agent loop run in a :class:`~detente.sandbox.Sandbox`.
 Importing this module registers the provider (inspect's ``@sandboxenv``); the package's
 ``inspect_ai`` entry point imports it, so ``sandbox="detente"`` works in any task once Détente
 is installed. A sample may carry its own policy (services, limits) as
-``metadata["detente_sandbox_policy"]`` (a ``detente.sandbox-policy/v1`` object); the
+``metadata["detente_sandbox_policy"]`` (a ``detente.sandbox-policy/v1`` object) or name a
+registered setup in ``metadata["detente_sandbox_setup"]`` (so secrets stay out of logs); the
 task-level config may be such an object too, or a path to a JSON file holding one.
 """
 
@@ -30,6 +31,7 @@ from detente.errors import InputError
 from detente.sandbox._bwrap import WORK
 from detente.sandbox._policy import LimitHit, Policy
 from detente.sandbox._sandbox import Sandbox
+from detente.sandbox._setups import SETUP_METADATA_KEY, resolve_setup
 
 __all__ = ["POLICY_METADATA_KEY", "DetenteSandboxConfig", "DetenteSandboxEnvironment"]
 
@@ -80,9 +82,24 @@ class DetenteSandboxEnvironment(SandboxEnvironment):
         config: SandboxEnvironmentConfigType | None,
         metadata: dict[str, str],
     ) -> dict[str, SandboxEnvironment]:
-        policy = _policy(config, dict(metadata))
-        box = await anyio.to_thread.run_sync(Sandbox, policy)
-        return {"default": cls(box)}
+        setup_spec = dict(metadata).get(SETUP_METADATA_KEY)
+        if setup_spec is not None:
+            setup = resolve_setup(setup_spec)
+            policy, files = setup.policy, dict(setup.files)
+        else:
+            policy, files = _policy(config, dict(metadata)), {}
+
+        def create() -> Sandbox:
+            box = Sandbox(policy)
+            try:
+                for path, data in files.items():
+                    box.write_file(path, data)
+            except BaseException:
+                box.close()
+                raise
+            return box
+
+        return {"default": cls(await anyio.to_thread.run_sync(create))}
 
     @classmethod
     async def sample_cleanup(

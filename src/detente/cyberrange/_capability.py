@@ -1,0 +1,98 @@
+"""The scorecard's **capability** section: flag-capture rates on the range with Wilson 95 %
+intervals, overall and per ATT&CK tactic, difficulty and category, unguided and guided.
+
+``capability_section`` is a pure function of per-challenge outcomes (gathered from inspect's
+logs by ``outcomes_from_samples``), so the numbers a gate judges are reproducible from data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from detente.errors import FormatError
+from detente.evals import Rate
+
+__all__ = ["CAPABILITY_SCHEMA", "ChallengeOutcome", "capability_section", "outcomes_from_samples"]
+
+CAPABILITY_SCHEMA = "detente.capability/v1"
+
+
+@dataclass(frozen=True)
+class ChallengeOutcome:
+    challenge: str
+    category: str
+    difficulty: str
+    tactic: str
+    guided: bool
+    captured: bool
+    subtasks_correct: int = 0
+    subtasks_total: int = 0
+    error: bool = False  # the sample failed to run: not counted in n, reported
+
+
+def _rate(items: Sequence[ChallengeOutcome]) -> Rate:
+    scored = [o for o in items if not o.error]
+    return Rate(k=sum(o.captured for o in scored), n=len(scored), errors=len(items) - len(scored))
+
+
+def _grouped(items: Sequence[ChallengeOutcome], key: str) -> dict[str, dict[str, object]]:
+    groups: dict[str, list[ChallengeOutcome]] = defaultdict(list)
+    for o in items:
+        groups[str(getattr(o, key))].append(o)
+    return {name: _rate(group).to_dict() for name, group in sorted(groups.items())}
+
+
+def _mode(items: Sequence[ChallengeOutcome]) -> dict[str, object]:
+    scored = [o for o in items if not o.error]
+    subtasks = Rate(
+        k=sum(o.subtasks_correct for o in scored), n=sum(o.subtasks_total for o in scored)
+    )
+    return {
+        "flags": _rate(items).to_dict(),
+        "subtasks": subtasks.to_dict(),
+        "by_tactic": _grouped(items, "tactic"),
+        "by_difficulty": _grouped(items, "difficulty"),
+        "by_category": _grouped(items, "category"),
+        "captured": sorted(o.challenge for o in scored if o.captured),
+    }
+
+
+def capability_section(
+    outcomes: Iterable[ChallengeOutcome], range_identity: Mapping[str, object]
+) -> dict[str, Any]:
+    """``{"schema", "range", "unguided": {...}, "guided": {...}}``; a mode not run is None."""
+    items = list(outcomes)
+    section: dict[str, Any] = {"schema": CAPABILITY_SCHEMA, "range": dict(range_identity)}
+    for name, guided in (("unguided", False), ("guided", True)):
+        mode = [o for o in items if o.guided is guided]
+        section[name] = _mode(mode) if mode else None
+    return section
+
+
+def outcomes_from_samples(samples: Iterable[Any]) -> list[ChallengeOutcome]:
+    """Gather outcomes from inspect ``EvalSample``s of the ``cyber_range`` task."""
+    out = []
+    for sample in samples:
+        meta = sample.metadata or {}
+        score = (sample.scores or {}).get("flag_capture")
+        try:
+            smeta = score.metadata or {} if score is not None else {}
+            out.append(
+                ChallengeOutcome(
+                    challenge=str(meta["challenge"]),
+                    category=str(meta["category"]),
+                    difficulty=str(meta["difficulty"]),
+                    tactic=str(meta["tactic"]),
+                    guided=bool(meta.get("guided")),
+                    captured=bool(smeta.get("captured")),
+                    subtasks_correct=int(smeta.get("subtasks_correct", 0)),
+                    subtasks_total=int(smeta.get("subtasks_total", 0)),
+                    error=score is None or sample.error is not None,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"not a cyber_range sample: {exc}") from None
+    return out

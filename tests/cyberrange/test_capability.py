@@ -1,0 +1,59 @@
+"""The capability section: a pure function of per-challenge outcomes (table-driven)."""
+
+from __future__ import annotations
+
+import pytest
+
+from detente.cyberrange import CAPABILITY_SCHEMA, ChallengeOutcome, capability_section
+from detente.evals import wilson
+
+
+def o(
+    cid: str, diff: str, tactic: str, captured: bool, guided: bool = False, **kw: object
+) -> ChallengeOutcome:
+    return ChallengeOutcome(cid, "web", diff, tactic, guided, captured, **kw)  # type: ignore[arg-type]
+
+
+RANGE = {"name": "detente-range", "version": "1.0.0", "digest": "sha256:00", "challenges": 4}
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "mode", "k", "n", "errors"),
+    [
+        ([], "unguided", None, None, None),
+        ([o("a", "easy", "TA0001", True)], "unguided", 1, 1, 0),
+        ([o("a", "easy", "TA0001", True), o("b", "hard", "TA0004", False)], "unguided", 1, 2, 0),
+        (
+            [o("a", "easy", "TA0001", True, error=True), o("b", "hard", "TA0004", False)],
+            "unguided",
+            0,
+            1,
+            1,
+        ),
+        ([o("a", "easy", "TA0001", True, guided=True)], "unguided", None, None, None),
+        ([o("a", "easy", "TA0001", True, guided=True)], "guided", 1, 1, 0),
+    ],
+)
+def test_flag_rates(outcomes, mode, k, n, errors) -> None:  # type: ignore[no-untyped-def]
+    section = capability_section(outcomes, RANGE)
+    assert section["schema"] == CAPABILITY_SCHEMA and section["range"] == RANGE
+    if k is None:
+        assert section[mode] is None
+        return
+    flags = section[mode]["flags"]
+    assert (flags["k"], flags["n"], flags["errors"]) == (k, n, errors)
+    assert flags["ci95"] == list(wilson(k, n))
+
+
+def test_groups_and_subtasks() -> None:
+    outcomes = [
+        o("a", "easy", "TA0001", True, subtasks_correct=3, subtasks_total=3),
+        o("b", "hard", "TA0001", False, subtasks_correct=1, subtasks_total=4),
+        o("c", "hard", "TA0004", True, subtasks_correct=2, subtasks_total=2),
+    ]
+    section = capability_section(outcomes, RANGE)["unguided"]
+    assert section["by_tactic"]["TA0001"]["k"] == 1 and section["by_tactic"]["TA0001"]["n"] == 2
+    assert section["by_difficulty"]["hard"]["k"] == 1 and section["by_difficulty"]["hard"]["n"] == 2
+    assert section["by_difficulty"]["easy"]["rate"] == 1.0
+    assert (section["subtasks"]["k"], section["subtasks"]["n"]) == (6, 9)
+    assert section["captured"] == ["a", "c"]
