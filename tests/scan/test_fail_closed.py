@@ -166,3 +166,12 @@ def test_whole_module_torch_save_is_an_import_not_a_call(tmp_path: Path, legacy:
     findings = scan_paths([tmp_path]).findings
     assert max(f.severity for f in findings) == Severity.MEDIUM
     assert any("torch.nn.modules.linear.Linear" in f.evidence for f in findings)
+
+
+def test_list_subclass_items_are_not_a_method_call(tmp_path: Path) -> None:
+    # copyreg.__reduce_ex__ of a list subclass: NEWOBJ () then APPENDS on the new instance.
+    (tmp_path / "l.pkl").write_bytes(b"\x80\x02c__main__\nMyList\nq\x00)\x81q\x01(K\x01K\x02e.")
+    (tmp_path / "g.pkl").write_bytes(b"\x80\x02csys\npath\n(" + _s("/tmp/x") + b"e.")
+    by_file = {f.location.path.rsplit("/", 1)[-1]: f.rule_id for f in scan_paths([tmp_path]).findings
+               if f.rule_id == "DT-PICKLE-013"}  # fmt: skip
+    assert by_file == {"g.pkl": "DT-PICKLE-013"}

@@ -75,3 +75,27 @@ def test_huge_lengths_do_not_allocate() -> None:
     blob = b"\x80\x04\x8e" + struct.pack("<Q", 2**62) + b"x"  # BINBYTES8 claiming 4 EiB
     report = analyze_pickle(blob, LOC)
     assert report.findings and report.findings[0].incomplete
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400), st.integers(0, 8))
+def test_file_path_emulation_never_crashes(blob: bytes, frame_len: int) -> None:
+    # A FRAME shorter than what follows forces reads across its end (the divergent path).
+    data = b"\x80\x05\x95" + struct.pack("<Q", frame_len) + blob
+    analyze_pickle(data, LOC, max_ops=100_000)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_data, st.sampled_from([4, 5]))
+def test_framed_real_pickles_read_the_same_both_ways(obj: object, proto: int) -> None:
+    from detente.scan._pickle_effects import Effects
+    from detente.scan._pickle_values import PickleReport
+    from detente.scan._pickle_vm import VM
+
+    data = pickle.dumps(obj, protocol=proto)
+    ends = []
+    for file_mode in (False, True):
+        vm = VM(data, Effects(LOC, None, PickleReport()), 100_000, file_mode=file_mode)
+        ends.append(vm.run_stream(0))
+        assert vm.crossings == []
+    assert ends == [len(data), len(data)]

@@ -163,8 +163,12 @@ class Effects:
     def append(self, target: Any, items: list[Any], at: int) -> None:
         if isinstance(target, list):
             target.extend(items)
-        elif isinstance(target, Global | Call | Instance):
-            # CPython calls target.extend / target.append: a method call on an arbitrary object.
+        elif isinstance(target, Global) or (
+            isinstance(target, Call | Instance) and not isinstance(_origin(target), Global)
+        ):
+            # _pickle.c calls target.extend / target.append: a method of a module-level or
+            # computed object. (A list subclass's items arrive this way too: its class was
+            # judged when it was imported and instantiated.)
             self.add(R.PICKLE_013, "APPEND(S) on a non-list object calls its append/extend "
                      "method", at, describe(target))  # fmt: skip
 
@@ -194,6 +198,10 @@ class Effects:
             obj.state = state
             return isinstance(obj.cls, Global) and (obj.cls.module, obj.cls.name) in JOBLIB_WRAPPERS
         return False
+
+
+def _origin(v: Call | Instance) -> Any:
+    return v.func if isinstance(v, Call) else v.cls
 
 
 def _injected_setstate(state: Any) -> Any:
