@@ -150,7 +150,7 @@ class Hdf5:
     name = "hdf5"
 
     def sniff(self, item: Item, ctx: ScanContext) -> bool:
-        return item.head.startswith(_HDF5)
+        return not item.torch_storage and item.head.startswith(_HDF5)
 
     def analyse(self, item: Item, ctx: ScanContext) -> list[Finding] | None:
         return scan_h5(item.data, item.location)
@@ -194,6 +194,8 @@ class Json:
     name = "json"
 
     def sniff(self, item: Item, ctx: ScanContext) -> bool:
+        if item.torch_storage:
+            return False
         return item.name.endswith(".json") or item.head.lstrip()[:1] == b"{"
 
     def analyse(self, item: Item, ctx: ScanContext) -> list[Finding] | None:

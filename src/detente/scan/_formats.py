@@ -333,10 +333,11 @@ def scan_python(data: bytes, loc: Location, name: str) -> list[Finding]:
 # -- Keras HDF5 -------------------------------------------------------------------------
 
 
-def scan_h5(data: bytes | memoryview, loc: Location) -> list[Finding]:
+def scan_h5(data: Any, loc: Location) -> list[Finding]:
     """Find the Keras ``model_config`` JSON attribute in an HDF5 file without h5py: Keras
-    stores it as a plain string attribute, so we locate and decode the JSON object."""
-    raw = bytes(data)
+    stores it as a plain string attribute, so we locate and decode the JSON object. The file is
+    searched in place (bytes or mmap), never copied whole."""
+    raw = data if hasattr(data, "find") else bytes(data)
     out: list[Finding] = []
     found = False
     for m in re.finditer(rb'\{"class_name"', raw):
@@ -348,7 +349,7 @@ def scan_h5(data: bytes | memoryview, loc: Location) -> list[Finding]:
             continue
         found = True
         out += _keras_findings(doc, loc)
-    if not found and b"model_config" in raw:
+    if not found and raw.find(b"model_config") >= 0:
         out.append(
             _f(
                 R.KERAS_010,
