@@ -241,10 +241,16 @@ class TaxiiStore:
             out.append((n.object_id, version, "added"))
         if not rows:
             return out
+        # An object's only version is both its first and its last: flag it at insert and
+        # re-flag (one UPDATE per object) only objects that now have several versions.
+        for r in rows:
+            if len(have[r["object_id"]]) == 1:
+                r["is_last"] = r["is_first"] = True
         conn.execute(insert(self.objs), rows)
         conn.execute(update(self.cols).where(c.id == collection).values(last_added=last))
-        touched = list(dict.fromkeys(r["object_id"] for r in rows))
-        self._reflag(conn, collection, touched, have)
+        touched = list(dict.fromkeys(r["object_id"] for r in rows if len(have[r["object_id"]]) > 1))
+        if touched:
+            self._reflag(conn, collection, touched, have)
         if red:
             o = self.objs.c
             q = select(o.seq, o.date_added).where(
