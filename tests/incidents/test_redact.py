@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from detente import incidents
 
 sys.path.insert(0, str(Path(__file__).parent))
+import corpus_fill as cf
 import corpus_values as cv
 import redaction_corpus
 import redaction_eval
@@ -157,11 +159,22 @@ _FILLER = st.text(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.randoms(use_true_random=False), _FILLER, _FILLER, st.sampled_from(sorted(cv.__dict__)))
 def test_planted_value_never_survives(rng, before: str, after: str, _: str) -> None:  # type: ignore[no-untyped-def]
-    """Plant a credential, key, address or path between arbitrary text: it never survives."""
-    maker = rng.choice([cv.api_key, cv.private_key, cv.ipv4_private, cv.ipv6])
+    """Plant a credential, key, address, e-mail, path, cloud URI or internal URL between
+    arbitrary text: it never survives."""
+    pool = cv.POOLS["dev"]
+    maker = rng.choice([
+        cv.api_key, cv.private_key, cv.ipv4_private, cv.ipv6,
+        lambda r: cf._email(r, pool), lambda r: cf._cloud(r, pool), lambda r: cf._path(r, pool),
+        lambda r: cf._iurl(r, pool),
+    ])  # fmt: skip
     value = maker(rng)
+    try:  # the unspecified and loopback addresses reveal nothing and are kept on purpose
+        assume(not ipaddress.ip_address(value.split("%")[0]).is_unspecified)
+        assume(not ipaddress.ip_address(value.split("%")[0]).is_loopback)
+    except ValueError:
+        pass
     text = f"{before} {value} {after}"
-    r = incidents.redact(text)
+    r = incidents.redact(text, org_domains=pool["org"])  # the reporter names its own domains
     assert value not in r.text
     for s in r.spans:
         assert text[s.start : s.end] not in r.text or len(text[s.start : s.end]) < 4
