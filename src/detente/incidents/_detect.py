@@ -49,6 +49,7 @@ _NOT_BEFORE_IPV4 = _WORD | {".", "v"}
 _NOT_AROUND_ID = _WORD | {"-"}
 _NOT_BEFORE_PATH = _WORD | {"/", ".", ":", "~", "-"}
 _HOST_BEFORE = _WORD | {"/", ".", "-", "$", "%"}
+_HYPHEN_DIGIT = re.compile(r"-[0-9]")
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,15 @@ def _blocks(text: str, low: str) -> Iterator[Detection]:
                 e -= 1
             if e > s:
                 yield Detection(s, e, "exploit_prompt")
-    for m in P.QUOTED_PROMPT.finditer(low):
-        if _before(low, m.start()) in _HOST_BEFORE:  # "…/reverse-prompt-eng "Title"" is a link
-            continue
-        g = 1 if m.group(1) else 2
-        yield Detection(m.start(g), m.end(g), "exploit_prompt")
+    for m in P.QUOTED.finditer(text) if '"' in text or "“" in text else ():
+        cue = P.PROMPT_CUE_BEFORE.search(low, max(0, m.start() - 40), m.start())
+        # ".../reverse-prompt "Title"" is a link title; short ASCII quotes are words, not prompts
+        if (
+            cue
+            and _before(low, cue.start()) not in _HOST_BEFORE
+            and (len(m.group(1)) >= 12 or not m.group(1).isascii())
+        ):
+            yield Detection(m.start(1), m.end(1), "exploit_prompt")
     for m in P.JAILBREAK.finditer(low):
         yield _enclosing_prompt(text, m.start(), m.end())
 
@@ -198,7 +203,7 @@ def _tokens(text: str, low: str, orgs: tuple[str, ...]) -> Iterator[Detection]:
         for m in pattern.finditer(text):
             if _before(text, m.start()) not in _WORD:
                 yield Detection(m.start(), m.end(), "api_key")
-    for m in P.CTX_SECRET.finditer(low):
+    for m in _anchored(P.CTX_SECRET, low, P.CTX_SECRET_WORDS):
         v = P.CTX_VALUE.match(text, m.end()) if _word_at(low, m) or "_" in m.group() else None
         if v and _looks_random(v.group(1)):
             yield Detection(*_trim(text, *v.span(1)), "api_key")
@@ -250,20 +255,35 @@ def _tokens(text: str, low: str, orgs: tuple[str, ...]) -> Iterator[Detection]:
 
 def _bare_hosts(text: str, low: str) -> Iterator[Detection]:
     """``prod-db-03``, ``gpu-node-17``: role-prefixed names with a number; ``user@host:~$``."""
-    for m in P.INFRA_HOST.finditer(low):
-        s, e = m.span()
-        parts = m.group().split("-")
+    done = -1
+    for m in _HYPHEN_DIGIT.finditer(low):
+        if m.start() < done:
+            continue
+        s, e = m.start(), m.end()
+        while s > 0 and low[s - 1] in P.HOST_TOKEN_CHARS:
+            s -= 1
+        while e < len(low) and low[e] in P.HOST_TOKEN_CHARS:
+            e += 1
+        done = e
+        while e > s and low[e - 1] == "-":
+            e -= 1
+        token = low[s:e]
+        parts = token.split("-")
         if (
-            _before(low, s) not in _HOST_BEFORE
+            parts[0].startswith(P.INFRA_PREFIXES)
+            and len(parts) >= 2
+            and _before(low, s) not in _HOST_BEFORE
             and _after(low, e) not in _NOT_AROUND_ID
             and not (low[e : e + 1] == "." and low[e + 1 : e + 2].isalnum())
-            and (parts[-1].isdigit() or (len(parts) >= 3 and any(c.isdigit() for c in m.group())))
+            and (parts[-1].isdigit() or (len(parts) >= 3 and any(c.isdigit() for c in token)))
         ):
             yield Detection(s, e, "hostname")
-    if "@" in text:
-        for m in P.SHELL_PROMPT_HOST.finditer(text):
-            if m.group(1) != "localhost":
-                yield Detection(m.start(1), m.end(1), "hostname")
+    at = text.find("@")
+    while at >= 0:
+        h = P.PROMPT_HOST_AFTER_AT.match(text, at + 1)
+        if h and at > 0 and _before(text, at) in _WORD and h.group(1) != "localhost":
+            yield Detection(h.start(1), h.end(1), "hostname")
+        at = text.find("@", at + 1)
 
 
 def _emails(text: str) -> Iterator[Detection]:
@@ -291,7 +311,7 @@ def _looks_random(value: str) -> bool:
 
 
 def _contextual(text: str, low: str) -> Iterator[Detection]:
-    for m in P.PASSWORD.finditer(low) if _mentions_password(low) else ():
+    for m in _anchored(P.PASSWORD, low, P.PASSWORD_WORDS):
         if m.group()[0].isascii() and m.group()[0] != ":" and _before(low, m.start()) in _ALPHA:
             continue
         for g in range(1, 5):
@@ -305,7 +325,7 @@ def _contextual(text: str, low: str) -> Iterator[Detection]:
     for pattern in (P.ACCOUNT_PREFIX, twelve_digits):
         for m in pattern.finditer(text):
             yield from _bounded(text, m.start(), m.end(), "account_id")
-    for m in P.ACCOUNT_CTX.finditer(low):
+    for m in _anchored(P.ACCOUNT_CTX, low, P.ACCOUNT_WORDS):
         v = (
             P.ACCOUNT_VALUE.match(text, m.end())
             if _word_at(low, m) or not m.group()[0].isascii()
@@ -316,8 +336,20 @@ def _contextual(text: str, low: str) -> Iterator[Detection]:
     yield from _persons(text, low)
 
 
-def _mentions_password(low: str) -> bool:
-    return any(w in low for w in ("pass", "pwd", "密码", "口令", "://"))
+def _anchored(
+    pattern: re.Pattern[str], low: str, words: tuple[str, ...]
+) -> Iterator[re.Match[str]]:
+    """``pattern.match`` at every occurrence of any of ``words`` (found by ``str.find``)."""
+    tried: set[int] = set()
+    for w in words:
+        i = low.find(w)
+        while i >= 0:
+            if i not in tried:
+                tried.add(i)
+                m = pattern.match(low, i)
+                if m:
+                    yield m
+            i = low.find(w, i + 1)
 
 
 def _bounded(text: str, s: int, e: int, type_: str) -> Iterator[Detection]:
@@ -328,7 +360,7 @@ def _bounded(text: str, s: int, e: int, type_: str) -> Iterator[Detection]:
 
 def _persons(text: str, low: str) -> Iterator[Detection]:
     spans: list[tuple[int, int]] = []
-    for m in P.PERSON_TRIGGER.finditer(low):
+    for m in _anchored(P.PERSON_TRIGGER, low, P.PERSON_WORDS):
         n = P.PERSON_AFTER_TRIGGER.match(text, m.end()) if _word_at(low, m) else None
         if n:
             spans.append(n.span(1))

@@ -207,20 +207,28 @@ GIVEN_THEN_SURNAME = re.compile(
     rf"\b([A-Z][a-z]+)(?= ({NAME})\b)", re.A
 )  # look-ahead: overlapping pairs
 HONORIFIC = re.compile(rf"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.? ({NAME}(?: {NAME})?)\b", re.A)
-# A bare infrastructure host name: a usual role prefix, hyphenated parts, a digit somewhere.
-INFRA_HOST = re.compile(
-    r"(?:prod|staging|stg|dev|gpu|db|node|worker|k8s|kube|bastion|vault|jump|web|api|ci|runner|ingest"
-    r"|trainer|host|srv|server|vm|ip|mlflow|redis|postgres|pg|mysql|kafka|elastic|ray|slurm|login"
-    r"|compute|inference|infer|build|batch|etl|gw|gateway)[a-z0-9]*(?:-[a-z0-9]+)+",
-    re.A,
-)
-SHELL_PROMPT_HOST = re.compile(r"[A-Za-z0-9_.-]+@([A-Za-z0-9][A-Za-z0-9-]*)(?=:[~/])", re.A)
 CLOUD_HTTPS = re.compile(
     r"https?://(?:[a-z0-9.-]+\.)?s3[.-](?:[a-z0-9-]+\.)*amazonaws\.com/" + V + r"*"
     r"|https?://storage\.(?:cloud\.)?googleapis\.com/" + V + r"+",
     re.A,
 )
-QUOTED_PROMPT = re.compile(
-    r"(?:prompt|sent|asked|wrote|typed|message|input|instructed|said)[^\n\"“]{0,24}?[:：]?[ \t]*[\"“]([^\"”\n]{12,})[\"”]"
-    r"|(?:提示词|输入|消息|发送了?|问道|要求)[^\n\"“]{0,10}?[:：]?[ \t]*[“\"]([^\"”\n]{6,})[”\"]"
+
+# Literal words each context pattern starts with: found with str.find (C), then the pattern is
+# matched at each one, instead of letting sre try an alternation at every position.
+CTX_SECRET_WORDS = ("aws_secret", "secret", "private_key_id", "key", "api", "access", "auth", "token",
+                    "bearer", "authorization", "credential", "session", "令牌", "密钥", "凭据", "凭证", "秘钥")  # fmt: skip
+ACCOUNT_WORDS = ("customer", "tenant", "account", "acct", "subscription", "client", "org", "客户", "租户", "账号", "账户")  # fmt: skip
+PERSON_WORDS = ("reported by", "reporter", "assignee", "detected by", "discovered by", "owner", "contact", "analyst",
+                "engineer", "researcher", "from:", "cc", "dear", "hi", "regards", "best", "thanks", "sincerely", "cheers")  # fmt: skip
+PASSWORD_WORDS = ("password", "passwd", "pwd", "passphrase", "pass", "db_password", "_password", "密码", "口令", "--password", "://")  # fmt: skip
+INFRA_PREFIXES = ("prod", "staging", "stg", "dev", "gpu", "db", "node", "worker", "k8s", "kube", "bastion", "vault",
+                  "jump", "web", "api", "ci", "runner", "ingest", "trainer", "host", "srv", "server", "vm", "ip",
+                  "mlflow", "redis", "postgres", "pg", "mysql", "kafka", "elastic", "ray", "slurm", "login",
+                  "compute", "inference", "infer", "build", "batch", "etl", "gw", "gateway")  # fmt: skip
+HOST_TOKEN_CHARS = frozenset(string.ascii_lowercase + string.digits + "-")
+PROMPT_HOST_AFTER_AT = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(?=:[~/])", re.A)
+QUOTED = re.compile(r"[\"“]([^\"”\n]{6,})[\"”]")
+PROMPT_CUE_BEFORE = re.compile(
+    r"(?:prompt|sent|asked|wrote|typed|message|input|instructed|said)[^\n\"“]{0,24}?[:：]?[ \t]*$"
+    r"|(?:提示词|输入|消息|发送了?|问道|要求)[^\n\"“]{0,10}?[:：]?[ \t]*$"
 )  # on lower-cased text
