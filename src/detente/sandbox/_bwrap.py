@@ -13,12 +13,13 @@ sandbox's life to ours.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from detente.sandbox._policy import Policy
 
-__all__ = ["BWRAP", "INSIDE_GID", "INSIDE_UID", "WORK", "bwrap_argv", "system_files"]
+__all__ = ["BWRAP", "INSIDE_GID", "INSIDE_UID", "WORK", "build_etc", "bwrap_argv", "system_files"]
 
 BWRAP = "/usr/bin/bwrap"
 WORK = "/work"
@@ -42,6 +43,24 @@ _ETC_FILES = (
 )
 
 
+def build_etc(etc_dir: Path) -> None:
+    """The sandbox's /etc: copies of the few host files it needs plus synthetic ones, bound
+    with one mount (one bind per file costs start-up time)."""
+    for path in _ETC_FILES:
+        src = Path(path)
+        dest = etc_dir / src.relative_to("/etc")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if src.is_dir():
+                shutil.copytree(src, dest, symlinks=True)
+            elif src.is_file():
+                shutil.copy2(src, dest)
+        except OSError:
+            continue  # unreadable or vanished: the sandbox goes without it
+    for name, text in system_files().items():
+        (etc_dir / name).write_text(text)
+
+
 def system_files() -> dict[str, str]:
     """Synthetic /etc files the sandbox sees instead of the host's (name -> content)."""
     return {
@@ -60,8 +79,6 @@ def _system_binds() -> list[str]:
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
     args += ["--tmpfs", "/usr/local"]
-    for path in _ETC_FILES:
-        args += ["--ro-bind-try", path, path]
     return args
 
 
@@ -95,8 +112,7 @@ def bwrap_argv(
     if os.geteuid() == 0:
         args += ["--cap-drop", "ALL"]
     args += _system_binds()
-    for name in sorted(system_files()):
-        args += ["--ro-bind", str(etc_dir / name), f"/etc/{name}"]
+    args += ["--ro-bind", str(etc_dir), "/etc"]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(policy.limits.tmp_bytes), "--tmpfs", "/tmp"]  # noqa: S108 - inside
     args += ["--bind", str(work_dir), WORK]

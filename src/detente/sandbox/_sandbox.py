@@ -24,8 +24,8 @@ from detente.sandbox._bwrap import (
     INSIDE_UID,
     LAUNCHER,
     WORK,
+    build_etc,
     bwrap_argv,
-    system_files,
 )
 from detente.sandbox._files import disk_usage, read_beneath, write_beneath
 from detente.sandbox._policy import LimitHit, Policy, SandboxResult
@@ -80,8 +80,7 @@ class Sandbox:
         self._etc = self._base / "etc"
         self.work_dir.mkdir()
         self._etc.mkdir()
-        for name, text in system_files().items():
-            (self._etc / name).write_text(text)
+        build_etc(self._etc)
         self._launcher = Path(str(resources.files("detente.sandbox").joinpath("_launch.py")))
         owner = self.owner
         for path in (self._base, self.work_dir):
