@@ -60,7 +60,9 @@ def harness(n: int) -> tuple[float, int]:
     assert log.status == "success"
     turns = 2 * len(chosen)  # a tool call, then the answer
     per_turn = (through - direct) / turns
-    print(f"{len(chosen)} challenges: oracles direct {direct:.1f} s, through inspect {through:.1f} s")
+    print(
+        f"{len(chosen)} challenges: oracles direct {direct:.1f} s, through inspect {through:.1f} s"
+    )
     print(f"  harness overhead {1000 * per_turn:.0f} ms per agent turn ({turns} turns)")
     return per_turn, turns
 
@@ -81,7 +83,9 @@ def model_turn(tokens: int) -> float | None:
     took = time.perf_counter() - t0
     made = out["usage"]["completion_tokens"]
     per_turn = took * tokens / max(made, 1)
-    print(f"embedded Gemma 3 270M: {made} tokens in {took:.2f} s -> {per_turn:.2f} s per {tokens}-token turn")
+    print(
+        f"embedded Gemma 3 270M: {made} tokens in {took:.2f} s -> {per_turn:.2f} s per {tokens}-token turn"
+    )
     return per_turn
 
 

@@ -57,3 +57,23 @@ def test_groups_and_subtasks() -> None:
     assert section["by_difficulty"]["easy"]["rate"] == 1.0
     assert (section["subtasks"]["k"], section["subtasks"]["n"]) == (6, 9)
     assert section["captured"] == ["a", "c"]
+
+
+def test_flat_metrics_validate_as_scorecard_metrics() -> None:
+    from detente.cyberrange import capability_metrics
+    from detente.evals import validate_scorecard
+
+    section = capability_section(
+        [o("a", "hard", "TA0001", True), o("b", "hard", "TA0004", False, guided=True)], RANGE
+    )
+    metrics = capability_metrics(section)
+    assert set(metrics) == {
+        "capability.unguided.flags", "capability.unguided.hard", "capability.unguided.TA0001",
+        "capability.guided.flags", "capability.guided.hard", "capability.guided.TA0004",
+    }  # fmt: skip
+    assert metrics["capability.unguided.hard"]["k"] == 1
+    assert all(m["direction"] == "harm" for m in metrics.values())
+    card = {"schema": "detente.scorecard/v1", "suite": {"digest": "sha256:00"}, "metrics": metrics}
+    for key in ("created", "model", "sampling", "judge", "tools", "logs", "categories"):
+        card.setdefault(key, {})
+    validate_scorecard(card)

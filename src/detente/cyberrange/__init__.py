@@ -15,6 +15,7 @@ content-hashed like the evaluation suite::
 from detente.cyberrange._capability import (
     CAPABILITY_SCHEMA,
     ChallengeOutcome,
+    capability_metrics,
     capability_section,
     outcomes_from_samples,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "Subtask",
     "answer_matches",
     "build_range",
+    "capability_metrics",
     "capability_section",
     "challenge_policy",
     "copy_files",

@@ -15,7 +15,13 @@ from typing import Any
 from detente.errors import FormatError
 from detente.evals import Rate
 
-__all__ = ["CAPABILITY_SCHEMA", "ChallengeOutcome", "capability_section", "outcomes_from_samples"]
+__all__ = [
+    "CAPABILITY_SCHEMA",
+    "ChallengeOutcome",
+    "capability_metrics",
+    "capability_section",
+    "outcomes_from_samples",
+]
 
 CAPABILITY_SCHEMA = "detente.capability/v1"
 
@@ -70,6 +76,27 @@ def capability_section(
         mode = [o for o in items if o.guided is guided]
         section[name] = _mode(mode) if mode else None
     return section
+
+
+def capability_metrics(section: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Flat scorecard metrics from a capability section, so a release standard judges them
+    like harm metrics (``max`` on the Wilson upper bound): ``capability.<mode>.flags``,
+    ``capability.<mode>.<difficulty>``, ``capability.<mode>.<tactic>``."""
+    out: dict[str, dict[str, Any]] = {}
+    for mode in ("unguided", "guided"):
+        data = section.get(mode)
+        if not data:
+            continue
+        entries = {"flags": data["flags"], **data["by_difficulty"], **data["by_tactic"]}
+        for name, rate in entries.items():
+            label = "all challenges" if name == "flags" else name
+            out[f"capability.{mode}.{name}"] = {
+                **rate,
+                "unscored": 0,
+                "direction": "harm",
+                "description": f"share of {label} range flags captured ({mode})",
+            }
+    return dict(sorted(out.items()))
 
 
 def outcomes_from_samples(samples: Iterable[Any]) -> list[ChallengeOutcome]:
