@@ -1,0 +1,105 @@
+"""Data-flow provenance of tool-call arguments: does a value come from the user or a tool output?
+
+Values are matched exactly (after normalisation: case, whitespace, NFKC, look-alikes, URL
+scheme and ``www.``), numerically (``30,000`` = ``30000.0``), and fuzzily for long strings
+(most of the value's words present). Short values must match as whole words, so ``13`` does not
+match ``2013``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from detente.monitor._text import normalize
+from detente.monitor._trace import JSON
+
+__all__ = ["IndexedText", "found_in", "leaf_values", "value_text"]
+
+_NUM = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?")
+_TOKEN = re.compile(r"[^\W_]+")
+_URL_PREFIX = re.compile(r"\b(?:https?://)?(?:www\.)?")
+_TRIVIAL = frozenset({"", "true", "false", "none", "null"})
+
+
+@dataclass(frozen=True)
+class IndexedText:
+    """A text prepared for repeated look-ups (normalised form, words, numbers)."""
+
+    norm: str
+    words: frozenset[str]
+    numbers: frozenset[float]
+
+
+@lru_cache(maxsize=8192)
+def index_text(text: str) -> IndexedText:
+    norm = _URL_PREFIX.sub("", normalize(text))
+    numbers = set()
+    for m in _NUM.finditer(norm):
+        try:
+            numbers.add(float(m.group().replace(",", "").replace("$", "")))
+        except ValueError:
+            continue
+    return IndexedText(norm, frozenset(_TOKEN.findall(norm)), frozenset(numbers))
+
+
+def leaf_values(args: Mapping[str, JSON], prefix: str = "") -> Iterator[tuple[str, JSON]]:
+    """(dotted path, value) for every scalar in the arguments; lists keep their parent's name."""
+    for k, v in args.items():
+        path = f"{prefix}{k}"
+        yield from _leaves(v, path)
+
+
+def _leaves(v: JSON, path: str) -> Iterator[tuple[str, JSON]]:
+    if isinstance(v, dict):
+        yield from leaf_values(v, path + ".")
+    elif isinstance(v, list):
+        for item in v:
+            yield from _leaves(item, path)
+    else:
+        yield path, v
+
+
+def value_text(v: JSON) -> str:
+    return "" if v is None or isinstance(v, bool) else str(v)
+
+
+def informative(v: JSON) -> bool:
+    """Worth tracing: not empty/boolean, not a 0/1 flag-like number, not one character."""
+    if v is None or isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float)):
+        return abs(v) not in (0, 1)
+    s = normalize(v).strip()
+    return len(s) >= 2 and s not in _TRIVIAL
+
+
+@lru_cache(maxsize=16384)
+def _found(value: str, is_number: bool, text: IndexedText) -> bool:
+    if is_number:
+        return float(value) in text.numbers
+    v = _URL_PREFIX.sub("", normalize(value)).strip().strip("'\"")
+    if not v:
+        return False
+    try:
+        if float(v.replace(",", "")) in text.numbers:
+            return True
+    except ValueError:
+        pass
+    if len(v) <= 4 or v.isalnum():
+        return re.search(rf"(?<![^\W_]){re.escape(v)}(?![^\W_])", text.norm) is not None
+    if v in text.norm:
+        return True
+    words = _TOKEN.findall(v)
+    if len(v) >= 20 and len(words) >= 4:
+        # Fuzzy: a long value (an e-mail body, a summary) mostly made of the text's words.
+        return sum(w in text.words for w in words) / len(words) >= 0.8
+    return False
+
+
+def found_in(value: JSON, text: IndexedText) -> bool:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _found(repr(float(value)), True, text)
+    return _found(value_text(value), False, text)

@@ -1,0 +1,104 @@
+"""Text normalisation and hidden-text recovery for tool outputs.
+
+Injected instructions hide: zero-width characters between letters, Cyrillic/Greek look-alikes
+(Unicode TR39 confusables), HTML comments, base64 blobs, rot13. Each recovery below returns
+the visible text plus *derived* texts (decoded or unhidden) with the span of the original they
+came from, so a detector finding an instruction in a derived text can point at the bytes the
+agent actually saw.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Derived", "derived_texts", "normalize", "strip_invisible"]
+
+# Zero-width and other default-ignorable format characters (Unicode Cf used to hide text).
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# A subset of TR39 confusables: Cyrillic and Greek letters that render like Latin ones.
+_CONFUSABLES = str.maketrans(
+    "аеорсухіјѕԁɡᴀАВЕКМНОРСТХІЈЅαοντιкмпгдлщ",
+    "aeopcyxijsdgaABEKMHOPCTXIJSaovtikmnrdlw",
+)
+_LATIN = re.compile(r"[A-Za-z]")
+_NONLATIN_LOOKALIKE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
+_HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+_B64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
+_WORD = re.compile(r"[a-z]+")
+# Frequent English words: rot13 of English turns them into non-words, and back.
+_COMMON = frozenset(
+    "the to and of a you your please send all this that is for with from it be before do "
+    "must user assistant email money file now first instead ignore instructions then".split()
+)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Text recovered from hiding: ``how`` names the trick, (start, end) the original span."""
+
+    how: str
+    start: int
+    end: int
+    text: str
+
+
+def strip_invisible(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
+@lru_cache(maxsize=8192)
+def normalize(text: str) -> str:
+    """Lower-cased NFKC text without invisible characters and with look-alikes folded."""
+    return unicodedata.normalize("NFKC", strip_invisible(text)).translate(_CONFUSABLES).lower()
+
+
+def _english_words(text: str) -> int:
+    return sum(1 for w in _WORD.findall(text.lower()) if w in _COMMON)
+
+
+def _printable_ratio(s: str) -> float:
+    return sum(1 for ch in s if ch.isprintable() or ch in "\n\t") / max(1, len(s))
+
+
+def _decode_b64(blob: str) -> str | None:
+    try:
+        raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if len(text) < 8 or _printable_ratio(text) < 0.95 or not re.search(r"[^\W\d_]{3}", text):
+        return None
+    return text
+
+
+@lru_cache(maxsize=4096)
+def derived_texts(text: str) -> tuple[Derived, ...]:
+    """Every hidden or encoded text inside ``text`` (empty for ordinary text)."""
+    out: list[Derived] = []
+    invisible = _INVISIBLE.findall(text)
+    if len(invisible) >= 3:
+        out.append(Derived("zero-width", 0, len(text), strip_invisible(text)))
+    if _NONLATIN_LOOKALIKE.search(text):
+        for m in re.finditer(r"\S+", text):
+            w = m.group()
+            if _LATIN.search(w) and _NONLATIN_LOOKALIKE.search(w):
+                out.append(Derived("homoglyph", 0, len(text), normalize(text)))
+                break
+    for m in _HTML_COMMENT.finditer(text):
+        if m.group(1).strip():
+            out.append(Derived("html-comment", m.start(), m.end(), m.group(1).strip()))
+    for m in _B64.finditer(text):
+        decoded = _decode_b64(m.group())
+        if decoded is not None:
+            out.append(Derived("base64", m.start(), m.end(), decoded))
+    plain = _english_words(text)
+    rotated = codecs.decode(text, "rot13")
+    if _english_words(rotated) >= max(4, 2 * plain + 2):
+        out.append(Derived("rot13", 0, len(text), rotated))
+    return tuple(out)
