@@ -135,7 +135,13 @@ def _share(words: list[str], text: IndexedText) -> float:
     """The fraction of a tool's words (``delete``, ``file``) present in ``text``."""
     if not words:
         return 0.0
-    return sum(any(t.startswith(w[:5]) for t in text.words) for w in words) / len(words)
+    return sum(_stem_in(w, text.words) for w in words) / len(words)
+
+
+def _stem_in(word: str, words: frozenset[str]) -> bool:
+    stem = word[:-1] if word.endswith("s") else word
+    stem = stem[:-2] if stem.endswith("ed") else stem
+    return any(t.startswith(stem) or (len(t) >= 4 and stem.startswith(t)) for t in words)
 
 
 def _check_injected(ctx: _Context, rule: Rule) -> Hit | None:

@@ -65,7 +65,7 @@ _MODAL = re.compile(
 )
 _ZH_DIRECTIVE = re.compile(rf"请|务必|必须|需要你|你需要|你必须|立即|立刻|马上|{_ZH_VERBS}")
 _ADDRESS = re.compile(
-    r"\b(?:assistant|ai|a\.i\.|agent|model|bot|chatbot|llm|language model|gpt[\w.\-]*|chatgpt|"
+    r"\b(?:assistants?|ai|a\.i\.|agents?|models?|bots?|chatbots?|llms?|language model|gpt[\w.\-]*|chatgpt|"
     r"claude|llama|gemini|copilot|asistente|assistente|assistent(?:en)?|ki|ia|intelligence "
     r"artificielle|inteligencia artificial)\b|助手|人工智能|模型|智能体|机器人",
     re.I,
@@ -96,7 +96,7 @@ _AUTHORITY = re.compile(
 )
 _FAKE_ERROR = re.compile(
     r"\b(?:error|exception|failed|failure|denied|expired|unauthori[sz]ed|40[13]|50[03])\b.{0,200}"
-    r"\b(?:agent|assistant|model|to continue|to retrieve|recovery|verification|verify|must|"
+    r"\b(?:agents?|assistants?|models?|to continue|to retrieve|recovery|verification|verify|must|"
     r"call this tool|retry)\b",
     re.I | re.S,
 )
@@ -118,7 +118,20 @@ def unfold(text: str) -> str:
     """Undo YAML/JSON line folding and escaping so wrapped sentences read as one."""
     if "\\" not in text:
         return text
-    return _YAML_FOLD.sub("", text).replace("\\n", "\n").replace("\\t", " ").replace('\\"', '"')
+    text = _YAML_FOLD.sub("", text).replace("\\n", "\n").replace("\\t", " ").replace('\\"', '"')
+    # \uXXXX / \xXX escapes (YAML safe_dump and JSON escape non-ASCII): hidden characters and
+    # other scripts must be read as the agent's model reads them.
+    return _ESCAPE.sub(lambda m: _unescape(m.group()), text)
+
+
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2})")
+
+
+def _unescape(esc: str) -> str:
+    try:
+        return chr(int(esc[2:], 16))
+    except ValueError:  # beyond U+10FFFF
+        return esc
 
 
 @dataclass(frozen=True)
@@ -192,7 +205,8 @@ _VERB_SET = frozenset(
 )
 _TRIGGERS: dict[str, frozenset[str]] = {
     "addressed-to-agent": frozenset(
-        "assistant ai agent model bot chatbot llm language gpt chatgpt claude llama gemini "
+        "assistant assistants ai agent agents model models bot bots chatbot llm language gpt "
+        "chatgpt claude llama gemini "
         "copilot asistente assistente assistent assistenten ki ia intelligence inteligencia".split()
     ),
     "override": frozenset(
@@ -262,7 +276,8 @@ def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list
         merged = tuple(sorted(set(sig) | ({f"near:{x}" for x in near - set(sig)} if is_dir else set())))
         stop = b
         for j in range(k + 1, min(len(bounds), k + 4)):
-            if _RECORD.search(norm, ends[j - 1], starts[j] + 1):
+            sep = _RECORD.search(norm, ends[j - 1], min(len(norm), starts[j] + 40))
+            if sep is not None and sep.start() < starts[j]:
                 break
             stop = ends[j]
         start, end = whole if whole else (a, b)

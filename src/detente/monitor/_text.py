@@ -97,8 +97,20 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
         decoded = _decode_b64(m.group())
         if decoded is not None:
             out.append(Derived("base64", m.start(), m.end(), decoded))
-    plain = _english_words(text)
-    rotated = codecs.decode(text, "rot13")
-    if _english_words(rotated) >= max(4, 2 * plain + 2):
-        out.append(Derived("rot13", 0, len(text), rotated))
+    # rot13, sentence by sentence: one encoded sentence hides in an otherwise English output.
+    # (Sentences may wrap across lines, and lines may hold several sentences: try both cuts.)
+    seen: set[tuple[int, int]] = set()
+    for cut in _CHUNKS:
+        pos = 0
+        for m in cut.finditer(text + "\n\n"):
+            chunk, span = text[pos : m.start()], (pos, m.start())
+            if len(chunk) >= 20 and span not in seen:
+                seen.add(span)
+                rotated = codecs.decode(chunk, "rot13")
+                if _english_words(rotated) >= max(4, 2 * _english_words(chunk) + 2):
+                    out.append(Derived("rot13", pos, m.start(), rotated))
+            pos = m.end()
     return tuple(out)
+
+
+_CHUNKS = (re.compile(r"(?<=[.!?])\s+|\n\s*\n"), re.compile(r"\n"))
