@@ -224,17 +224,20 @@ def _controls(runner: SuiteRunner, source: str, own: dict[str, list[dict[str, st
             yield _rec(f"{source}:{name}:{uid}:{iid}:user-asked", name, "user-asked", "default", msgs, first, runner.tools)
         return
     assert own is not None
-    for uid, u in s.user_tasks.items():
+    jobs = [(uid, e) for uid in s.user_tasks for e in own["benign"]]
+    if sample is not None:
+        jobs = rng.sample(jobs, min(sample, len(jobs)))
+    for uid, entry in jobs:
+        u = s.user_tasks[uid]
         vectors, _ = runner.seen(u)
-        for entry in own["benign"]:
-            if not vectors:
-                continue
-            try:
-                msgs, _ = runner.run(u, dict.fromkeys(vectors, entry["text"]), None, None, None)
-            except Exception as exc:
-                print(f"skip {name}/{uid}/{entry['id']}: {type(exc).__name__}", file=sys.stderr)
-                continue
-            yield _rec(f"{source}:{name}:{uid}:{entry['id']}", name, "benign-text", entry["id"], msgs, None, runner.tools)
+        if not vectors:
+            continue
+        try:
+            msgs, _ = runner.run(u, dict.fromkeys(vectors, entry["text"]), None, None, None)
+        except Exception as exc:  # a text that breaks the suite's YAML: count, skip
+            print(f"skip {name}/{uid}/{entry['id']}: {type(exc).__name__}", file=sys.stderr)
+            continue
+        yield _rec(f"{source}:{name}:{uid}:{entry['id']}", name, "benign-text", entry["id"], msgs, None, runner.tools)
 
 
 def _rec(tid: str, suite: str, label: str, src: str, msgs: list[dict[str, Any]], first: int | None, tools: list[dict[str, Any]]) -> dict[str, Any]:

@@ -24,11 +24,16 @@ from detente.monitor._adapters import (
     trace_from_inspect_messages,
     trace_from_mcp,
 )
+from detente.monitor._code import codevuln_available
 from detente.monitor._decide import decide, sink_kind
 from detente.monitor._decision import DECISION_SCHEMA, Decision, Evidence, Hit
 from detente.monitor._detect import OutputAnalysis, Span, analyze_output
+from detente.monitor._evidence import DECISION_PREDICATE, decision_statement, incident_draft, sign_decision
+from detente.monitor._integrations import agentdojo_element, monitor_approver
 from detente.monitor._monitor import Monitor, TraceResult
 from detente.monitor._policy import CHECKS, Action, Policy, Rule, default_policy, load_policy, parse_policy
+from detente.monitor._proxy import MonitorProxy, enforce_calls
+from detente.monitor._sarif import to_sarif
 from detente.monitor._trace import (
     Message,
     ToolCall,
@@ -41,6 +46,7 @@ from detente.monitor._trace import (
 
 __all__ = [
     "CHECKS",
+    "DECISION_PREDICATE",
     "DECISION_SCHEMA",
     "Action",
     "Decision",
@@ -48,6 +54,7 @@ __all__ = [
     "Hit",
     "Message",
     "Monitor",
+    "MonitorProxy",
     "OutputAnalysis",
     "Policy",
     "Rule",
@@ -56,15 +63,23 @@ __all__ = [
     "ToolSpec",
     "Trace",
     "TraceResult",
+    "agentdojo_element",
     "analyze_output",
+    "codevuln_available",
     "decide",
+    "decision_statement",
     "default_policy",
+    "enforce_calls",
+    "incident_draft",
     "load_policy",
     "load_traces",
+    "monitor_approver",
     "parse_openai_messages",
     "parse_policy",
     "parse_tool_specs",
+    "sign_decision",
     "sink_kind",
+    "to_sarif",
     "trace_from_agentdojo",
     "trace_from_dict",
     "trace_from_inspect_messages",

@@ -29,7 +29,8 @@ _VERBS = (
     "reply|respond|get|fetch|retrieve|read|find|search|concatenate|collect|gather|give|"
     "provide|call|grant|disable|enable|copy|move|export|print|reveal|include|summari[sz]e|list|"
     "buy|order|purchase|approve|confirm|submit|do|follow|complete|perform|use|bring|"
-    "remember|kindly|contact|notify|inform|transmit|dump|exfiltrate|rename|overwrite|push"
+    "remember|kindly|contact|notify|inform|transmit|dump|exfiltrate|rename|overwrite|push|"
+    "ignore|disregard|forget"
 )
 # Other languages: common imperative / request forms of the same actions.
 _VERBS_OTHER = (
@@ -55,7 +56,7 @@ _CLAUSE_IMPERATIVE = re.compile(
     re.I,
 )
 _MODAL = re.compile(
-    rf"\b(?:you|assistants?|agents?|ai|models?)\s+(?:must|should|shall|need to|have to|are to|"
+    rf"\b(?:you|assistants?|agents?|ai|models?)\b[^.!?\n]{{0,30}}?\b(?:must|should|shall|need to|have to|are to|"
     rf"are required to|will now|ought to)\b|\b(?:required|instructed|asked|expected) to\s+"
     rf"(?:{_VERBS})\b|\b(?:please|kindly|could you|can you|would you|want you to|make sure to|"
     rf"don'?t forget to|remember to|be sure to)\s+(?:{_VERBS})\b|\byour (?:new |next |real )?"
@@ -261,8 +262,13 @@ def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list
         sent = norm[a:b]
         sig, is_dir = _sentence_marks(sent)
         sigs.append([extra, *sig] if extra else sig)
-        lead = sent.lstrip(" \t\"'*#>-")
-        if is_dir or _IMPERATIVE.match(_strip_lead(sent)) or _IMPERATIVE.match(lead):
+        # A capitalised line start counts too: "Best, Tom\nIgnore your instructions …" is one
+        # sentence (a lower-case one is a wrapped line: "you can\n find it there").
+        lines = [sent, *(ln for ln in sent.split("\n")[1:] if ln.strip()[:1].isupper())]
+        if is_dir or any(
+            _IMPERATIVE.match(_strip_lead(line)) or _IMPERATIVE.match(line.lstrip(" \t\"'*#>-"))
+            for line in lines
+        ):
             directive.add(k)
     out = []
     for k, (a, b) in enumerate(bounds):
