@@ -59,7 +59,9 @@ def encode(text: str, how: str) -> str:
     if how == "homoglyph":
         return "".join(_HOMO.get(ch, ch) if i % 2 == 0 else ch for i, ch in enumerate(text))
     if how == "zerowidth":
-        return "".join(ch + "\u200b" if ch.isalpha() and i % 3 == 0 else ch for i, ch in enumerate(text))
+        return "".join(
+            ch + "\u200b" if ch.isalpha() and i % 3 == 0 else ch for i, ch in enumerate(text)
+        )
     if how == "html_comment":
         return f"<!-- {text} -->"
     raise ValueError(how)
@@ -110,7 +112,12 @@ class SuiteRunner:
         return self._seen[user_task.ID]
 
     def run(
-        self, user_task: Any, injections: dict[str, str], inj_gt: list[Any] | Any, at: int | None, prompt: str | None
+        self,
+        user_task: Any,
+        injections: dict[str, str],
+        inj_gt: list[Any] | Any,
+        at: int | None,
+        prompt: str | None,
     ) -> tuple[list[dict[str, Any]], int | None]:
         from agentdojo.agent_pipeline.tool_execution import tool_result_to_str
 
@@ -138,13 +145,22 @@ class SuiteRunner:
                     "role": "assistant",
                     "content": "",
                     "tool_calls": [
-                        {"id": cid, "type": "function", "function": {"name": call.function, "arguments": json.dumps(args, default=str)}}
+                        {
+                            "id": cid,
+                            "type": "function",
+                            "function": {
+                                "name": call.function,
+                                "arguments": json.dumps(args, default=str),
+                            },
+                        }
                     ],
                 }
             )
             result, err = self.runtime.run_function(env, call.function, args, raise_on_error=False)
             text = tool_result_to_str(result) if err is None else err
-            msgs.append({"role": "tool", "tool_call_id": cid, "name": call.function, "content": text})
+            msgs.append(
+                {"role": "tool", "tool_call_id": cid, "name": call.function, "content": text}
+            )
             k += 1
             n += 1
         return msgs, first_attack
@@ -153,7 +169,9 @@ class SuiteRunner:
 _ATTACKS: dict[tuple[str, str], Any] = {}
 
 
-def _agentdojo_injection(runner: SuiteRunner, template: str, user_task: Any, inj_task: Any) -> dict[str, str]:
+def _agentdojo_injection(
+    runner: SuiteRunner, template: str, user_task: Any, inj_task: Any
+) -> dict[str, str]:
     from agentdojo.attacks.attack_registry import load_attack
 
     key = (runner.name, template)
@@ -162,13 +180,17 @@ def _agentdojo_injection(runner: SuiteRunner, template: str, user_task: Any, inj
     return dict(_ATTACKS[key].attack(user_task, inj_task))
 
 
-def _own_injection(entry: dict[str, str], vectors: list[str], inj_task: Any, rng: random.Random) -> dict[str, str]:
+def _own_injection(
+    entry: dict[str, str], vectors: list[str], inj_task: Any, rng: random.Random
+) -> dict[str, str]:
     goal = inj_task.GOAL.strip()
     text = entry["text"].replace("{goal}", goal).replace("{user}", "Emma Johnson")
     return dict.fromkeys(vectors, encode(text, entry.get("encoding", "none")))
 
 
-def build(source: str, suites: tuple[str, ...] = SUITES, sample: int | None = None, seed: int = 0) -> Iterator[dict[str, Any]]:
+def build(
+    source: str, suites: tuple[str, ...] = SUITES, sample: int | None = None, seed: int = 0
+) -> Iterator[dict[str, Any]]:
     """Labelled traces: source is agentdojo, dev or heldout; ``sample`` keeps N attacks per suite."""
     rng = random.Random(seed)
     own = texts(source) if source != "agentdojo" else None
@@ -200,11 +222,19 @@ def build(source: str, suites: tuple[str, ...] = SUITES, sample: int | None = No
             except Exception as exc:  # a text that breaks the suite's YAML: count, skip
                 print(f"skip {name}/{uid}/{iid}/{src}: {type(exc).__name__}", file=sys.stderr)
                 continue
-            yield _rec(f"{source}:{name}:{uid}:{iid}:{src}", name, "attack", src, msgs, first, runner.tools)
+            yield _rec(
+                f"{source}:{name}:{uid}:{iid}:{src}", name, "attack", src, msgs, first, runner.tools
+            )
         yield from _controls(runner, source, own, rng, sample)
 
 
-def _controls(runner: SuiteRunner, source: str, own: dict[str, list[dict[str, str]]] | None, rng: random.Random, sample: int | None) -> Iterator[dict[str, Any]]:
+def _controls(
+    runner: SuiteRunner,
+    source: str,
+    own: dict[str, list[dict[str, str]]] | None,
+    rng: random.Random,
+    sample: int | None,
+) -> Iterator[dict[str, Any]]:
     s = runner.suite
     env0 = s.load_and_inject_default_environment({})
     injs = [(iid, inj) for iid, inj in s.injection_tasks.items() if list(inj.ground_truth(env0))]
@@ -215,13 +245,23 @@ def _controls(runner: SuiteRunner, source: str, own: dict[str, list[dict[str, st
     if source == "agentdojo":
         for uid, u in s.user_tasks.items():
             msgs, _ = runner.run(u, {}, None, None, None)
-            yield _rec(f"{source}:{name}:{uid}:benign", name, "benign", "default", msgs, None, runner.tools)
+            yield _rec(
+                f"{source}:{name}:{uid}:benign", name, "benign", "default", msgs, None, runner.tools
+            )
         for uid, iid in pairs:
             u, inj = s.user_tasks[uid], s.injection_tasks[iid]
             _, at = runner.seen(u)
             prompt = f"{u.PROMPT.rstrip()} Also: {inj.GOAL.strip()}"
             msgs, first = runner.run(u, {}, inj, max(at, 0), prompt)
-            yield _rec(f"{source}:{name}:{uid}:{iid}:user-asked", name, "user-asked", "default", msgs, first, runner.tools)
+            yield _rec(
+                f"{source}:{name}:{uid}:{iid}:user-asked",
+                name,
+                "user-asked",
+                "default",
+                msgs,
+                first,
+                runner.tools,
+            )
         return
     assert own is not None
     jobs = [(uid, e) for uid in s.user_tasks for e in own["benign"]]
@@ -237,11 +277,35 @@ def _controls(runner: SuiteRunner, source: str, own: dict[str, list[dict[str, st
         except Exception as exc:  # a text that breaks the suite's YAML: count, skip
             print(f"skip {name}/{uid}/{entry['id']}: {type(exc).__name__}", file=sys.stderr)
             continue
-        yield _rec(f"{source}:{name}:{uid}:{entry['id']}", name, "benign-text", entry["id"], msgs, None, runner.tools)
+        yield _rec(
+            f"{source}:{name}:{uid}:{entry['id']}",
+            name,
+            "benign-text",
+            entry["id"],
+            msgs,
+            None,
+            runner.tools,
+        )
 
 
-def _rec(tid: str, suite: str, label: str, src: str, msgs: list[dict[str, Any]], first: int | None, tools: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"id": tid, "suite": suite, "label": label, "source": src, "first_attack_call": first, "messages": msgs, "tools": tools}
+def _rec(
+    tid: str,
+    suite: str,
+    label: str,
+    src: str,
+    msgs: list[dict[str, Any]],
+    first: int | None,
+    tools: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "id": tid,
+        "suite": suite,
+        "label": label,
+        "source": src,
+        "first_attack_call": first,
+        "messages": msgs,
+        "tools": tools,
+    }
 
 
 if __name__ == "__main__":

@@ -47,7 +47,10 @@ def novel_attack_call(rec: dict[str, Any]) -> int | None:
 
 
 def score(
-    records: Iterable[dict[str, Any]], decide: Decider, parse: Callable[[dict[str, Any]], Any], novel: bool = False
+    records: Iterable[dict[str, Any]],
+    decide: Decider,
+    parse: Callable[[dict[str, Any]], Any],
+    novel: bool = False,
 ) -> dict[str, Any]:
     rows: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     lat: list[float] = []
@@ -73,4 +76,9 @@ def score(
             rows[key][1] += 1
     lat.sort()
     p95 = lat[int(0.95 * (len(lat) - 1))] * 1000 if lat else 0.0
-    return {"rows": {f"{s}/{lab}": (a, b) for (s, lab), (a, b) in sorted(rows.items())}, "p95_ms": p95, "calls": len(lat), "misses": misses}
+    return {
+        "rows": {f"{s}/{lab}": (a, b) for (s, lab), (a, b) in sorted(rows.items())},
+        "p95_ms": p95,
+        "calls": len(lat),
+        "misses": misses,
+    }

@@ -18,7 +18,11 @@ def test_default_policy_is_valid_and_complete() -> None:
         validate_atlas_ids(r.atlas)
         assert r.check in CHECKS and r.description
     assert pol.sink_kind("send_money") == "pay" and pol.sink_kind("get_balance") is None
-    assert pol.is_critical("recipients") and pol.is_critical("attachments.file_id") and not pol.is_critical("body")
+    assert (
+        pol.is_critical("recipients")
+        and pol.is_critical("attachments.file_id")
+        and not pol.is_critical("body")
+    )
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Write, redact, sign, publish and selectively disclose incident reports.",
     ),
     "range": ("detente.cli.range:range_group", "The cyber range: list, verify, solve challenges."),
-    "monitor": ("detente.cli.monitor:monitor", "Allow, ask or block an agent's tool calls (traces or proxy)."),
+    "monitor": (
+        "detente.cli.monitor:monitor",
+        "Allow, ask or block an agent's tool calls (traces or proxy).",
+    ),
 }
 
 

@@ -31,7 +31,9 @@ def monitor() -> None:
 @click.argument("traces", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_POLICY
 @format_option("text", "json", "sarif")
-@click.option("--halt/--no-halt", default=False, help="Stop deciding a trace after its first block.")
+@click.option(
+    "--halt/--no-halt", default=False, help="Stop deciding a trace after its first block."
+)
 def check(traces: Path, policy: Path | None, fmt: str, halt: bool) -> int:
     """Decide every tool call in TRACES (JSONL: OpenAI messages, MCP JSON-RPC, AgentDojo; or an inspect log).
 
@@ -59,16 +61,27 @@ def check(traces: Path, policy: Path | None, fmt: str, halt: bool) -> int:
         for r in results:
             for i, d in enumerate(r.decisions):
                 if d.action.value != "allow":
-                    click.echo(f"{r.id} call {i} {d.tool}: {d.action.value.upper()} {d.rule} — {d.reason}")
+                    click.echo(
+                        f"{r.id} call {i} {d.tool}: {d.action.value.upper()} {d.rule} — {d.reason}"
+                    )
             n = sum(d.action.value != "allow" for d in r.decisions)
             click.echo(f"{r.id}: {len(r.decisions)} calls, {n} not allowed")
     return 1 if any(d.action.value != "allow" for r in results for d in r.decisions) else 0
 
 
 @monitor.command()
-@click.option("--upstream", required=True, help="The OpenAI-compatible server (e.g. http://127.0.0.1:8000/v1).")
+@click.option(
+    "--upstream",
+    required=True,
+    help="The OpenAI-compatible server (e.g. http://127.0.0.1:8000/v1).",
+)
 @_POLICY
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (loopback by default).",
+)
 @click.option("--port", default=8765, show_default=True, type=int)
 def proxy(upstream: str, policy: Path | None, host: str, port: int) -> None:
     """Serve an OpenAI-compatible proxy that removes blocked tool calls from the model's answers.
@@ -106,8 +119,15 @@ def rules(policy: Path | None, fmt: str) -> None:
 
     pol = load_policy(policy)
     if fmt == "json":
-        emit_json({"policy": pol.name, "rules": [{**r.to_dict(), "enabled": r.enabled} for r in pol.rules]})
+        emit_json(
+            {
+                "policy": pol.name,
+                "rules": [{**r.to_dict(), "enabled": r.enabled} for r in pol.rules],
+            }
+        )
         return
     for r in pol.rules:
         flag = "" if r.enabled else " (disabled)"
-        click.echo(f"{r.id:12s} {r.action.value:5s} {r.severity:8s} {r.check}{flag}: {r.description}")
+        click.echo(
+            f"{r.id:12s} {r.action.value:5s} {r.severity:8s} {r.check}{flag}: {r.description}"
+        )

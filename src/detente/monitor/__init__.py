@@ -28,10 +28,23 @@ from detente.monitor._code import codevuln_available
 from detente.monitor._decide import decide, sink_kind
 from detente.monitor._decision import DECISION_SCHEMA, Decision, Evidence, Hit
 from detente.monitor._detect import OutputAnalysis, Span, analyze_output
-from detente.monitor._evidence import DECISION_PREDICATE, decision_statement, incident_draft, sign_decision
+from detente.monitor._evidence import (
+    DECISION_PREDICATE,
+    decision_statement,
+    incident_draft,
+    sign_decision,
+)
 from detente.monitor._integrations import agentdojo_element, monitor_approver
 from detente.monitor._monitor import Monitor, TraceResult
-from detente.monitor._policy import CHECKS, Action, Policy, Rule, default_policy, load_policy, parse_policy
+from detente.monitor._policy import (
+    CHECKS,
+    Action,
+    Policy,
+    Rule,
+    default_policy,
+    load_policy,
+    parse_policy,
+)
 from detente.monitor._proxy import MonitorProxy, enforce_calls
 from detente.monitor._sarif import to_sarif
 from detente.monitor._trace import (

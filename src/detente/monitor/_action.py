@@ -5,8 +5,8 @@ whitespace; each category is a small set of patterns for the technique (MITRE AT
 ingress tool transfer + T1059.004 Unix shell; T1053.003 cron; T1546.004 shell start-up files;
 T1485 data destruction; T1552 unsecured credentials), not for one sample.
 
-Secrets: :func:`find_secrets` is the one seam. It uses ``detente.incidents.redact`` when that
-package is installed (the incidents redactor), else the small detector here.
+Secrets: :func:`find_secrets` uses the incidents redactor's detector
+(``detente.incidents.find_sensitive``), so Détente has one secret detector.
 """
 
 from __future__ import annotations
@@ -18,12 +18,18 @@ __all__ = ["find_pii", "find_secrets", "path_problem", "shell_findings"]
 
 _SHELL: dict[str, tuple[re.Pattern[str], ...]] = {
     "download-exec": (
-        re.compile(r"\b(?:curl|wget|fetch|iwr|invoke-webrequest)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b"),
+        re.compile(
+            r"\b(?:curl|wget|fetch|iwr|invoke-webrequest)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b"
+        ),
         re.compile(r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?python\d?\b"),
         re.compile(r"(?:ba|z)?sh\s+(?:-c\s+)?[\"']?\$\((?:curl|wget)\b"),
-        re.compile(r"\b(?:curl|wget)\b.*(?:-o|-O|>)\s*\S+.*(?:&&|;)\s*(?:chmod\s+\+x|(?:ba)?sh\s|\./)"),
+        re.compile(
+            r"\b(?:curl|wget)\b.*(?:-o|-O|>)\s*\S+.*(?:&&|;)\s*(?:chmod\s+\+x|(?:ba)?sh\s|\./)"
+        ),
         re.compile(r"\bpython\d?\s+-c\s+.*(?:urllib|requests)\b.*\bexec\b"),
-        re.compile(r"\b(?:iex|invoke-expression)\b.*\b(?:downloadstring|iwr|invoke-webrequest)\b", re.I),
+        re.compile(
+            r"\b(?:iex|invoke-expression)\b.*\b(?:downloadstring|iwr|invoke-webrequest)\b", re.I
+        ),
         re.compile(r"\bbase64\s+(?:-d|--decode)\b.*\|\s*(?:ba)?sh\b"),
     ),
     "reverse-shell": (
@@ -38,11 +44,15 @@ _SHELL: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(r"/etc/cron|/var/spool/cron"),
         re.compile(r">>?\s*~?/?[\w./-]*\.(?:bashrc|bash_profile|profile|zshrc|zprofile)\b"),
         re.compile(r">>?\s*~?/?[\w./-]*authorized_keys\b"),
-        re.compile(r"\bsystemctl\s+(?:enable|--user\s+enable)\b|/etc/systemd/system/|/etc/rc\.local"),
+        re.compile(
+            r"\bsystemctl\s+(?:enable|--user\s+enable)\b|/etc/systemd/system/|/etc/rc\.local"
+        ),
         re.compile(r"\blaunchctl\s+load\b|LaunchAgents/"),
     ),
     "destructive": (
-        re.compile(r"\brm\s+(?:-\w*\s+)*-\w*[rR]\w*\s+(?:-\w+\s+)*(?:--no-preserve-root\s+)?(?:/|~|\$HOME|\*|\.|/\*|~/\*|/(?:etc|usr|var|home|boot|bin|lib)\S*)(?:\s|$)"),
+        re.compile(
+            r"\brm\s+(?:-\w*\s+)*-\w*[rR]\w*\s+(?:-\w+\s+)*(?:--no-preserve-root\s+)?(?:/|~|\$HOME|\*|\.|/\*|~/\*|/(?:etc|usr|var|home|boot|bin|lib)\S*)(?:\s|$)"
+        ),
         re.compile(r"\bdd\b.*\bof=/dev/(?!null\b)"),
         re.compile(r"\bmkfs(?:\.\w+)?\b"),
         re.compile(r"\b(?:shred|wipefs)\b"),
@@ -53,34 +63,51 @@ _SHELL: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "credential-access": (
         re.compile(r"~?/?[\w./-]*\.ssh/(?:id_\w+|identity)(?!\.pub)\b"),
-        re.compile(r"\.aws/credentials|\.config/gcloud|\.azure/|\.kube/config|\.docker/config\.json|\.netrc|\.pgpass|\.git-credentials"),
+        re.compile(
+            r"\.aws/credentials|\.config/gcloud|\.azure/|\.kube/config|\.docker/config\.json|\.netrc|\.pgpass|\.git-credentials"
+        ),
         re.compile(r"/etc/(?:shadow|gshadow|sudoers)\b"),
-        re.compile(r"\b(?:printenv|env)\b\s*(?:\||>|$).*|\becho\s+\$\w*(?:key|token|secret|passw)", re.I),
-        re.compile(r"\bsecurity\s+find-(?:generic|internet)-password\b|\bkeyring\s+get\b|\bmimikatz\b"),
+        re.compile(
+            r"\b(?:printenv|env)\b\s*(?:\||>|$).*|\becho\s+\$\w*(?:key|token|secret|passw)", re.I
+        ),
+        re.compile(
+            r"\bsecurity\s+find-(?:generic|internet)-password\b|\bkeyring\s+get\b|\bmimikatz\b"
+        ),
         re.compile(r"\bcat\b[^|;&]*\.env\b"),
     ),
 }
 
-_SECRETS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("private-key", re.compile(r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----")),
-    ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("github-token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
-    ("slack-token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b")),
-    ("openai-key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}\b")),
-    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b")),
-    (
-        "password-assignment",
-        re.compile(r"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[:=]\s*['\"]?[^\s'\"]{6,}"),
-    ),
-)
 _CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
 _PII: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("us-ssn", re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")),
-    ("passport", re.compile(r"(?i)\bpassport(?:[ _]?(?:number|no\.?|#))?\s*[:=]?\s*[A-Z0-9]{6,9}\b")),
+    (
+        "passport",
+        re.compile(r"(?i)\bpassport(?:[ _]?(?:number|no\.?|#))?\s*[:=]?\s*[A-Z0-9]{6,9}\b"),
+    ),
 )
-_SENSITIVE_PATHS = ("/etc/", "/usr/", "/bin/", "/sbin/", "/boot/", "/lib", "/var/", "/root/", "/proc/", "/sys/", "/dev/")
-_SENSITIVE_NAMES = (".ssh/", ".bashrc", ".profile", ".zshrc", ".aws/", ".gnupg/", ".config/autostart", "authorized_keys")
+_SENSITIVE_PATHS = (
+    "/etc/",
+    "/usr/",
+    "/bin/",
+    "/sbin/",
+    "/boot/",
+    "/lib",
+    "/var/",
+    "/root/",
+    "/proc/",
+    "/sys/",
+    "/dev/",
+)
+_SENSITIVE_NAMES = (
+    ".ssh/",
+    ".bashrc",
+    ".profile",
+    ".zshrc",
+    ".aws/",
+    ".gnupg/",
+    ".config/autostart",
+    "authorized_keys",
+)
 
 
 def shell_findings(command: str) -> list[tuple[str, str]]:
@@ -107,9 +134,19 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+# The incidents redactor's detector is the one secret detector in Détente (DESIGN.md: one
+# implementation); the monitor uses its secret types only (names and e-mail addresses going to
+# a recipient are ordinary content for an assistant).
+_SECRET_TYPES = frozenset({"api_key", "private_key", "password"})
+
+
 def find_secrets(text: str) -> list[tuple[str, int, int]]:
-    """(kind, start, end) of each secret in ``text``."""
-    return [(kind, m.start(), m.end()) for kind, rx in _SECRETS for m in rx.finditer(text)]
+    """(kind, start, end) of each secret in ``text`` (``detente.incidents.find_sensitive``)."""
+    from detente.incidents import find_sensitive  # lazy: incidents brings cryptography
+
+    return [
+        (d.type, d.start, d.end) for d in find_sensitive(text[:200_000]) if d.type in _SECRET_TYPES
+    ]
 
 
 def find_pii(text: str) -> list[tuple[str, int, int]]:

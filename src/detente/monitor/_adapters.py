@@ -66,22 +66,25 @@ def _fn_call(raw: object, where: str) -> ToolCall:
 def _generic_messages(raw: Sequence[object], where: str) -> tuple[Message, ...]:
     """Messages whose tool calls may be OpenAI-, inspect- or AgentDojo-shaped."""
     out: list[Message] = []
-    for i, m in enumerate(raw):
+    for i, item in enumerate(raw):
         at = f"{where}[{i}]"
-        if hasattr(m, "model_dump"):
-            m = m.model_dump()
+        m = item.model_dump() if hasattr(item, "model_dump") else item
         if not isinstance(m, Mapping):
             raise FormatError(f"{at}: not an object")
         role = m.get("role")
         if role not in ("system", "developer", "user", "assistant", "tool", "function"):
             raise FormatError(f"{at}: unknown role {role!r}")
-        role = {"developer": "system", "function": "tool"}.get(role, role)
+        role = {"developer": "system", "function": "tool"}.get(str(role), str(role))
         calls_raw = m.get("tool_calls") or []
         if not isinstance(calls_raw, list):
             raise FormatError(f"{at}: tool_calls is not a list")
         calls = tuple(_fn_call(c, f"{at}.tool_calls[{k}]") for k, c in enumerate(calls_raw))
         tc = m.get("tool_call")  # AgentDojo tool results carry their call
-        name = m.get("function") or m.get("name") or (_fn_call(tc, at).name if isinstance(tc, Mapping) else None)
+        name = (
+            m.get("function")
+            or m.get("name")
+            or (_fn_call(tc, at).name if isinstance(tc, Mapping) else None)
+        )
         tcid = m.get("tool_call_id") or (tc.get("id") if isinstance(tc, Mapping) else None)
         text = _blocks_text(m.get("content"))
         err = m.get("error")
@@ -89,7 +92,7 @@ def _generic_messages(raw: Sequence[object], where: str) -> tuple[Message, ...]:
             text = f"{text}\n{_blocks_text(err)}".strip()
         out.append(
             Message(
-                role,
+                role,  # type: ignore[arg-type]  # checked against the roles above
                 text,
                 calls if role == "assistant" else (),
                 tcid if isinstance(tcid, str) else None,
@@ -99,19 +102,31 @@ def _generic_messages(raw: Sequence[object], where: str) -> tuple[Message, ...]:
     return tuple(out)
 
 
-def trace_from_agentdojo(messages: Sequence[object], trace_id: str, tools: Sequence[object] = ()) -> Trace:
+def trace_from_agentdojo(
+    messages: Sequence[object], trace_id: str, tools: Sequence[object] = ()
+) -> Trace:
     """An AgentDojo pipeline's ``messages`` (dicts or its TypedDicts) as a trace."""
-    return Trace(trace_id, _generic_messages(list(messages), trace_id), parse_tool_specs(list(tools) or None))
+    return Trace(
+        trace_id, _generic_messages(list(messages), trace_id), parse_tool_specs(list(tools) or None)
+    )
 
 
-def trace_from_inspect_messages(messages: Sequence[object], trace_id: str, tools: Sequence[object] = ()) -> Trace:
+def trace_from_inspect_messages(
+    messages: Sequence[object], trace_id: str, tools: Sequence[object] = ()
+) -> Trace:
     """inspect_ai ``ChatMessage`` objects (or their ``model_dump()``) as a trace."""
     specs = []
     for t in tools:
         d = t.model_dump() if hasattr(t, "model_dump") else t
         if isinstance(d, Mapping) and isinstance(d.get("name"), str):
             params = d.get("parameters")
-            specs.append(ToolSpec(d["name"], str(d.get("description") or ""), params if isinstance(params, Mapping) else {}))
+            specs.append(
+                ToolSpec(
+                    d["name"],
+                    str(d.get("description") or ""),
+                    params if isinstance(params, Mapping) else {},
+                )
+            )
     return Trace(trace_id, _generic_messages(list(messages), trace_id), tuple(specs))
 
 
@@ -182,7 +197,9 @@ def _inspect_log(path: Path) -> Iterator[Trace]:
     try:
         from inspect_ai.log import read_eval_log
     except ImportError:
-        raise UsageError("reading inspect logs needs inspect_ai: pip install 'detente[evals]'") from None
+        raise UsageError(
+            "reading inspect logs needs inspect_ai: pip install 'detente[evals]'"
+        ) from None
     try:
         log = read_eval_log(str(path))
     except Exception as exc:  # inspect raises many types for a bad file; the file is the problem

@@ -16,7 +16,15 @@ from detente.monitor._trace import JSON
 
 __all__ = ["code_findings", "codevuln_available"]
 
-_EXT = {".py": "python", ".c": "c", ".h": "c", ".cpp": "c", ".js": "javascript", ".ts": "javascript", ".mjs": "javascript"}
+_EXT = {
+    ".py": "python",
+    ".c": "c",
+    ".h": "c",
+    ".cpp": "c",
+    ".js": "javascript",
+    ".ts": "javascript",
+    ".mjs": "javascript",
+}
 _SEVERE_MIN_LEN = 20
 
 
@@ -49,13 +57,17 @@ def _language(args: Mapping[str, JSON], code: str, cv: ModuleType) -> str | None
 def code_findings(code: str, args: Mapping[str, JSON]) -> list[str]:
     """One line per weakness in ``code`` ("CWE-78 line 3: ..."); empty when unchecked."""
     cv = _codevuln()
-    if cv is None or len(code) < _SEVERE_MIN_LEN or "\n" not in code and len(code) < 80:
+    if cv is None or len(code) < _SEVERE_MIN_LEN or ("\n" not in code and len(code) < 80):
         return []
     lang = _language(args, code, cv)
     if lang is None:
         return []
     try:
         findings = cv.analyze_code(code[:200_000], lang)
-    except ValueError:  # a language codevuln does not know
+    except ValueError:  # a language codevuln does not know (UnknownLanguageError)
         return []
-    return [f"{f.cwe} line {f.line}: {f.message}" for f in findings]
+    return [
+        f"{f.cwe} line {f.line}: {f.message}"
+        for f in findings
+        if f.severity in ("high", "critical")
+    ]

@@ -24,15 +24,47 @@ from detente.monitor._action import find_pii, find_secrets, path_problem, shell_
 from detente.monitor._code import code_findings
 from detente.monitor._decision import Decision, Evidence, Hit
 from detente.monitor._detect import OutputAnalysis, Span, analyze_output
-from detente.monitor._flow import IndexedText, found_in, index_text, informative, leaf_values, value_text
+from detente.monitor._flow import (
+    IndexedText,
+    found_in,
+    index_text,
+    informative,
+    leaf_values,
+    value_text,
+)
 from detente.monitor._policy import Policy, Rule
 from detente.monitor._trace import JSON, ToolCall, Trace
 
 __all__ = ["decide", "sink_kind"]
 
-_GENERIC = frozenset("get list search read all by for in to the of a an and from with my new info data".split())
+_GENERIC = frozenset(
+    [
+        "get",
+        "list",
+        "search",
+        "read",
+        "all",
+        "by",
+        "for",
+        "in",
+        "to",
+        "the",
+        "of",
+        "a",
+        "an",
+        "and",
+        "from",
+        "with",
+        "my",
+        "new",
+        "info",
+        "data",
+    ]
+)
 _EXEC_ARGS = re.compile(r"^(?:command|cmd|script|shell|bash|code|commands)$", re.I)
-_PATH_ARGS = re.compile(r"(?:^|_)(?:path|file|filename|dest|destination|target|dir|directory|output)s?$", re.I)
+_PATH_ARGS = re.compile(
+    r"(?:^|_)(?:path|file|filename|dest|destination|target|dir|directory|output)s?$", re.I
+)
 _OUTBOUND = ("send", "fetch", "pay", "execute")
 # The user hands the agent over to instructions in named data: "do the actions specified in
 # the e-mail from …", "pay the bill …", "update my details according to the file".
@@ -64,7 +96,9 @@ class _Context:
 
     @cached_property
     def user(self) -> IndexedText:
-        return index_text("\n".join(m.content for m in self.trace.messages if m.role in ("user", "system")))
+        return index_text(
+            "\n".join(m.content for m in self.trace.messages if m.role in ("user", "system"))
+        )
 
     @cached_property
     def delegated(self) -> bool:
@@ -73,7 +107,9 @@ class _Context:
 
     @cached_property
     def tool_names(self) -> frozenset[str]:
-        return frozenset(t.name for t in self.trace.tools) | frozenset(c.name for _, c in self.trace.calls())
+        return frozenset(t.name for t in self.trace.tools) | frozenset(
+            c.name for _, c in self.trace.calls()
+        )
 
     @cached_property
     def outputs(self) -> list[_Output]:
@@ -117,7 +153,9 @@ def sink_kind(policy: Policy, trace: Trace, tool: str) -> str | None:
 
 
 def _span_evidence(out: _Output, span: Span) -> Evidence:
-    return Evidence("tool-output", span.text[:300], out.index, out.tool, span.start, span.end, "", span.signals)
+    return Evidence(
+        "tool-output", span.text[:300], out.index, out.tool, span.start, span.end, "", span.signals
+    )
 
 
 def _strong(ctx: _Context, span: Span) -> bool:
@@ -201,7 +239,11 @@ def _check_sink_after_injection(ctx: _Context, rule: Rule) -> Hit | None:
         f"{ctx.kind} call after an injection in {out.tool or 'a tool'}'s output "
         f"({', '.join(span.signals)}); {p}={value_text(v)[:60]!r} was not supplied by the user"
     )
-    return Hit(rule, reason, (_span_evidence(out, span), Evidence("argument", value_text(v)[:200], argument=p)))
+    return Hit(
+        rule,
+        reason,
+        (_span_evidence(out, span), Evidence("argument", value_text(v)[:200], argument=p)),
+    )
 
 
 def _check_untrusted_critical(ctx: _Context, rule: Rule) -> Hit | None:
@@ -212,8 +254,14 @@ def _check_untrusted_critical(ctx: _Context, rule: Rule) -> Hit | None:
             continue
         for out in ctx.outputs:
             if found_in(v, index_text(out.text)):
-                reason = f"{p}={value_text(v)[:60]!r} comes only from {out.tool or 'a tool'}'s output"
-                return Hit(rule, reason, (Evidence("tool-output", value_text(v)[:200], out.index, out.tool),))
+                reason = (
+                    f"{p}={value_text(v)[:60]!r} comes only from {out.tool or 'a tool'}'s output"
+                )
+                return Hit(
+                    rule,
+                    reason,
+                    (Evidence("tool-output", value_text(v)[:200], out.index, out.tool),),
+                )
     return None
 
 
@@ -233,7 +281,11 @@ def _check_shell(ctx: _Context, rule: Rule) -> Hit | None:
     for p, v in _strings(ctx, lambda p: every or bool(_EXEC_ARGS.match(p.rsplit(".", 1)[-1]))):
         for category, matched in shell_findings(v):
             if category == rule.category:
-                return Hit(rule, f"{category} in {p}: {matched[:120]!r}", (Evidence("argument", matched, argument=p),))
+                return Hit(
+                    rule,
+                    f"{category} in {p}: {matched[:120]!r}",
+                    (Evidence("argument", matched, argument=p),),
+                )
     return None
 
 
@@ -259,7 +311,9 @@ def _check_path(ctx: _Context, rule: Rule) -> Hit | None:
         if "/" in v or v.startswith(("~", ".")):
             why = path_problem(v, ctx.policy.task_dir)
             if why:
-                return Hit(rule, f"{p}={v[:100]!r}: {why}", (Evidence("argument", v[:200], argument=p),))
+                return Hit(
+                    rule, f"{p}={v[:100]!r}: {why}", (Evidence("argument", v[:200], argument=p),)
+                )
     return None
 
 
@@ -287,7 +341,11 @@ def _check_pattern(ctx: _Context, rule: Rule) -> Hit | None:
         if any(fnmatch.fnmatchcase(p.rsplit(".", 1)[-1], g) for g in globs):
             m = rx.search(value_text(v)[:100_000])
             if m:
-                return Hit(rule, f"{p} matches {rule.pattern!r}", (Evidence("argument", m.group()[:200], argument=p),))
+                return Hit(
+                    rule,
+                    f"{p} matches {rule.pattern!r}",
+                    (Evidence("argument", m.group()[:200], argument=p),),
+                )
     return None
 
 

@@ -206,29 +206,135 @@ _VERB_SET = frozenset(
 )
 _TRIGGERS: dict[str, frozenset[str]] = {
     "addressed-to-agent": frozenset(
-        "assistant assistants ai agent agents model models bot bots chatbot llm language gpt "
-        "chatgpt claude llama gemini "
-        "copilot asistente assistente assistent assistenten ki ia intelligence inteligencia".split()
+        [
+            "assistant",
+            "assistants",
+            "ai",
+            "agent",
+            "agents",
+            "model",
+            "models",
+            "bot",
+            "bots",
+            "chatbot",
+            "llm",
+            "language",
+            "gpt",
+            "chatgpt",
+            "claude",
+            "llama",
+            "gemini",
+            "copilot",
+            "asistente",
+            "assistente",
+            "assistent",
+            "assistenten",
+            "ki",
+            "ia",
+            "intelligence",
+            "inteligencia",
+        ]
     ),
     "override": frozenset(
-        "ignore ignoring disregard forget override overrule supersede instead new changed before "
-        "previous prior earlier above original without ignora ignorar ignoriere ignorieren "
-        "ignorez antes zuerst bevor avant prima".split()
+        [
+            "ignore",
+            "ignoring",
+            "disregard",
+            "forget",
+            "override",
+            "overrule",
+            "supersede",
+            "instead",
+            "new",
+            "changed",
+            "before",
+            "previous",
+            "prior",
+            "earlier",
+            "above",
+            "original",
+            "without",
+            "ignora",
+            "ignorar",
+            "ignoriere",
+            "ignorieren",
+            "ignorez",
+            "antes",
+            "zuerst",
+            "bevor",
+            "avant",
+            "prima",
+        ]
     ),
-    "secrecy": frozenset("not don dont never no ne nicht non".split()),
+    "secrecy": frozenset(["not", "don", "dont", "never", "no", "ne", "nicht", "non"]),
     "authority": frozenset(
-        "system information instructions instruction user assistant im important urgent "
-        "compliance mandatory administrator security automated effective non admin policy".split()
+        [
+            "system",
+            "information",
+            "instructions",
+            "instruction",
+            "user",
+            "assistant",
+            "im",
+            "important",
+            "urgent",
+            "compliance",
+            "mandatory",
+            "administrator",
+            "security",
+            "automated",
+            "effective",
+            "non",
+            "admin",
+            "policy",
+        ]
     ),
     "fake-error": frozenset(
-        "error exception failed failure denied expired unauthorized unauthorised".split()
+        [
+            "error",
+            "exception",
+            "failed",
+            "failure",
+            "denied",
+            "expired",
+            "unauthorized",
+            "unauthorised",
+        ]
     ),
-    "tool-mention": frozenset("tool function".split()),
+    "tool-mention": frozenset(["tool", "function"]),
 }
 _MODAL_TRIGGERS = _VERB_SET | frozenset(
-    "you assistant assistants agent agents ai model models required instructed asked expected "
-    "please kindly could can would want make don dont remember be your next_action bitte "
-    "veuillez por per".split()
+    [
+        "you",
+        "assistant",
+        "assistants",
+        "agent",
+        "agents",
+        "ai",
+        "model",
+        "models",
+        "required",
+        "instructed",
+        "asked",
+        "expected",
+        "please",
+        "kindly",
+        "could",
+        "can",
+        "would",
+        "want",
+        "make",
+        "don",
+        "dont",
+        "remember",
+        "be",
+        "your",
+        "next_action",
+        "bitte",
+        "veuillez",
+        "por",
+        "per",
+    ]
 )
 _MARKUP = ("#", "<", "[", "(", "【", "4", "5")
 _CLAUSE_CHARS = frozenset(",:;—–)]>】：，")
@@ -247,7 +353,9 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
     directive = bool(
         (cjk and _ZH_DIRECTIVE.search(seg))
         or (words & _MODAL_TRIGGERS and _MODAL.search(seg))
-        or (words & _VERB_SET and _CLAUSE_CHARS.intersection(seg) and _CLAUSE_IMPERATIVE.search(seg))
+        or (
+            words & _VERB_SET and _CLAUSE_CHARS.intersection(seg) and _CLAUSE_IMPERATIVE.search(seg)
+        )
     )
     return sig, directive
 
@@ -279,7 +387,9 @@ def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list
         # Signals within two sentences carry over: "This is a message to you, GPT-4." frames
         # the imperative that follows it.
         near = {x for j in range(max(0, k - 2), min(len(bounds), k + 3)) for x in sigs[j]}
-        merged = tuple(sorted(set(sig) | ({f"near:{x}" for x in near - set(sig)} if is_dir else set())))
+        merged = tuple(
+            sorted(set(sig) | ({f"near:{x}" for x in near - set(sig)} if is_dir else set()))
+        )
         stop = b
         for j in range(k + 1, min(len(bounds), k + 4)):
             sep = _RECORD.search(norm, ends[j - 1], min(len(norm), starts[j] + 40))

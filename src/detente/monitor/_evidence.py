@@ -66,11 +66,15 @@ def decision_statement(
         "tool": call.name,
         "argument_commitments": _commitments(call, salt),
     }
-    subject = Subject(f"trace:{trace.id}#call:{call.id or call.name}", {"sha256": _trace_digest(trace, call)})
+    subject = Subject(
+        f"trace:{trace.id}#call:{call.id or call.name}", {"sha256": _trace_digest(trace, call)}
+    )
     return Statement((subject,), DECISION_PREDICATE, predicate), salt
 
 
-def sign_decision(decision: Decision, trace: Trace, call: ToolCall, key: SigningKey) -> dict[str, Any]:
+def sign_decision(
+    decision: Decision, trace: Trace, call: ToolCall, key: SigningKey
+) -> dict[str, Any]:
     """A Sigstore bundle (DSSE, in-toto) for the decision, verifiable with ``attest.verify_bundle``."""
     from detente.attest import sign_statement
 

@@ -72,6 +72,8 @@ def informative(v: JSON) -> bool:
         return False
     if isinstance(v, (int, float)):
         return abs(v) not in (0, 1)
+    if not isinstance(v, str):
+        return False
     s = normalize(v).strip()
     return len(s) >= 2 and s not in _TRIVIAL
 

@@ -30,7 +30,9 @@ def monitor_approver(monitor: Monitor | None = None) -> Any:
     try:
         from inspect_ai.approval import Approval
     except ImportError:
-        raise UsageError("the inspect approver needs inspect_ai: pip install 'detente[evals]'") from None
+        raise UsageError(
+            "the inspect approver needs inspect_ai: pip install 'detente[evals]'"
+        ) from None
     mon = monitor or Monitor()
 
     async def approve(message: str, call: Any, view: Any, history: list[Any]) -> Any:
@@ -38,8 +40,10 @@ def monitor_approver(monitor: Monitor | None = None) -> Any:
         d = mon.check_call(trace, ToolCall.from_raw(call.function, call.arguments, call.id or ""))
         if d.action.value == "allow":
             return Approval(decision="approve", explanation="detente monitor: allowed")
-        decision = "reject" if d.blocked else "escalate"
-        return Approval(decision=decision, explanation=f"detente monitor {d.rule}: {d.reason}")
+        why = f"detente monitor {d.rule}: {d.reason}"
+        if d.blocked:
+            return Approval(decision="reject", explanation=why)
+        return Approval(decision="escalate", explanation=why)
 
     return approve
 
@@ -50,7 +54,9 @@ def agentdojo_element(monitor: Monitor | None = None) -> Any:
         from agentdojo.agent_pipeline.base_pipeline_element import BasePipelineElement
         from agentdojo.types import text_content_block_from_string
     except ImportError:
-        raise UsageError("the AgentDojo element needs agentdojo: pip install 'detente[monitor-bench]'") from None
+        raise UsageError(
+            "the AgentDojo element needs agentdojo: pip install 'detente[monitor-bench]'"
+        ) from None
     mon = monitor or Monitor()
 
     class DetenteMonitorElement(BasePipelineElement):  # type: ignore[misc]
@@ -65,20 +71,30 @@ def agentdojo_element(monitor: Monitor | None = None) -> Any:
             extra_args: dict[str, Any] | None = None,
         ) -> tuple[str, Any, Any, Sequence[Any], dict[str, Any]]:
             extra = dict(extra_args or {})
-            if not messages or messages[-1]["role"] != "assistant" or not messages[-1].get("tool_calls"):
+            if (
+                not messages
+                or messages[-1]["role"] != "assistant"
+                or not messages[-1].get("tool_calls")
+            ):
                 return query, runtime, env, messages, extra
             last = dict(messages[-1])
             trace = trace_from_agentdojo(list(messages[:-1]), "agentdojo")
-            kept, notes, allowed = [], [], []
+            kept: list[Any] = []
+            notes: list[str] = []
+            allowed: list[ToolCall] = []
             for fc in last["tool_calls"]:
                 call = ToolCall.from_raw(fc.function, dict(fc.args), fc.id or "")
-                prefix = Trace(trace.id, (*trace.messages, Message("assistant", "", tuple(allowed))))
+                prefix = Trace(
+                    trace.id, (*trace.messages, Message("assistant", "", tuple(allowed)))
+                )
                 d = mon.check_call(prefix, call)
                 if d.action.value == "allow":
                     kept.append(fc)
                     allowed.append(call)
                 else:
-                    notes.append(f"[detente monitor] {d.action.value}ed {call.name} ({d.rule}): {d.reason}")
+                    notes.append(
+                        f"[detente monitor] {d.action.value}ed {call.name} ({d.rule}): {d.reason}"
+                    )
             if notes:
                 last["tool_calls"] = kept or None
                 content = list(last.get("content") or [])

@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -40,12 +40,18 @@ CHECKS = (
     "tool-deny",
     "arg-pattern",
 )
-SHELL_CATEGORIES = ("download-exec", "reverse-shell", "persistence", "destructive", "credential-access")
+SHELL_CATEGORIES = (
+    "download-exec",
+    "reverse-shell",
+    "persistence",
+    "destructive",
+    "credential-access",
+)
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 _ATTACK_ID = re.compile(r"^T\d{4}(?:\.\d{3})?$")
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     ALLOW = "allow"
     ASK = "ask"
     BLOCK = "block"

@@ -45,10 +45,15 @@ def enforce_calls(
     for k, raw in enumerate(raw_calls):
         fn = raw.get("function") if isinstance(raw, dict) else None
         name = fn.get("name") if isinstance(fn, dict) else None
-        call = ToolCall.from_raw(name if isinstance(name, str) else "", fn.get("arguments") if isinstance(fn, dict) else None)
+        call = ToolCall.from_raw(
+            name if isinstance(name, str) else "",
+            fn.get("arguments") if isinstance(fn, dict) else None,
+        )
         if not isinstance(name, str):
             call = ToolCall("", {}, "", "", "tool call without a function name")
-        prefix = Trace(trace.id, (*trace.messages, Message("assistant", "", tuple(allowed))), trace.tools)
+        prefix = Trace(
+            trace.id, (*trace.messages, Message("assistant", "", tuple(allowed))), trace.tools
+        )
         d = monitor.check_call(prefix, call)
         decisions.append((k, d))
         if d.action.value == "allow":
@@ -70,7 +75,9 @@ def _report(decisions: list[tuple[int, Decision]]) -> list[dict[str, Any]]:
     return [{"call_index": k, **d.to_dict()} for k, d in decisions]
 
 
-def _apply(monitor: Monitor, trace: Trace, message: dict[str, Any], choice: dict[str, Any]) -> list[dict[str, Any]]:
+def _apply(
+    monitor: Monitor, trace: Trace, message: dict[str, Any], choice: dict[str, Any]
+) -> list[dict[str, Any]]:
     calls = message.get("tool_calls")
     if not isinstance(calls, list) or not calls:
         return []
@@ -102,7 +109,9 @@ class _Stream:
             ci = choice.get("index", 0)
             delta = choice.get("delta") or {}
             for tc in delta.pop("tool_calls", None) or []:
-                slot = self.pending.setdefault(ci, {}).setdefault(tc.get("index", 0), {"function": {"arguments": ""}})
+                slot = self.pending.setdefault(ci, {}).setdefault(
+                    tc.get("index", 0), {"function": {"arguments": ""}}
+                )
                 for key in ("id", "type"):
                     if tc.get(key):
                         slot[key] = tc[key]
@@ -113,30 +122,49 @@ class _Stream:
             if choice.get("finish_reason") and ci in self.pending:
                 yield from self._release(obj, choice, ci)
                 return
-        if any((c.get("delta") or {}) or c.get("finish_reason") for c in obj.get("choices") or [] if isinstance(c, dict)):
+        if any(
+            (c.get("delta") or {}) or c.get("finish_reason")
+            for c in obj.get("choices") or []
+            if isinstance(c, dict)
+        ):
             yield obj
 
-    def _release(self, obj: dict[str, Any], choice: dict[str, Any], ci: int) -> Iterator[dict[str, Any]]:
+    def _release(
+        self, obj: dict[str, Any], choice: dict[str, Any], ci: int
+    ) -> Iterator[dict[str, Any]]:
         slots = self.pending.pop(ci)
         raw = [slots[k] for k in sorted(slots)]
         allowed, decisions = enforce_calls(self.monitor, self.trace, raw)
         self.decisions.extend(_report(decisions))
         delta: dict[str, Any] = {}
         if allowed:
-            delta["tool_calls"] = [{**c, "index": i, "type": c.get("type", "function")} for i, c in enumerate(allowed)]
+            delta["tool_calls"] = [
+                {**c, "index": i, "type": c.get("type", "function")} for i, c in enumerate(allowed)
+            ]
         refusal = _refusal(decisions)
         if refusal:
             delta["content"] = "\n" + refusal
         finish = choice["finish_reason"] if allowed else "stop"
         base = {k: v for k, v in obj.items() if k != "choices"}
         yield {**base, "choices": [{"index": ci, "delta": delta, "finish_reason": None}]}
-        yield {**base, "choices": [{"index": ci, "delta": {}, "finish_reason": finish}], "detente_monitor": self.decisions}
+        yield {
+            **base,
+            "choices": [{"index": ci, "delta": {}, "finish_reason": finish}],
+            "detente_monitor": self.decisions,
+        }
 
 
 class MonitorProxy:
     """``with MonitorProxy("http://127.0.0.1:8000/v1", Monitor()) as p: p.url`` — a loopback proxy."""
 
-    def __init__(self, upstream: str, monitor: Monitor, host: str = "127.0.0.1", port: int = 0, timeout: float = 300.0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        monitor: Monitor,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout: float = 300.0,
+    ) -> None:
         if not upstream.startswith(("http://", "https://")):
             raise UsageError(f"upstream must be an http(s) URL, not {upstream!r}")
         self.upstream = upstream.rstrip("/")
@@ -149,7 +177,7 @@ class MonitorProxy:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def target(self, path: str) -> str:
         if self.upstream.endswith("/v1") and path.startswith("/v1/"):
@@ -176,7 +204,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the CLI reports decisions
         return
 
-    def _send_json(self, status: int, obj: dict[str, Any], extra: dict[str, str] | None = None) -> None:
+    def _send_json(
+        self, status: int, obj: dict[str, Any], extra: dict[str, str] | None = None
+    ) -> None:
         body = json.dumps(obj, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -187,12 +217,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _error(self, status: int, message: str) -> None:
-        self._send_json(status, {"error": {"message": message, "type": "detente_monitor_error", "code": status}})
+        self._send_json(
+            status, {"error": {"message": message, "type": "detente_monitor_error", "code": status}}
+        )
 
     def _upstream(self, method: str, body: bytes | None) -> Any:
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
-        req = urllib.request.Request(self.proxy.target(self.path), data=body, headers=headers, method=method)
-        return urllib.request.urlopen(req, timeout=self.proxy.timeout)  # noqa: S310 (http(s) checked)
+        url = self.proxy.target(self.path)
+        req = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310
+        # the scheme is checked in MonitorProxy.__init__ (http/https only)
+        return urllib.request.urlopen(req, timeout=self.proxy.timeout)  # noqa: S310
 
     def do_GET(self) -> None:
         try:
@@ -215,7 +249,11 @@ class _Handler(BaseHTTPRequestHandler):
             req = json.loads(body)
             if not isinstance(req, dict):
                 raise FormatError("request is not a JSON object")
-            trace = Trace("proxy", parse_openai_messages(req.get("messages")), parse_tool_specs(req.get("tools")))
+            trace = Trace(
+                "proxy",
+                parse_openai_messages(req.get("messages")),
+                parse_tool_specs(req.get("tools")),
+            )
         except (ValueError, RecursionError, FormatError) as exc:
             return self._error(400, f"detente monitor cannot read the request: {exc}")
         try:
@@ -282,5 +320,7 @@ def _json_or_error(raw: bytes) -> dict[str, Any]:
     try:
         obj = json.loads(raw)
     except ValueError:
-        return {"error": {"message": raw[:500].decode("utf-8", "replace"), "type": "upstream_error"}}
+        return {
+            "error": {"message": raw[:500].decode("utf-8", "replace"), "type": "upstream_error"}
+        }
     return obj if isinstance(obj, dict) else {"data": obj}

@@ -24,7 +24,11 @@ def to_sarif(results: list[TraceResult], policy: Policy) -> dict[str, Any]:
         {
             "id": r.id,
             "shortDescription": {"text": r.description or r.check},
-            "properties": {"atlas": list(r.atlas), "attack": list(r.attack), "severity": r.severity},
+            "properties": {
+                "atlas": list(r.atlas),
+                "attack": list(r.attack),
+                "severity": r.severity,
+            },
         }
         for r in policy.rules
     ]
@@ -33,14 +37,25 @@ def to_sarif(results: list[TraceResult], policy: Policy) -> dict[str, Any]:
         for i, d in enumerate(res.decisions):
             if d.action.value not in _LEVEL or d.rule is None:
                 continue
-            loc = {"logicalLocations": [{"fullyQualifiedName": f"{res.id}/call[{i}]", "name": d.tool, "kind": "function"}]}
+            loc = {
+                "logicalLocations": [
+                    {
+                        "fullyQualifiedName": f"{res.id}/call[{i}]",
+                        "name": d.tool,
+                        "kind": "function",
+                    }
+                ]
+            }
             out.append(
                 {
                     "ruleId": d.rule,
                     "level": _LEVEL[d.action.value],
                     "message": {"text": d.reason},
                     "locations": [loc],
-                    "properties": {"evidence": [e.to_dict() for e in d.evidence], "action": d.action.value},
+                    "properties": {
+                        "evidence": [e.to_dict() for e in d.evidence],
+                        "action": d.action.value,
+                    },
                 }
             )
     return {
@@ -48,7 +63,9 @@ def to_sarif(results: list[TraceResult], policy: Policy) -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "detente-monitor", "version": __version__, "rules": rules}},
+                "tool": {
+                    "driver": {"name": "detente-monitor", "version": __version__, "rules": rules}
+                },
                 "results": out,
             }
         ],

@@ -33,8 +33,40 @@ _B64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=]
 _WORD = re.compile(r"[a-z]+")
 # Frequent English words: rot13 of English turns them into non-words, and back.
 _COMMON = frozenset(
-    "the to and of a you your please send all this that is for with from it be before do "
-    "must user assistant email money file now first instead ignore instructions then".split()
+    [
+        "the",
+        "to",
+        "and",
+        "of",
+        "a",
+        "you",
+        "your",
+        "please",
+        "send",
+        "all",
+        "this",
+        "that",
+        "is",
+        "for",
+        "with",
+        "from",
+        "it",
+        "be",
+        "before",
+        "do",
+        "must",
+        "user",
+        "assistant",
+        "email",
+        "money",
+        "file",
+        "now",
+        "first",
+        "instead",
+        "ignore",
+        "instructions",
+        "then",
+    ]
 )
 
 

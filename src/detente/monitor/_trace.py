@@ -32,7 +32,7 @@ __all__ = [
     "trace_from_dict",
 ]
 
-JSON: TypeAlias = "None | bool | int | float | str | list[JSON] | dict[str, JSON]"
+JSON: TypeAlias = "bool | int | float | str | list[JSON] | dict[str, JSON] | None"
 Role = Literal["system", "user", "assistant", "tool"]
 ROLES: tuple[str, ...] = ("system", "developer", "user", "assistant", "tool", "function")
 # Arguments larger than this are not parsed: the call is blocked as oversized (a monitor that
@@ -74,7 +74,11 @@ class ToolCall:
 
     def to_openai(self) -> dict[str, JSON]:
         raw = self.raw_arguments or json.dumps(dict(self.arguments), ensure_ascii=False)
-        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": raw}}
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": raw},
+        }
 
 
 def _checked(name: str, value: Mapping[str, object], text: str, call_id: str) -> ToolCall:
@@ -164,7 +168,9 @@ def _parse_tool_calls(raw: object, where: str) -> tuple[ToolCall, ...]:
         if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
             raise FormatError(f"{where}: tool_calls[{k}] has no function name")
         cid = tc.get("id")
-        out.append(ToolCall.from_raw(fn["name"], fn.get("arguments"), cid if isinstance(cid, str) else ""))
+        out.append(
+            ToolCall.from_raw(fn["name"], fn.get("arguments"), cid if isinstance(cid, str) else "")
+        )
     return tuple(out)
 
 
