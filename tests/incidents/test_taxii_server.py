@@ -446,3 +446,30 @@ def test_delete_an_object_and_errors_for_unknown_paths(taxii: Taxii) -> None:
     for r in (taxii.get("/taxii2/detente/nothing/here/"), httpx.put(taxii.base + path, **alice)):
         assert r.status_code in (404, 405) and r.headers["content-type"] == MEDIA
         assert r.json()["http_status"] == str(r.status_code)
+
+
+def test_a_report_travels_between_labs_through_taxii(taxii: Taxii) -> None:
+    pytest.importorskip("stix2validator")
+    from detente import incidents
+    from detente.taxonomy import Severity
+
+    report = incidents.IncidentReport(
+        title="Agent exfiltrated a customer table",
+        summary="Tool-use agent copied rows to [REDACTED:url#1].",
+        determination=incidents.Determination.CONFIRMED,
+        investigation_status=incidents.InvestigationStatus.OPEN,
+        severity=Severity.HIGH,
+        tlp=incidents.Tlp.RED,
+        atlas=("AML.T0054",),
+        cwe=("CWE-94",),
+    )
+    bundle = incidents.to_stix(report, recipients=["Lab A"])
+    assert collection(taxii).add_objects({"objects": bundle["objects"]}).failure_count == 0
+    # bob reads the collection but is not a named recipient of this TLP:RED report.
+    seen = taxii.get(f"{taxii.c}/objects/", user="bob").json()["objects"]
+    assert {o["type"] for o in seen} == {"marking-definition", "extension-definition", "identity"}
+    assert all(o["name"] == "Détente" for o in seen if o["type"] == "identity")  # not the reporter
+    objects = [o for p in taxii2client.as_pages(collection(taxii).get_objects, per_request=5)
+               for o in p.get("objects", [])]  # fmt: skip
+    got = incidents.from_stix({"type": "bundle", "id": bundle["id"], "objects": objects})
+    assert got == report
