@@ -255,6 +255,20 @@ def reports(draw: st.DrawFn) -> incidents.IncidentReport:
         cwe=tuple(draw(st.lists(st.sampled_from(["CWE-94", "CWE-79"]), max_size=2, unique=True))),
         owasp_llm=tuple(draw(st.lists(st.sampled_from(["LLM01:2025", "LLM05:2025"]), max_size=2))),
         indicators=indicators,
+        redactions=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        lambda n, h: incidents.Commitment(
+                            "summary", f"[REDACTED:api_key#{n}]", "api_key", f"sha256:{h}"
+                        ),
+                        st.integers(1, 99),
+                        st.binary(min_size=32, max_size=32).map(bytes.hex),
+                    ),
+                    max_size=2,
+                )
+            )
+        ),
         evidence=tuple(
             draw(
                 st.lists(
