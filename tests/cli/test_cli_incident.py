@@ -43,6 +43,7 @@ def test_redact_json_contract(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow  # ten subprocesses
 def test_two_labs(tmp_path: Path) -> None:
     pytest.importorskip("pyhpke")
     a, b = tmp_path / "lab-a", tmp_path / "lab-b"
