@@ -218,6 +218,14 @@ def test_any_text_gives_ordered_disjoint_spans(text: str) -> None:
             "exploit_prompt",
         ),
         ("config at $HOME/.config/agent/token.json", "$HOME/.config/agent/token.json", "file_path"),
+        ("export PGPASSWORD=s3cr3t-Pw", "s3cr3t-Pw", "password"),
+        ("opened C:/Users/bob/keys.txt", "C:/Users/bob/keys.txt", "file_path"),
+        (
+            "SAS sv=2022-11-02&ss=b&sp=r&se=2026-01-01T00:00:00Z&sig=abcDEF123ghiJKL456mno%3D end",
+            "sv=2022-11-02&ss=b&sp=r&se=2026-01-01T00:00:00Z&sig=abcDEF123ghiJKL456mno%3D",
+            "api_key",
+        ),
+        ("twilio SK" + "0123456789abcdef" * 2 + " ok", "SK" + "0123456789abcdef" * 2, "api_key"),
     ],
 )
 def test_sensitive_in_other_phrasings(text: str, value: str, kind: str) -> None:
@@ -230,6 +238,7 @@ def test_sensitive_in_other_phrasings(text: str, value: str, kind: str) -> None:
         "Hugging Face and Google Cloud; New York office; Microsoft Defender flagged it",
         "the api-v2 endpoint, gpt-oss-20b, Phi-3-mini-4k-instruct, Llama-3.1-8B, k8s-1.29, node-fetch",
         "Will Smith and Mark Twain are not in scope",  # ambiguous given names are left out
+        "the bypass was: trivial; see https://example.org/a and http://docs.python.org/3/",
     ],
 )
 def test_other_public_look_alikes_are_kept(text: str) -> None:

@@ -312,7 +312,8 @@ def _looks_random(value: str) -> bool:
 
 def _contextual(text: str, low: str) -> Iterator[Detection]:
     for m in _anchored(P.PASSWORD, low, P.PASSWORD_WORDS):
-        if m.group()[0].isascii() and m.group()[0] != ":" and _before(low, m.start()) in _ALPHA:
+        glued = _before(low, m.start()) in _ALPHA  # "bypass", but PGPASSWORD=… is a password
+        if m.group()[0].isascii() and m.group()[0] != ":" and glued and "=" not in m.group()[:16]:
             continue
         for g in range(1, 5):
             if m.group(g):  # not trimmed: "hunter2!" ends in punctuation on purpose

@@ -51,12 +51,16 @@ KEY_LAYOUTS = [
     r"dop_v1_[a-f0-9]{64}",
     r"lin_api_[A-Za-z0-9]{40}",
     r"shpat_[a-fA-F0-9]{32}",
+    r"SK[0-9a-f]{32}",  # Twilio API key
+    r"key-[0-9a-f]{32}",  # Mailgun
+    # an Azure SAS token outside a URL: its signed-fields query, ending in sig=
+    r"sv=\d{4}-\d\d-\d\d&[A-Za-z0-9%&=:._+/-]*?sig=[A-Za-z0-9%+/=]{16,}",
 ]
 # The literal every match of each layout contains, checked with ``in`` (C fast search) first.
 KEY_LITERALS = ("A", "IQoJb3JpZ2luX2Vj", "FwoGZXIvYXdzE", "sk-", "hf_", "api_org_", "gh", "github_pat_",
                 "gl", "GR1348941", "xox", "xapp-", "hooks.slack.com", "k_", "whsec_", "AIza", "GOCSPX-",
                 "ya29.", "eyJ", "DefaultEndpointsProtocol=", "SharedAccessKey", "AccountKey=", "npm_",
-                "pypi-", "SG.", "dop_v1_", "lin_api_", "shpat_")  # fmt: skip
+                "pypi-", "SG.", "dop_v1_", "lin_api_", "shpat_", "SK", "key-", "sig=")  # fmt: skip
 KEYS = tuple(zip(KEY_LITERALS, (re.compile(k) for k in KEY_LAYOUTS), strict=True))
 
 # Secrets only a context word identifies (an AWS secret key is 40 random base64 characters).
@@ -135,7 +139,7 @@ POSIX_ROOTS = (
 )
 PATH = re.compile(
     r"(?:~|\$HOME|/(?:" + POSIX_ROOTS + r"))(?:/[^\s\u0080-\uffff\"'`<>|,;()\[\]{}]+)+"
-    r"|:\\[^\s\u0080-\uffff\"'<>|*?,;]*|\\\\[A-Za-z0-9._-]+\\[^\s\u0080-\uffff\"'<>|*?,;]+",
+    r"|:[\\/](?!/)[^\s\u0080-\uffff\"'<>|*?,;]*|\\\\[A-Za-z0-9._-]+\\[^\s\u0080-\uffff\"'<>|*?,;]+",
     re.A,
 )
 PASSWORD = re.compile(
