@@ -241,6 +241,66 @@ RULE_EXAMPLES: dict[str, tuple[str, str, str]] = {
         "void f(const char *s) { char b[8]; memcpy(b, s, 16); }\n",
         "void f(const char *s) { char b[8]; memcpy(b, s, 8); }\n",
     ),
+    "c-stack-overflow": (
+        "c",
+        "void f(void) { char d[50]; char s[100]; memset(s, 'A', 99); s[99] = 0; strcpy(d, s); }\n",
+        "void f(void) { char d[100]; char s[100]; memset(s, 'A', 99); s[99] = 0; strcpy(d, s); }\n",
+    ),
+    "c-heap-overflow": (
+        "c",
+        "void f(const char *s) { char *d = malloc(50); if (!d) return; memcpy(d, s, 100); free(d); }\n",
+        "void f(const char *s) { char *d = malloc(100); if (!d) return; memcpy(d, s, 100); free(d); }\n",
+    ),
+    "c-oob-read": (
+        "c",
+        "int f(void) { int a[10] = {0}; int i; scanf(\"%d\", &i); return a[i]; }\n",
+        "int f(void) { int a[10] = {0}; int i; scanf(\"%d\", &i); if (i >= 0 && i < 10) return a[i]; return 0; }\n",
+    ),
+    "c-int-overflow": (
+        "c",
+        "int f(void) { int n; fscanf(stdin, \"%d\", &n); return n * 2; }\n",
+        "int f(void) { int n; fscanf(stdin, \"%d\", &n); if (n < INT_MAX / 2) return n * 2; return 0; }\n",
+    ),
+    "c-divide-by-zero": (
+        "c",
+        "int f(void) { int d = atoi(getenv(\"D\")); return 100 / d; }\n",
+        "int f(void) { int d = atoi(getenv(\"D\")); if (d != 0) return 100 / d; return 0; }\n",
+    ),
+    "c-null-pointer": (
+        "c",
+        "struct s { int a; };\nint f(void) { struct s *p = NULL; return p->a; }\n",
+        "struct s { int a; };\nint f(struct s *q) { struct s *p = NULL; p = q; return p ? p->a : 0; }\n",
+    ),
+    "c-uninitialized": (
+        "c",
+        "int f(void) { int x; return x + 1; }\n",
+        "int f(void) { int x; x = 0; return x + 1; }\n",
+    ),
+    "c-memory-leak": (
+        "c",
+        "void f(void) { char *p = malloc(10); if (!p) return; strcpy(p, \"hi\"); puts(p); }\n",
+        "void f(void) { char *p = malloc(10); if (!p) return; strcpy(p, \"hi\"); puts(p); free(p); }\n",
+    ),
+    "c-free-nonheap": (
+        "c",
+        "void f(void) { char b[10]; char *p = b; free(p); }\n",
+        "void f(void) { char *p = malloc(10); free(p); }\n",
+    ),
+    "c-free-offset": (
+        "c",
+        "void f(void) { char *p = malloc(10); if (!p) return; p++; free(p); }\n",
+        "void f(void) { char *p = malloc(10); if (!p) return; p[1] = 0; free(p); }\n",
+    ),
+    "c-uncontrolled-alloc": (
+        "c",
+        "void f(void) { size_t n = strtoul(getenv(\"N\"), NULL, 10); char *p = malloc(n); free(p); }\n",
+        "void f(void) { size_t n = strtoul(getenv(\"N\"), NULL, 10); if (n > 100) return; char *p = malloc(n); free(p); }\n",
+    ),
+    "c-alloc-taint-overflow": (
+        "c",
+        "void f(void) { int n = atoi(getenv(\"N\")); int *p = malloc(n * sizeof(int)); free(p); }\n",
+        "void f(void) { int n = atoi(getenv(\"N\")); if (n > 100) return; int *p = malloc(n * sizeof(int)); free(p); }\n",
+    ),
     "js-xss": ("javascript", "el.innerHTML = data.name;\n", "el.textContent = data.name;\n"),
     "js-eval": ("javascript", "const v = eval(input);\n", "const v = JSON.parse(input);\n"),
     "js-function-ctor": (
@@ -438,7 +498,8 @@ def test_speed_on_10kb() -> None:
         code = "\n".join(str(r["code"]) for r in rows if r["language"] == lang)
         code = (code * 4)[:10240]
         best = min(_timed(code, lang) for _ in range(3))
-        assert best < 0.05, (lang, best)
+        # C runs a two-pass data flow over the tree-sitter tree (docs/codevuln.md, Speed)
+        assert best < (0.4 if lang == "c" else 0.05), (lang, best)
 
 
 def _timed(code: str, lang: str) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from detente.codevuln._cflow import analyze_c_flow
 from detente.codevuln._rules import Raw
 
 __all__ = ["Brackets", "analyze_c", "lex_c"]
@@ -188,8 +189,6 @@ class _C:
         s = self.clean
         for name, pos, _ in self.calls("gets"):
             self.add("c-gets", pos, f"{name}() cannot limit input length; use fgets")
-        for name, pos, _ in self.calls("strcpy|strcat|wcscpy|wcscat|stpcpy|lstrcpy|_mbscpy"):
-            self.add("c-unbounded-copy", pos, f"{name}() without a length bound")
         for name, pos, args in self.calls("sprintf|vsprintf|swprintf"):
             fmt = self.literal(*args[1]) if len(args) > 1 else None
             if fmt is None or re.search(r"%(?!\.\d|\.\*)[-+ #0]*\d*[sS\[]", fmt):
@@ -199,24 +198,7 @@ class _C:
             fmt = self.literal(*args[idx]) if len(args) > idx else None
             if fmt is not None and re.search(r"%[sS\[]", fmt):
                 self.add("c-unbounded-copy", pos, f"{name}() %s without a field width")
-        fmt_idx = {"printf": 0, "fprintf": 1, "dprintf": 1, "sprintf": 1, "snprintf": 2}
-        fmt_idx |= {"syslog": 1, "vsyslog": -1, "wprintf": 0, "fwprintf": 1, "err": 1, "warnx": 0}
-        for name, pos, args in self.calls("|".join(k for k, v in fmt_idx.items() if v >= 0)):
-            idx = fmt_idx[name]
-            if len(args) > idx and self.literal(*args[idx]) is None:
-                if name == "printf" and len(args) > 1:
-                    continue
-                self.add("c-format-string", pos, f"{name}() format is not a literal")
-        self._alloc_overflow()
-        self._null_deref()
         self._frees()
-        for name, pos, args in self.calls("system|popen|_popen|_wsystem"):
-            if args and self.literal(*args[0]) is None:
-                self.add("c-command", pos, f"{name}() with a non-literal command")
-        for name, pos, args in self.calls("execl|execlp|execle"):
-            lits = [self.literal(*a) for a in args]
-            if "-c" in lits and any(v is None for v in lits[lits.index("-c") + 1 :]):
-                self.add("c-command", pos, f"{name}(sh -c ...) with a non-literal command")
         for name, pos, _ in self.calls("strtok|atoi|atol|atoll|atof"):
             self.add(
                 "c-dangerous-func", pos, f"{name}() has no error reporting or is not reentrant"
@@ -246,52 +228,7 @@ class _C:
                     self.add("c-chmod", pos, f"{name}() grants write access to everyone")
         self._secrets()
         self._crypto()
-        self._size_mismatch()
         return self.out
-
-    def _alloc_overflow(self) -> None:
-        for name, pos, args in self.calls("malloc|realloc|alloca|kmalloc"):
-            idx = 1 if name == "realloc" else 0
-            if len(args) <= idx:
-                continue
-            expr = re.sub(r"sizeof\s*(\([^()]*\)|\**\s*[\w.>-]+)", "1", args[idx][1])
-            if "*" not in expr or not re.search(r"[A-Za-z_]", expr.replace("*", " ")):
-                continue
-            f0, f1, _ = self.func_at(pos)
-            body = self.clean[f0:f1]
-            if re.search(r"SIZE_MAX|overflow|INT_MAX|UINT_MAX|/\s*sizeof|\w+\s*>\s*\w+\s*/", body):
-                continue
-            self.add("c-alloc-overflow", pos, f"{name}() size multiplication can overflow")
-
-    def _null_deref(self) -> None:
-        s = self.clean
-        rx = re.compile(
-            r"(?<![\w>.])("
-            + _IDENT
-            + r")\s*=\s*(?:\([^()]*\)\s*)?(malloc|calloc|realloc|strdup|strndup)\s*\("
-        )
-        for m in rx.finditer(s):
-            var = m.group(1)
-            f0, f1, _ = self.func_at(m.start())
-            after = self.br.match(m.end() - 1) + 1
-            nxt = re.search(r"(?<![\w>.])" + re.escape(var) + r"(?![\w])", s[after:f1])
-            if nxt is None:
-                continue
-            at = after + nxt.start()
-            st0 = max(s.rfind(";", f0, at), s.rfind("{", f0, at), s.rfind("}", f0, at)) + 1
-            stmt = s[st0 : at + len(var) + 12]
-            if re.match(r"\s*(if|while|assert|return|else|for)\b", stmt) or re.search(
-                r"NULL|nullptr|!\s*" + re.escape(var) + r"|" + re.escape(var) + r"\s*[=!]=\s*0\b",
-                stmt + s[at : at + len(var) + 12],
-            ):
-                continue
-            tail = s[at + len(var) : at + len(var) + 3]
-            head = s[max(st0, at - 2) : at]
-            call_ctx = re.search(r"(\w+)\s*\([^;]*$", s[st0:at])
-            deref = tail.lstrip().startswith(("[", "->")) or head.rstrip().endswith("*")
-            passed = call_ctx is not None and call_ctx.group(1) not in {"free", "sizeof", "if"}
-            if deref or passed:
-                self.add("c-null-deref", at, f"{var} from {m.group(2)}() used without a NULL check")
 
     def _frees(self) -> None:
         s = self.clean
@@ -405,27 +342,7 @@ class _C:
         ):
             self.add("c-weak-crypto", m.start(), f"{m.group(1)}: broken cipher or ECB mode")
 
-    def _size_mismatch(self) -> None:
-        def num(tok: str) -> int | None:
-            tok = tok.strip()
-            tok = self.defines.get(tok, tok).strip("() ")
-            return int(tok) if re.fullmatch(r"\d{1,9}", tok) else None
-
-        spec = {"read": (1, 2), "fgets": (0, 1), "memcpy": (0, 2), "recv": (1, 2)}
-        spec |= {"strncpy": (0, 2), "memset": (0, 2), "snprintf": (0, 1), "fread": (0, 2)}
-        for name, pos, args in self.calls("|".join(spec)):
-            bi, li = spec[name]
-            if len(args) <= max(bi, li):
-                continue
-            buf = args[bi][1].strip().lstrip("&")
-            size = self.arrays.get(buf)
-            declared = num(size) if size is not None else None
-            length = num(args[li][1])
-            if declared is not None and length is not None and length > declared:
-                self.add(
-                    "c-size-mismatch", pos, f"{name}() writes {length} bytes into {buf}[{declared}]"
-                )
-
 
 def analyze_c(code: str) -> list[Raw]:
-    return _C(code).run()
+    """Token rules (this module) plus the data-flow rules over the tree-sitter tree."""
+    return _C(code).run() + analyze_c_flow(code)

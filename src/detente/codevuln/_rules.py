@@ -14,8 +14,10 @@ from typing import Literal
 
 __all__ = ["CWE_TITLES", "LANGUAGES", "RULES", "SEVERITIES", "Rule", "SeverityName"]
 
-SeverityName = Literal["low", "medium", "high", "critical"]
-SEVERITIES: tuple[SeverityName, ...] = ("low", "medium", "high", "critical")
+SeverityName = Literal["info", "low", "medium", "high", "critical"]
+# "info": hygiene notes (a function with no error reporting), not a vulnerability by itself;
+# ``detente code scan`` shows them only with ``--min-severity info``.
+SEVERITIES: tuple[SeverityName, ...] = ("info", "low", "medium", "high", "critical")
 
 LANGUAGES: tuple[str, ...] = ("python", "c", "javascript")
 
@@ -28,6 +30,9 @@ CWE_TITLES: Mapping[str, str] = MappingProxyType(
         "CWE-94": "Code injection",
         "CWE-95": "Eval injection",
         "CWE-120": "Buffer copy without checking size of input",
+        "CWE-121": "Stack-based buffer overflow",
+        "CWE-122": "Heap-based buffer overflow",
+        "CWE-125": "Out-of-bounds read",
         "CWE-134": "Externally-controlled format string",
         "CWE-190": "Integer overflow or wraparound",
         "CWE-193": "Off-by-one error",
@@ -38,21 +43,28 @@ CWE_TITLES: Mapping[str, str] = MappingProxyType(
         "CWE-326": "Inadequate encryption strength",
         "CWE-327": "Broken or risky cryptographic algorithm",
         "CWE-338": "Cryptographically weak PRNG",
+        "CWE-369": "Divide by zero",
+        "CWE-401": "Missing release of memory (memory leak)",
         "CWE-352": "Cross-site request forgery",
         "CWE-367": "Time-of-check time-of-use race",
         "CWE-377": "Insecure temporary file",
         "CWE-415": "Double free",
         "CWE-416": "Use after free",
+        "CWE-457": "Use of uninitialized variable",
         "CWE-476": "NULL pointer dereference",
         "CWE-489": "Active debug code",
         "CWE-502": "Deserialization of untrusted data",
         "CWE-532": "Sensitive information in a log file",
+        "CWE-590": "Free of memory not on the heap",
         "CWE-601": "Open redirect",
         "CWE-611": "XML external entity reference",
         "CWE-614": "Sensitive cookie without the Secure attribute",
         "CWE-676": "Use of potentially dangerous function",
+        "CWE-680": "Integer overflow to buffer overflow",
         "CWE-732": "Incorrect permission assignment",
+        "CWE-761": "Free of pointer not at start of buffer",
         "CWE-787": "Out-of-bounds write",
+        "CWE-789": "Memory allocation with excessive size value",
         "CWE-798": "Hard-coded credentials",
         "CWE-918": "Server-side request forgery",
         "CWE-942": "Permissive cross-domain policy",
@@ -174,7 +186,7 @@ _TABLE: tuple[tuple[str, str, SeverityName, str], ...] = (
     (
         "c-dangerous-func",
         "CWE-676",
-        "low",
+        "info",
         "strtok/atoi/atol/atof: no error reporting or not reentrant",
     ),
     ("c-off-by-one", "CWE-193", "high", "loop bound <= array size writes one past the end"),
@@ -185,6 +197,18 @@ _TABLE: tuple[tuple[str, str, SeverityName, str], ...] = (
     ("c-hardcoded-secret", "CWE-798", "high", "hard-coded password or key literal"),
     ("c-weak-crypto", "CWE-327", "medium", "MD5/SHA1 for passwords, DES/RC4 or ECB mode"),
     ("c-size-mismatch", "CWE-787", "high", "write length larger than the destination array"),
+    ("c-stack-overflow", "CWE-121", "high", "write past the end of a stack buffer"),
+    ("c-heap-overflow", "CWE-122", "high", "write past the end of a heap buffer"),
+    ("c-oob-read", "CWE-125", "medium", "read past the end of a buffer (index from input)"),
+    ("c-int-overflow", "CWE-190", "medium", "arithmetic on external input with no bound check"),
+    ("c-divide-by-zero", "CWE-369", "medium", "division by zero or by unchecked external input"),
+    ("c-null-pointer", "CWE-476", "high", "pointer dereferenced where it is NULL"),
+    ("c-uninitialized", "CWE-457", "medium", "variable read before it is given a value"),
+    ("c-memory-leak", "CWE-401", "low", "heap allocation never freed, returned or stored"),
+    ("c-free-nonheap", "CWE-590", "high", "free() of stack, static or literal memory"),
+    ("c-free-offset", "CWE-761", "high", "free() of a pointer moved off its allocation's start"),
+    ("c-uncontrolled-alloc", "CWE-789", "medium", "allocation size from external input, unbounded"),
+    ("c-alloc-taint-overflow", "CWE-680", "high", "allocation size multiplies external input"),
     # javascript
     (
         "js-xss",

@@ -1,0 +1,80 @@
+"""Loading the tree-sitter grammars (C, C++, JavaScript, TypeScript) and small node helpers.
+
+tree-sitter parses any text, however broken, into a concrete syntax tree with ``ERROR`` nodes
+where it had to recover, so a truncated model answer still yields a tree. Parsing builds a tree
+and nothing else: nothing is compiled, preprocessed or run. The grammars are optional
+dependencies (``pip install 'detente[codevuln]'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from typing import TYPE_CHECKING
+
+from detente.errors import UsageError
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser
+
+__all__ = ["children", "field", "parser", "text", "walk"]
+
+_EXTRA = "pip install 'detente[codevuln]'"
+
+
+@cache
+def parser(grammar: str) -> Parser:
+    """A parser for ``c``, ``cpp``, ``javascript``, ``typescript`` or ``tsx``."""
+    try:
+        import tree_sitter
+    except ImportError:
+        raise UsageError(f"the code detector needs tree-sitter: {_EXTRA}") from None
+    try:
+        if grammar == "c":
+            import tree_sitter_c as mod
+
+            handle = mod.language()
+        elif grammar == "cpp":
+            import tree_sitter_cpp as mod_cpp
+
+            handle = mod_cpp.language()
+        elif grammar == "javascript":
+            import tree_sitter_javascript as mod_js
+
+            handle = mod_js.language()
+        else:
+            import tree_sitter_typescript as mod_ts
+
+            handle = (
+                mod_ts.language_tsx() if grammar == "tsx" else mod_ts.language_typescript()
+            )
+    except ImportError:
+        raise UsageError(f"the code detector needs the {grammar} grammar: {_EXTRA}") from None
+    return tree_sitter.Parser(tree_sitter.Language(handle))
+
+
+def text(node: Node | None) -> str:
+    """The source text of ``node`` ("" for None)."""
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def field(node: Node, name: str) -> Node | None:
+    return node.child_by_field_name(name)
+
+
+def children(node: Node) -> list[Node]:
+    """The named children of ``node`` (punctuation left out)."""
+    return [c for c in node.children if c.is_named]
+
+
+def walk(node: Node, limit: int = 200_000) -> Iterator[Node]:
+    """Every node below ``node`` in document order, iteratively (no recursion limit)."""
+    stack = [node]
+    seen = 0
+    while stack and seen < limit:
+        cur = stack.pop()
+        seen += 1
+        yield cur
+        stack.extend(reversed(cur.children))
