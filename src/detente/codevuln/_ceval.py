@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["deref", "escape", "eval_expr"]
 
 
-
 def eval_expr(fn: _Fn, node: Node) -> Val:
     t = node.type
     if t == "number_literal":
@@ -103,7 +102,7 @@ def _ident(fn: _Fn, node: Node) -> Val:
         assert v is not None
         return Val(taint=v.taint, kind=v.kind, nbytes=v.nbytes, strlen=v.strlen, base=name)
     if body is not None:
-        if body.startswith(("\"", "L\"")):
+        if body.startswith(('"', 'L"')):
             n = len(body.strip("L").strip('"'))
             return Val(kind="literal", strlen=n, nbytes=n + 1, literal=True)
         return Val(const=const_of(body, fn.flow.macros))

@@ -95,9 +95,12 @@ class _Fn:
                 self.stmt(c)
         elif t in {"switch_statement", "case_statement", "else_clause"}:
             for c in children(node):
-                if c.type in {"parenthesized_expression"} or c.is_named and "statement" not in (
-                    c.type
-                ) and c.type not in {"compound_statement", "declaration"}:
+                if (
+                    c.type in {"parenthesized_expression"}
+                    or c.is_named
+                    and "statement" not in (c.type)
+                    and c.type not in {"compound_statement", "declaration"}
+                ):
                     self.expr(c)
                 else:
                     self.stmt(c)
@@ -331,8 +334,10 @@ class _Flow:
             return True
         if last.type == "expression_statement":
             call = children(last)[0] if children(last) else None
-            return call is not None and call.type == "call_expression" and (
-                text(field(call, "function")) in _EXITS
+            return (
+                call is not None
+                and call.type == "call_expression"
+                and (text(field(call, "function")) in _EXITS)
             )
         return False
 
@@ -389,4 +394,3 @@ def _is_write(node: Node) -> bool:
 
 def analyze_c_flow(code: str) -> list[Raw]:
     return _Flow(code).run()
-

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import re
 
+from detente.codevuln._pyextra import extra_python_rules
+from detente.codevuln._pysinks import assignment_sinks, call_sinks
 from detente.codevuln._regex import nested_quantifier
 from detente.codevuln._rules import Raw
 
@@ -306,8 +308,14 @@ class _Analyzer:
             "startswith" in text and re.search(r"realpath|abspath|resolve|normpath", text)
         ):
             flags.add("path-guard")
-        if re.search(r"netloc|url_has_allowed_host|is_safe_url|ALLOWED|allowed|startswith", text):
+        if re.search(
+            r"netloc|url_has_allowed_host|is_safe_url|safe_url|ALLOWED|allowed|startswith|"
+            r"re\.(full)?match\(",
+            text,
+        ):
             flags.add("url-guard")
+        if re.search(r"allowed|ALLOWED|mimetype|magic\.|endswith\(|splitext|secure_filename", text):
+            flags.add("type-guard")
         stack: list[ast.AST] = list(ast.iter_child_nodes(root))
         while stack:
             node = stack.pop()
@@ -354,12 +362,17 @@ class _Analyzer:
                     self.add("py-xss", node, "request data interpolated into returned HTML")
 
     def _check(self, node: ast.AST, scope: _Scope) -> None:
+        def level(n: ast.AST | None) -> int:
+            return taint(n, scope)
+
         if isinstance(node, ast.Call):
             self._check_call(node, scope)
+            call_sinks(node, _call_name(node), level, self.add, scope.text_flags)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             value = node.value
             for t in targets:
+                assignment_sinks(t, value, level, self.add)
                 name = _dotted(t) if not isinstance(t, ast.Subscript) else ""
                 if isinstance(t, ast.Subscript):
                     name = _str_const(t.slice) or ""
@@ -763,4 +776,4 @@ def analyze_python(code: str) -> list[Raw]:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
         return _fallback(code)
-    return _Analyzer(tree, code).run()
+    return _Analyzer(tree, code).run() + extra_python_rules(tree, code)

@@ -45,9 +45,7 @@ def parser(grammar: str) -> Parser:
         else:
             import tree_sitter_typescript as mod_ts
 
-            handle = (
-                mod_ts.language_tsx() if grammar == "tsx" else mod_ts.language_typescript()
-            )
+            handle = mod_ts.language_tsx() if grammar == "tsx" else mod_ts.language_typescript()
     except ImportError:
         raise UsageError(f"the code detector needs the {grammar} grammar: {_EXTRA}") from None
     return tree_sitter.Parser(tree_sitter.Language(handle))
