@@ -48,6 +48,9 @@ _ALIASES: dict[str, str] = {
     "cjs": "javascript",
 }
 
+# JavaScript dialects parsed with their own tree-sitter grammar
+_GRAMMARS = {"typescript": "typescript", "ts": "typescript", "tsx": "tsx"}
+
 _SNIPPET_MAX = 200
 
 
@@ -126,7 +129,7 @@ def analyze_code(code: str, language: str) -> list[Finding]:
     if "\x00" in code:
         code = code.replace("\x00", " ")
     try:
-        raw = _raw(code, lang)
+        raw = _raw(code, lang, _GRAMMARS.get(language.strip().lower(), "javascript"))
     except (RecursionError, MemoryError):  # pathological nesting: report nothing, never raise
         raw = []
     lines = code.splitlines()
@@ -144,9 +147,9 @@ def analyze_code(code: str, language: str) -> list[Finding]:
     return out
 
 
-def _raw(code: str, lang: str) -> list[Raw]:
+def _raw(code: str, lang: str, grammar: str) -> list[Raw]:
     if lang == "python":
         return analyze_python(code)
     if lang == "c":
         return analyze_c(code)
-    return analyze_js(code)
+    return analyze_js(code, grammar)

@@ -157,8 +157,8 @@ def _alloc(fn: _Fn, name: str, node: Node, args: list[Node], vals: list[Val]) ->
             fn.add("c-alloc-taint-overflow", node, f"{name}() size from external input × size")
         else:
             fn.add("c-uncontrolled-alloc", node, f"{name}() size is external input, unbounded")
-    elif size.mult and size.taint >= 1 and size.const is None and not bounded:
-        if name in {"malloc", "realloc", "xmalloc", "kmalloc"}:
+    elif size.mult and size.taint >= 1 and size.const is None and not bounded:  # noqa: SIM102
+        if name in {"malloc", "realloc", "xmalloc", "kmalloc"}:  # calloc checks the product
             fn.add("c-alloc-overflow", node, f"{name}() size multiplication can overflow")
     sized = _STRLEN_PLUS.search("".join(text(args[-1]).split())) if args else None
     fits = sized.group(1) if sized is not None and int(sized.group(2)) >= 1 else None

@@ -189,9 +189,13 @@ def _divide(fn: _Fn, divisor: Val, node: Node) -> None:
     """CWE-369: a divisor that is zero, or external input never checked against zero."""
     if divisor.const == 0 and divisor.base is not None:
         fn.add("c-divide-by-zero", node, f"{divisor.base} is zero here")
-    elif divisor.taint >= 2 and divisor.const is None and divisor.base is not None:
-        if not fn.guards.has("nonzero", divisor.base):
-            fn.add("c-divide-by-zero", node, f"{divisor.base} may be zero (never checked)")
+    elif (
+        divisor.taint >= 2
+        and divisor.const is None
+        and divisor.base is not None
+        and not fn.guards.has("nonzero", divisor.base)
+    ):
+        fn.add("c-divide-by-zero", node, f"{divisor.base} may be zero (never checked)")
 
 
 def _update(fn: _Fn, node: Node) -> Val:

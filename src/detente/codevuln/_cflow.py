@@ -26,7 +26,7 @@ from detente.codevuln._ceval import eval_expr
 from detente.codevuln._cguards import Guards, facts, overflow_checks
 from detente.codevuln._cvalues import SIZEOF, Val, Var, const_of, elem_size
 from detente.codevuln._rules import Raw
-from detente.codevuln._treesitter import children, field, parser, text
+from detente.codevuln._treesitter import children, field, parse, text
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -95,9 +95,8 @@ class _Fn:
                 self.stmt(c)
         elif t in {"switch_statement", "case_statement", "else_clause"}:
             for c in children(node):
-                if (
-                    c.type in {"parenthesized_expression"}
-                    or c.is_named
+                if c.type in {"parenthesized_expression"} or (
+                    c.is_named
                     and "statement" not in (c.type)
                     and c.type not in {"compound_statement", "declaration"}
                 ):
@@ -235,7 +234,9 @@ class _Flow:
         self.freed_names: set[str] = set()
 
     def run(self) -> list[Raw]:
-        tree = parser("c").parse(self.code.encode("utf-8", "replace"))
+        tree = parse("c", self.code)
+        if tree is None:
+            return []
         root = tree.root_node
         for node in _descendants(root, "preproc_def"):
             name, value = field(node, "name"), field(node, "value")

@@ -59,8 +59,8 @@ def facts(cond: Node | None) -> tuple[set[Fact], set[Fact]]:
     if node is None:
         return set(), set()
     if node.type == "unary_expression" and text(field(node, "operator")) == "!":
-        pos, neg = facts(field(node, "argument"))
-        return neg, pos
+        when_true, when_false = facts(field(node, "argument"))
+        return when_false, when_true
     if node.type == "identifier":
         n = text(node)
         return {("nonnull", n), ("nonzero", n)}, {("null", n)}

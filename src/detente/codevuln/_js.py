@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from detente.codevuln._c import Brackets
+from detente.codevuln._jsflow import analyze_js_tree
 from detente.codevuln._regex import nested_quantifier
 from detente.codevuln._rules import Raw
 
@@ -308,24 +309,9 @@ class _JS:
                 and not sanit.search(self.raw(*args[0]))
             ):
                 self.add("js-xss", pos, "request data reflected into an HTML response")
-        for _name, pos, args in self.calls(r"eval|window\.eval"):
-            if args and not self.literal(args[0][1]):
-                self.add("js-eval", pos, "eval() of a non-literal")
-        for m in re.finditer(r"\bnew\s+Function\s*\(", s):
-            args = self.br.args(m.end(), self.br.match(m.end() - 1))
-            if any(not self.literal(a) for _, a in args):
-                self.add("js-function-ctor", m.start(), "new Function() with non-literal code")
         for name, pos, args in self.calls(r"vm\.runIn\w+|vm\.compileFunction|new\s+vm\.Script"):
             if args and not self.literal(args[0][1]):
                 self.add("js-function-ctor", pos, f"{name}() of non-literal code")
-        for name, pos, args in self.calls(r"setTimeout|setInterval|window\.setTimeout"):
-            if args:
-                a = args[0][1].strip()
-                if a[:1] in "\"'`" or (
-                    self.built(*args[0]) and not re.match(r"(function|\(|async|\w+\s*=>)", a)
-                ):
-                    self.add("js-eval", pos, f"{name}() with a string evaluates code")
-        self._command()
         self._sql()
         self._proto()
         self._paths_and_redirects()
@@ -353,23 +339,6 @@ class _JS:
             if _CLEAR_URL.match(val):
                 self.add("js-cleartext-url", off, "credential endpoint over plain http://")
         return self.out
-
-    def _command(self) -> None:
-        has_cp = "child_process" in self.nocomm or "shelljs" in self.nocomm
-        for name, pos, args in self.calls(
-            r"(?:child_process|cp|childProcess|proc|shell)\.(?:exec|execSync)|exec|execSync"
-        ):
-            if "." not in name and not has_cp:
-                continue
-            if not args:
-                continue
-            off, a = args[0]
-            if self.built(off, a) or (not self.literal(a) and self.is_user(self.raw(off, a))):
-                self.add("js-command", pos, f"{name}() runs a shell command built from data")
-        for _name, pos, args in self.calls(r"(?:child_process\.|cp\.)?spawn(?:Sync)?"):
-            rest = " ".join(a for _, a in args[1:])
-            if args and re.search(r"shell\s*:\s*true", rest) and not self.literal(args[0][1]):
-                self.add("js-command", pos, "spawn() with shell: true and a non-literal command")
 
     def _sql(self) -> None:
         sqlkw = re.compile(r"(?i)\b(select|insert|update|delete|where|from|values|order\s+by)\b")
@@ -580,5 +549,6 @@ def _looks_secret(value: str) -> bool:
     return not set(low) <= {"x", "*", ".", "-", "_"}
 
 
-def analyze_js(code: str) -> list[Raw]:
-    return _JS(code).run()
+def analyze_js(code: str, grammar: str = "javascript") -> list[Raw]:
+    """Lexer rules (this module) plus the rules over the tree-sitter tree (``_jsflow``)."""
+    return _JS(code).run() + analyze_js_tree(code, grammar)

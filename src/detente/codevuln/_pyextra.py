@@ -49,6 +49,8 @@ _TMP = re.compile(r"^(/tmp|/var/tmp|/dev/shm)/")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # a digest for integrity against accidents, not adversaries (RFC 9110 §8.8.3 entity tags)
 _NOT_SECURITY = re.compile(r"(?i)checksum|etag|cache_?key|fingerprint_file|dedup")
+_PASSWORDISH = re.compile(r"(?i)pass(word|wd)?|pwd")
+_ALL_INTERFACES = {"0.0.0.0", "", "::"}  # noqa: S104 (what the rule looks for)
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -121,21 +123,32 @@ class _Rules:
         self._templates(call, q, last)
         if q in _CLEARTEXT or (q == "pysnmp.hlapi.UsmUserData" and len(call.args) < 3):
             self.add("py-cleartext-protocol", call, f"{last}: credentials and data in clear text")
-        if last == "extractall" and not (_kw(call, "members") or _kw(call, "filter")):
-            if "tarfile" in self.alias.values() or "tarfile" in q:
-                self.add("py-tar-extract", call, "tar extractall() without a member filter")
-        if last == "set_missing_host_key_policy" and arg0 is not None:
-            if re.search(r"(AutoAddPolicy|WarningPolicy)", _dotted(arg0)):
-                self.add("py-ssh-host-key", call, "unknown SSH host keys are accepted")
+        if (
+            last == "extractall"
+            and not (_kw(call, "members") or _kw(call, "filter"))
+            and ("tarfile" in self.alias.values() or "tarfile" in q)
+        ):
+            self.add("py-tar-extract", call, "tar extractall() without a member filter")
+        if last == "set_missing_host_key_policy" and re.search(
+            r"(AutoAddPolicy|WarningPolicy)", _dotted(arg0) if arg0 is not None else ""
+        ):
+            self.add("py-ssh-host-key", call, "unknown SSH host keys are accepted")
         if last in {"CGIHandler", "CGIScript", "CGIDirectory"}:
             self.add("py-httpoxy", call, f"{last}: CGI exposes the Proxy header as HTTP_PROXY")
-        if last == "bind" and arg0 is not None and isinstance(arg0, ast.Tuple) and arg0.elts:
-            if _const(arg0.elts[0]) in {"0.0.0.0", "", "::"}:
-                self.add("py-bind-all", call, "socket bound to every interface")
+        if (
+            last == "bind"
+            and isinstance(arg0, ast.Tuple)
+            and arg0.elts
+            and _const(arg0.elts[0]) in _ALL_INTERFACES
+        ):
+            self.add("py-bind-all", call, "socket bound to every interface")
         path = _const(arg0)
-        if last in {"open", "Path", "FileHandler", "mkdir", "makedirs"} and isinstance(path, str):
-            if _TMP.match(path):
-                self.add("py-hardcoded-tmp", call, f"predictable temporary path {path!r}")
+        if (
+            last in {"open", "Path", "FileHandler", "mkdir", "makedirs"}
+            and isinstance(path, str)
+            and _TMP.match(path)
+        ):
+            self.add("py-hardcoded-tmp", call, f"predictable temporary path {path!r}")
         if last in _HF_LOADERS:
             rev = _const(_kw(call, "revision"))
             if not (isinstance(rev, str) and _SHA.match(rev)):
@@ -152,13 +165,17 @@ class _Rules:
     def _xml(self, call: ast.Call, q: str, last: str) -> None:
         module = q.rsplit(".", 1)[0]
         if last in _XML_FUNCS and (module in _XML_MODULES or q in _XML_MODULES):
-            if last == "XMLParser" and module == "lxml.etree":
-                return  # lxml's XMLParser options are judged by py-xxe
+            if module == "lxml.etree" and (
+                last == "XMLParser" or len(call.args) > 1 or _kw(call, "parser") is not None
+            ):
+                return  # lxml with its own parser: the parser's options are judged by py-xxe
             self.add("py-xml-unsafe", call, f"{q}: entity expansion / XXE; use defusedxml")
 
     def _hashes(self, call: ast.Call, q: str, last: str) -> None:
         if _const(_kw(call, "usedforsecurity")) is False or id(call) in self.quiet:
             return
+        if any(_PASSWORDISH.search(ast.unparse(a)) for a in call.args):
+            return  # a password: py-weak-crypto's (CWE-327) finding, not a second one
         name = last.lower()
         if q.startswith("hashlib.") and name in _WEAK_HASHES:
             self.add("py-weak-hash", call, f"{last}: a broken hash")
@@ -174,9 +191,10 @@ class _Rules:
             auto = _kw(call, "autoescape")
             if auto is None or _const(auto) is False:
                 self.add("py-autoescape-off", call, "Jinja2 Environment without autoescaping")
-        elif q in {"mako.template.Template", "mako.lookup.TemplateLookup"}:
-            if _kw(call, "default_filters") is None:
-                self.add("py-autoescape-off", call, "Mako templates do not escape by default")
+        elif q in {"mako.template.Template", "mako.lookup.TemplateLookup"} and (
+            _kw(call, "default_filters") is None
+        ):
+            self.add("py-autoescape-off", call, "Mako templates do not escape by default")
 
 
 def extra_python_rules(tree: ast.Module, source: str) -> list[Raw]:

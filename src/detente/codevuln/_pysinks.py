@@ -52,9 +52,8 @@ def call_sinks(call: ast.Call, name: str, level: Level, add: Add, flags: set[str
             add("py-os-command", call, "shell=True runs the (list) command through a shell")
     if last in _LDAP and len(args) >= 2 and max(level(a) for a in args[1:]) >= 2:
         add("py-ldap-injection", call, "LDAP filter built from request input")
-    if last in _LDAP and _kw(call, "search_filter") is not None:
-        if level(_kw(call, "search_filter")) >= 2:
-            add("py-ldap-injection", call, "LDAP filter built from request input")
+    if last in _LDAP and level(_kw(call, "search_filter")) >= 2:
+        add("py-ldap-injection", call, "LDAP filter built from request input")
     if last == "xpath" and args and level(args[0]) >= 2:
         add("py-xpath-injection", call, "XPath expression built from request input")
     if name.startswith("re.") and last in _RE and args and level(args[0]) >= 2:

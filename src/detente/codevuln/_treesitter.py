@@ -8,6 +8,7 @@ dependencies (``pip install 'detente[codevuln]'``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING
@@ -15,9 +16,13 @@ from typing import TYPE_CHECKING
 from detente.errors import UsageError
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser
+    from tree_sitter import Node, Parser, Tree
 
-__all__ = ["children", "field", "parser", "text", "walk"]
+__all__ = ["children", "field", "parse", "parser", "text", "walk"]
+
+# Error recovery on pathological text (10 000 quotes) can take a second; past this budget the
+# tree rules give up on the input and the token rules alone report.
+PARSE_BUDGET_S = 0.25
 
 _EXTRA = "pip install 'detente[codevuln]'"
 
@@ -29,6 +34,7 @@ def parser(grammar: str) -> Parser:
         import tree_sitter
     except ImportError:
         raise UsageError(f"the code detector needs tree-sitter: {_EXTRA}") from None
+    handle: object
     try:
         if grammar == "c":
             import tree_sitter_c as mod
@@ -49,6 +55,20 @@ def parser(grammar: str) -> Parser:
     except ImportError:
         raise UsageError(f"the code detector needs the {grammar} grammar: {_EXTRA}") from None
     return tree_sitter.Parser(tree_sitter.Language(handle))
+
+
+def parse(grammar: str, code: str) -> Tree | None:
+    """The tree of ``code``, or None if parsing takes longer than ``PARSE_BUDGET_S``."""
+    data = code.encode("utf-8", "replace")
+    deadline = time.monotonic() + PARSE_BUDGET_S
+
+    def read(offset: int, _point: object) -> bytes:
+        return data[offset : offset + 65536]
+
+    try:
+        return parser(grammar).parse(read, progress_callback=lambda *_: time.monotonic() > deadline)
+    except ValueError:  # cancelled by the budget
+        return None
 
 
 def text(node: Node | None) -> str:
