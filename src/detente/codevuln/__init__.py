@@ -24,17 +24,15 @@ from detente.codevuln._analyze import (
     normalize_language,
 )
 from detente.codevuln._markdown import extract_code_blocks, guess_language
-from detente.codevuln._rules import CWE_TITLES, LANGUAGES, RULES, SEVERITIES, Rule, SeverityName
+from detente.codevuln._rules import CWE_TITLES, LANGUAGES, RULES, Rule
 
 __all__ = [
     "CWE_TITLES",
     "DETECTOR_ID",
     "LANGUAGES",
     "RULES",
-    "SEVERITIES",
     "Finding",
     "Rule",
-    "SeverityName",
     "UnknownLanguageError",
     "analyze_code",
     "extract_code_blocks",

@@ -12,8 +12,9 @@ from typing import Any
 from detente.codevuln._c import analyze_c
 from detente.codevuln._js import analyze_js
 from detente.codevuln._python import analyze_python
-from detente.codevuln._rules import RULES, SEVERITIES, Raw, SeverityName
+from detente.codevuln._rules import RULES, Raw
 from detente.errors import FormatError, UsageError
+from detente.taxonomy import Severity
 
 __all__ = [
     "DETECTOR_ID",
@@ -50,6 +51,7 @@ _ALIASES: dict[str, str] = {
 
 # JavaScript dialects parsed with their own tree-sitter grammar
 _GRAMMARS = {"typescript": "typescript", "ts": "typescript", "tsx": "tsx"}
+_GRAMMARS |= {"cpp": "cpp", "c++": "cpp", "cc": "cpp", "cxx": "cpp"}
 
 _SNIPPET_MAX = 200
 
@@ -65,7 +67,7 @@ class Finding:
 
     rule_id: str
     cwe: str
-    severity: SeverityName
+    severity: Severity
     line: int
     column: int
     message: str
@@ -75,7 +77,7 @@ class Finding:
         return {
             "rule_id": self.rule_id,
             "cwe": self.cwe,
-            "severity": self.severity,
+            "severity": str(self.severity),
             "line": self.line,
             "column": self.column,
             "message": self.message,
@@ -91,9 +93,10 @@ class Finding:
             value = data.get(name)
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise FormatError(f"code finding: {name!r} must be a {kind.__name__}")
-        severity = data["severity"]
-        if severity not in SEVERITIES:
-            raise FormatError(f"code finding: unknown severity {severity!r}")
+        try:
+            severity = Severity.parse(data["severity"])
+        except ValueError as e:
+            raise FormatError(f"code finding: {e}") from None
         return cls(
             data["rule_id"],
             data["cwe"],
@@ -129,7 +132,7 @@ def analyze_code(code: str, language: str) -> list[Finding]:
     if "\x00" in code:
         code = code.replace("\x00", " ")
     try:
-        raw = _raw(code, lang, _GRAMMARS.get(language.strip().lower(), "javascript"))
+        raw = _raw(code, lang, _GRAMMARS.get(language.strip().lower(), ""))
     except (RecursionError, MemoryError):  # pathological nesting: report nothing, never raise
         raw = []
     lines = code.splitlines()
@@ -151,5 +154,5 @@ def _raw(code: str, lang: str, grammar: str) -> list[Raw]:
     if lang == "python":
         return analyze_python(code)
     if lang == "c":
-        return analyze_c(code)
-    return analyze_js(code, grammar)
+        return analyze_c(code, grammar or "c")
+    return analyze_js(code, grammar or "javascript")

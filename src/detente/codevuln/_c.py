@@ -343,6 +343,6 @@ class _C:
             self.add("c-weak-crypto", m.start(), f"{m.group(1)}: broken cipher or ECB mode")
 
 
-def analyze_c(code: str) -> list[Raw]:
+def analyze_c(code: str, grammar: str = "c") -> list[Raw]:
     """Token rules (this module) plus the data-flow rules over the tree-sitter tree."""
-    return _C(code).run() + analyze_c_flow(code)
+    return _C(code).run() + analyze_c_flow(code, grammar)

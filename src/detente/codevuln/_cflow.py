@@ -225,8 +225,9 @@ class _Fn:
 
 
 class _Flow:
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, grammar: str) -> None:
         self.code = code
+        self.grammar = grammar
         self.out: list[Raw] = []
         self.macros: dict[str, str] = {}
         # callee -> [taint of each argument, the most tainted seen at any call in this file]
@@ -234,7 +235,7 @@ class _Flow:
         self.freed_names: set[str] = set()
 
     def run(self) -> list[Raw]:
-        tree = parse("c", self.code)
+        tree = parse(self.grammar, self.code)
         if tree is None:
             return []
         root = tree.root_node
@@ -393,5 +394,5 @@ def _is_write(node: Node) -> bool:
     )
 
 
-def analyze_c_flow(code: str) -> list[Raw]:
-    return _Flow(code).run()
+def analyze_c_flow(code: str, grammar: str = "c") -> list[Raw]:
+    return _Flow(code, grammar).run()
