@@ -569,7 +569,7 @@ def test_every_rule_has_an_example_and_a_cwe() -> None:
         assert cwe.startswith("CWE-") and cwe[4:].isdigit(), rule_id
         assert desc and "\n" not in desc
     assert len({r.cwe for r in RULES.values()}) >= 32
-    assert DETECTOR_ID == "detente-codevuln/1"
+    assert DETECTOR_ID == "detente-codevuln/2"
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULE_EXAMPLES))

@@ -44,6 +44,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "advise": ("detente.cli.registry:advise", "Publish an advisory against model digests."),
     "check": ("detente.cli.registry:check", "Is this model current, outdated, revoked or flagged?"),
+    "code": (
+        "detente.cli.code:code",
+        "Hunt vulnerabilities in source code (Python, C/C++, JS/TS); SARIF.",
+    ),
     "scan": ("detente.cli.scan:scan", "Scan model files for code execution and hostile payloads."),
     "eval": ("detente.cli.evals:eval_cmd", "Run the detente-core safety suite; write a scorecard."),
     "scorecard": ("detente.cli.evals:scorecard", "Show or compare scorecards."),

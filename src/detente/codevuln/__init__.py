@@ -13,7 +13,9 @@ checked against a catalog of CWE-tagged rules. The insecure-code evaluation task
 Public API: :func:`analyze_code` → list of :class:`Finding`; :data:`RULES` (id → :class:`Rule`,
 the one catalog findings, SARIF and docs read); :data:`LANGUAGES`; :func:`normalize_language`;
 for model answers :func:`extract_code_blocks` and :func:`guess_language`; :data:`DETECTOR_ID`
-names the detector's version in scorecards.
+names the detector's version in scorecards. Files: :func:`scan_code_paths` →
+:class:`CodeScanReport` (``to_dict``, schema ``detente.code-scan/v1``), :func:`to_text`,
+:func:`to_sarif` (SARIF 2.1.0, ``rules[]`` from the catalog).
 """
 
 from detente.codevuln._analyze import (
@@ -25,17 +27,31 @@ from detente.codevuln._analyze import (
 )
 from detente.codevuln._markdown import extract_code_blocks, guess_language
 from detente.codevuln._rules import CWE_TITLES, LANGUAGES, RULES, Rule
+from detente.codevuln._scan import (
+    CodeScanReport,
+    FileResult,
+    language_of,
+    scan_code_paths,
+    to_sarif,
+    to_text,
+)
 
 __all__ = [
     "CWE_TITLES",
     "DETECTOR_ID",
     "LANGUAGES",
     "RULES",
+    "CodeScanReport",
+    "FileResult",
     "Finding",
     "Rule",
     "UnknownLanguageError",
     "analyze_code",
     "extract_code_blocks",
     "guess_language",
+    "language_of",
     "normalize_language",
+    "scan_code_paths",
+    "to_sarif",
+    "to_text",
 ]

@@ -24,7 +24,7 @@ __all__ = [
     "normalize_language",
 ]
 
-DETECTOR_ID = "detente-codevuln/1"
+DETECTOR_ID = "detente-codevuln/2"
 
 _ALIASES: dict[str, str] = {
     "python": "python",
