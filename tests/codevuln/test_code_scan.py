@@ -100,8 +100,12 @@ def test_language_detection(tmp_path: Path) -> None:
         scan_code_paths([tmp_path / "nope"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.binary(max_size=600), ext=st.sampled_from([".py", ".c", ".cpp", ".js", ".ts", ".tsx"]))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.binary(max_size=600), ext=st.sampled_from([".py", ".c", ".cpp", ".js", ".ts", ".tsx"])
+)
 def test_any_bytes_scan_without_crashing(tmp_path: Path, data: bytes, ext: str) -> None:
     f = tmp_path / f"x{ext}"
     f.write_bytes(data)

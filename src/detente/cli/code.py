@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from detente.cli._common import emit_json, quiet_option
+from detente.cli._common import emit_json, format_option, quiet_option
 
 _SEVERITIES = ["critical", "high", "medium", "low", "info"]
 
@@ -19,14 +19,7 @@ def code() -> None:
 
 @code.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif"]),
-    default="text",
-    show_default=True,
-    help="json: one object on stdout; sarif: SARIF 2.1.0 for code-scanning UIs.",
-)
+@format_option("text", "json", "sarif")
 @click.option(
     "--fail-on",
     type=click.Choice(_SEVERITIES),
