@@ -669,7 +669,7 @@ def test_speed_on_10kb() -> None:
         code = (code * 4)[:10240]
         best = min(_timed(code, lang) for _ in range(3))
         # C runs a two-pass data flow over the tree-sitter tree (docs/codevuln.md, Speed)
-        assert best < {"c": 0.4, "javascript": 0.3}.get(lang, 0.15), (lang, best)
+        assert best < {"c": 0.6, "javascript": 0.5}.get(lang, 0.25), (lang, best)
 
 
 def _timed(code: str, lang: str) -> float:
