@@ -59,7 +59,7 @@ def run_detente(rows: list[dict[str, object]]) -> Found:
     out: Found = {}
     for r in rows:
         found = analyze_code(str(r["code"]), str(r["language"]))
-        out[str(r["id"])] = {f.cwe for f in found if f.severity >= Severity.LOW}
+        out[str(r["id"])] = {f.cwe for f in found if Severity.parse(f.severity) >= Severity.LOW}
     return out
 
 

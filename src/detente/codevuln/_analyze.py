@@ -12,9 +12,8 @@ from typing import Any
 from detente.codevuln._c import analyze_c
 from detente.codevuln._js import analyze_js
 from detente.codevuln._python import analyze_python
-from detente.codevuln._rules import RULES, Raw
+from detente.codevuln._rules import RULES, SEVERITIES, Raw, SeverityName
 from detente.errors import FormatError, UsageError
-from detente.taxonomy import Severity
 
 __all__ = [
     "DETECTOR_ID",
@@ -67,7 +66,7 @@ class Finding:
 
     rule_id: str
     cwe: str
-    severity: Severity
+    severity: SeverityName
     line: int
     column: int
     message: str
@@ -77,7 +76,7 @@ class Finding:
         return {
             "rule_id": self.rule_id,
             "cwe": self.cwe,
-            "severity": str(self.severity),
+            "severity": self.severity,
             "line": self.line,
             "column": self.column,
             "message": self.message,
@@ -93,10 +92,9 @@ class Finding:
             value = data.get(name)
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise FormatError(f"code finding: {name!r} must be a {kind.__name__}")
-        try:
-            severity = Severity.parse(data["severity"])
-        except ValueError as e:
-            raise FormatError(f"code finding: {e}") from None
+        severity = data["severity"]
+        if severity not in SEVERITIES:
+            raise FormatError(f"code finding: unknown severity {severity!r}")
         return cls(
             data["rule_id"],
             data["cwe"],

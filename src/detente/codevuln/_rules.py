@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from detente.taxonomy import Severity
+__all__ = ["CWE_TITLES", "LANGUAGES", "RULES", "SEVERITIES", "Raw", "Rule", "SeverityName"]
 
-__all__ = ["CWE_TITLES", "LANGUAGES", "RULES", "Raw", "Rule"]
-
-# Severity "info" marks hygiene notes (a function with no error reporting), not a
-# vulnerability by itself; ``detente code scan`` shows them only with ``--min-severity info``.
-_SeverityName = Literal["info", "low", "medium", "high", "critical"]
+# The names of detente.taxonomy.Severity (``Severity.parse(name)`` orders them). "info" marks
+# hygiene notes (a function with no error reporting), not a vulnerability by itself;
+# ``detente code scan`` shows them only with ``--min-severity info``.
+SeverityName = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[SeverityName, ...] = ("info", "low", "medium", "high", "critical")
 
 LANGUAGES: tuple[str, ...] = ("python", "c", "javascript")
 
@@ -102,7 +102,7 @@ class Rule:
 
     id: str
     cwe: str
-    severity: Severity
+    severity: SeverityName
     title: str
     description: str
     language: str
@@ -111,7 +111,7 @@ class Rule:
         return {
             "id": self.id,
             "cwe": self.cwe,
-            "severity": str(self.severity),
+            "severity": self.severity,
             "title": self.title,
             "description": self.description,
             "language": self.language,
@@ -119,7 +119,7 @@ class Rule:
 
 
 # (id, CWE, default severity, description); the language is the id's prefix.
-_TABLE: tuple[tuple[str, str, _SeverityName, str], ...] = (
+_TABLE: tuple[tuple[str, str, SeverityName, str], ...] = (
     # python
     (
         "py-os-command",
@@ -319,8 +319,7 @@ def _build() -> Mapping[str, Rule]:
     out: dict[str, Rule] = {}
     for rule_id, cwe, severity, description in _TABLE:
         language = _LANG_OF_PREFIX[rule_id.split("-", 1)[0]]
-        sev = Severity.parse(severity)
-        out[rule_id] = Rule(rule_id, cwe, sev, CWE_TITLES[cwe], description, language)
+        out[rule_id] = Rule(rule_id, cwe, severity, CWE_TITLES[cwe], description, language)
     return MappingProxyType(out)
 
 

@@ -22,7 +22,7 @@ __all__ = ["children", "field", "parse", "parser", "text", "walk"]
 
 # Error recovery on pathological text (10 000 quotes) can take a second; past this budget the
 # tree rules give up on the input and the token rules alone report.
-PARSE_BUDGET_S = 0.25
+PARSE_BUDGET_S = 0.2
 
 _EXTRA = "pip install 'detente[codevuln]'"
 
