@@ -243,7 +243,11 @@ def _controls(
         pairs = rng.sample(pairs, min(sample, len(pairs)))
     name = runner.name
     if source == "agentdojo":
-        for uid, u in s.user_tasks.items():
+        users = list(s.user_tasks)
+        if sample is not None:
+            users = rng.sample(users, min(sample, len(users)))
+        for uid in users:
+            u = s.user_tasks[uid]
             msgs, _ = runner.run(u, {}, None, None, None)
             yield _rec(
                 f"{source}:{name}:{uid}:benign", name, "benign", "default", msgs, None, runner.tools

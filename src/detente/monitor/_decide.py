@@ -33,6 +33,7 @@ from detente.monitor._flow import (
     value_text,
 )
 from detente.monitor._policy import Policy, Rule
+from detente.monitor._text import normalize
 from detente.monitor._trace import JSON, ToolCall, Trace
 
 __all__ = ["decide", "sink_kind"]
@@ -193,7 +194,11 @@ def _check_injected(ctx: _Context, rule: Rule) -> Hit | None:
             if not strong and ctx.delegated and out.user_chosen:
                 continue
             text = index_text(span.context or span.text)
-            matched = [(p, v) for p, v in ctx.leaves if found_in(v, text) and not ctx.from_user(v)]
+            matched = [
+                (p, v)
+                for p, v in ctx.leaves
+                if found_in(v, text) and not ctx.from_user(v) and not _contains(v, span)
+            ]
             if not strong and not drift:
                 # ... and, for an action the user did ask for, only when the data chose where
                 # it goes (a sink's recipient, account, file, URL).
@@ -209,6 +214,13 @@ def _check_injected(ctx: _Context, rule: Rule) -> Hit | None:
                 )
                 return Hit(rule, reason, (_span_evidence(out, span),))
     return None
+
+
+def _contains(value: JSON, span: Span) -> bool:
+    """The value holds the instruction itself (a channel or file *named* by the text): the
+    instruction did not choose the value, the value carries it."""
+    head = re.sub(r"^[\W_]+", "", normalize(span.text)).strip()[:40]
+    return len(head) >= 10 and head in normalize(value_text(value))
 
 
 def _check_halt(ctx: _Context, rule: Rule) -> Hit | None:
