@@ -78,6 +78,12 @@ __all__ = [
 ]
 
 
+def _claimed_tensor_format(name: str) -> str | None:
+    """``"gguf"`` or ``"safetensors"`` when the file name says so (checked strictly)."""
+    suffix = Path(name).suffix.lower()
+    return {".gguf": "gguf", ".safetensors": "safetensors"}.get(suffix)
+
+
 def sniff_tensor_format(head: bytes, size: int) -> str | None:
     """``"gguf"``, ``"safetensors"`` or None, by content (never by file extension)."""
     if looks_like_gguf(head):
@@ -90,15 +96,16 @@ def sniff_tensor_format(head: bytes, size: int) -> str | None:
 def read_tensor_table(path: str | Path) -> TensorTable | None:
     """Parse the tensor table of a safetensors or GGUF file; None for other formats.
 
-    Raises :class:`detente.errors.FormatError` when the file looks like one of these formats
-    but its header is invalid.
+    Raises :class:`detente.errors.FormatError` when the file claims one of these formats (by
+    its name or its magic) but its header is invalid: a ``.safetensors`` file whose header
+    length is 2^62 or whose header is not JSON is corrupt, not "some other file".
     """
     p = Path(path)
     try:
         with p.open("rb") as fh:
             size = p.stat().st_size
             head = fh.read(16)
-            kind = sniff_tensor_format(head, size)
+            kind = sniff_tensor_format(head, size) or _claimed_tensor_format(p.name)
             if kind is None:
                 return None
             fh.seek(0)
