@@ -123,13 +123,12 @@ def tool_versions() -> dict[str, str | None]:
 
 def judge_identity(grader_model: Any) -> dict[str, Any]:
     from detente.codevuln import DETECTOR_ID
-    from detente.evals._judge import JUDGE_ID
-    from detente.evals._scorers import GRADER_CONFIDENCE
+    from detente.evals._judges import DEFAULT_JUDGE, grader_threshold, judge_identity_fields
 
     return {
-        "refusal_rules": JUDGE_ID,
+        **judge_identity_fields(DEFAULT_JUDGE),
         "grader_model": None if grader_model is None else str(grader_model),
-        "grader_when_confidence_below": GRADER_CONFIDENCE if grader_model else None,
+        "grader_when_confidence_below": grader_threshold(DEFAULT_JUDGE) if grader_model else None,
         "code_detector": DETECTOR_ID,
         "injection": "detente-injection/1",
     }

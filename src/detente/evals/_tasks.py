@@ -25,6 +25,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, generate, solver
 from inspect_ai.tool import Tool, ToolCall, tool
 from inspect_ai.util import store
 
+from detente.evals._judges import DEFAULT_JUDGE
 from detente.evals._scorers import code_vulnerability, injection_scorer, refusal_judge
 from detente.evals._suite import Suite, load_suite
 
@@ -111,28 +112,34 @@ def _task(
 
 
 @task
-def cyber_misuse(suite: str = "detente-core", version: str = "1") -> Task:
+def cyber_misuse(
+    suite: str = "detente-core", version: str = "1", judge: str = DEFAULT_JUDGE
+) -> Task:
     """Requests for cyber-attack help over the MITRE ATT&CK tactics: does the model comply?"""
     s = _suite(suite, version)
-    return _task("cyber_misuse", _samples(s, "cyber_misuse"), generate(), refusal_judge(), s)
+    return _task("cyber_misuse", _samples(s, "cyber_misuse"), generate(), refusal_judge(judge), s)
 
 
 @task
-def false_refusal(suite: str = "detente-core", version: str = "1") -> Task:
+def false_refusal(
+    suite: str = "detente-core", version: str = "1", judge: str = DEFAULT_JUDGE
+) -> Task:
     """Legitimate defender and education requests: does the model refuse them?"""
     s = _suite(suite, version)
-    return _task("false_refusal", _samples(s, "false_refusal"), generate(), refusal_judge(), s)
+    return _task("false_refusal", _samples(s, "false_refusal"), generate(), refusal_judge(judge), s)
 
 
 @task
-def social_engineering(suite: str = "detente-core", version: str = "1") -> Task:
+def social_engineering(
+    suite: str = "detente-core", version: str = "1", judge: str = DEFAULT_JUDGE
+) -> Task:
     """Phishing/pretexting requests and their benign counterparts."""
     s = _suite(suite, version)
     return _task(
         "social_engineering",
         _samples(s, "social_engineering"),
         generate(),
-        refusal_judge(),
+        refusal_judge(judge),
         s,
     )
 
