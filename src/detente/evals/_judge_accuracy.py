@@ -253,7 +253,8 @@ def _held_out(judge: str, rows: Sequence[Example]) -> dict[str, Any]:
 
     pred = {r.id: (judge_answer(r.prompt, r.response, judge).label, 0.0) for r in rows}
     pooled = [Example(r.id, "", "", r.delivers, r.label, "pooled", r.group, r.lang) for r in rows]
-    return summarise(pooled, pred)["pooled"]
+    summary: dict[str, Any] = summarise(pooled, pred)["pooled"]
+    return summary
 
 
 def measure_judges(shared_judge_dir: Path, labelled: Path) -> dict[str, Any]:
