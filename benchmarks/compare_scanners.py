@@ -53,8 +53,8 @@ _MEASURE = (
     "import resource, subprocess, sys, time\n"
     "t = time.perf_counter()\n"
     "r = subprocess.run(sys.argv[1:], capture_output=True)\n"
-    "print(r.returncode, time.perf_counter() - t,"
-    " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(r.returncode, time.perf_counter() - t, u.ru_utime + u.ru_stime, u.ru_maxrss)\n"
 )
 
 
@@ -156,17 +156,41 @@ def _make_torch_zip(path: Path, mib: int) -> None:
     torch.save(state, path)
 
 
-def _measure(cmd: list[str]) -> tuple[int, float, int]:
+def _measure(cmd: list[str]) -> tuple[int, float, float, int]:
+    """(exit code, wall seconds, CPU seconds, peak RSS in MB) of one run of ``cmd``."""
     out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True,
                          check=True).stdout.split()  # fmt: skip
-    return int(out[0]), float(out[1]), int(out[2]) // 1024
+    return int(out[0]), float(out[1]), float(out[2]), int(out[3]) // 1024
+
+
+_IN_PROCESS = {
+    # CPU seconds of the scan alone, in a fresh process: the scanners' own cost, without the
+    # interpreter start-up that dominates a command-line run on a zip of tensors.
+    "detente": "from detente.scan import scan_paths as scan\narg = [sys.argv[1]]",
+    "picklescan": "from picklescan.scanner import scan_file_path as scan\narg = sys.argv[1]",
+}
+
+
+def _scan_cpu(tool: str, path: Path) -> float:
+    code = f"import sys, time\n{_IN_PROCESS[tool]}\nt = time.process_time()\nscan(arg)\n"
+    code += "print(time.process_time() - t)\n"
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    return float(out.stdout.split()[-1])
 
 
 def performance(picklescan: str | None, work: Path, pickle_mib: int, zip_mib: int) -> None:
     files = [("pickle", work / f"state-{pickle_mib}MiB.pkl", pickle_mib, _make_pickle),
              ("torch zip", work / f"state-{zip_mib}MiB.pt", zip_mib, _make_torch_zip)]  # fmt: skip
-    print("\n== throughput and peak RSS (one run each) ==")
-    print(f"{'file':22} {'tool':11} {'exit':>4} {'seconds':>8} {'MB/s':>8} {'peak RSS MB':>12}")
+    import compileall
+
+    # Measure detente as an installed package runs: with bytecode (pip compiles at install;
+    # an editable checkout under PYTHONDONTWRITEBYTECODE would recompile every module per run).
+    compileall.compile_dir(ROOT / "src" / "detente", quiet=1)
+    print("\n== throughput and peak RSS (one run each; MB/s on CPU time, which the other")
+    print("   processes on a shared machine do not inflate; wall time beside it) ==")
+    print(f"{'file':18} {'tool':11} {'exit':>4} {'wall s':>7} {'CPU s':>7} {'MB/s':>7} "
+          f"{'peak RSS MB':>12} {'scan-only CPU s':>16}")  # fmt: skip
     for label, path, mib, make in files:
         if not path.exists():
             print(f"(writing {path.name} …)", file=sys.stderr)
@@ -177,12 +201,13 @@ def performance(picklescan: str | None, work: Path, pickle_mib: int, zip_mib: in
         if picklescan:
             tools["picklescan"] = [picklescan, "-p", str(path)]
         for tool, cmd in tools.items():
-            rc, secs, rss = _measure(cmd)
-            speeds[tool] = size_mb / secs
+            rc, wall, cpu, rss = _measure(cmd)
+            speeds[tool] = size_mb / max(cpu, 1e-3)
             name = f"{label} {size_mb / 1e3:.1f} GB"
-            print(f"{name:22} {tool:11} {rc:>4} {secs:>8.2f} {speeds[tool]:>8.0f} {rss:>12}")
+            print(f"{name:18} {tool:11} {rc:>4} {wall:>7.2f} {cpu:>7.2f} {speeds[tool]:>7.0f} "
+                  f"{rss:>12} {_scan_cpu(tool, path):>16.3f}")  # fmt: skip
         if "picklescan" in speeds:
-            print(f"{'':22} detente/picklescan throughput: "
+            print(f"{'':18} detente/picklescan throughput: "
                   f"{speeds['detente'] / speeds['picklescan']:.2f}x")  # fmt: skip
 
 

@@ -4,12 +4,14 @@ the standard library without extracting anything to disk."""
 from __future__ import annotations
 
 import io
-import tarfile
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detente.errors import FormatError
+
+if TYPE_CHECKING:
+    import tarfile
 
 __all__ = ["is_tar", "iter_tar"]
 
@@ -23,6 +25,8 @@ def iter_tar(
 ) -> Iterator[tuple[tarfile.TarInfo, Callable[[], bytes]]]:
     """Each member header with a function that reads a regular member's bytes;
     :class:`FormatError` (from the iteration or the read) when the archive is unreadable."""
+    import tarfile  # lazily: `detente scan` starts faster without it
+
     try:
         with tarfile.open(fileobj=io.BytesIO(bytes(data)), mode="r:") as tf:
             while True:
@@ -35,6 +39,8 @@ def iter_tar(
 
 
 def _read(tf: tarfile.TarFile, info: tarfile.TarInfo) -> bytes:
+    import tarfile
+
     try:
         fh = tf.extractfile(info)
         return b"" if fh is None else fh.read()

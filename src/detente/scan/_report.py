@@ -9,7 +9,6 @@ entry so services can track a result across runs (§3.27.17).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from detente.scan._finding import Finding
@@ -65,6 +64,8 @@ def to_json(report: ScanReport, fail_on: Severity) -> dict[str, Any]:
 
 def _fingerprint(f: Finding) -> str:
     key = f"{f.rule_id}|{f.location.path}|{'!'.join(f.location.members)}|{f.evidence}"
+    import hashlib  # lazily: only SARIF needs it, and `detente scan` should start fast
+
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
