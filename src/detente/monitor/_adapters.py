@@ -49,7 +49,14 @@ def _blocks_text(content: object) -> str:
     return json.dumps(content, ensure_ascii=False, default=str)
 
 
+def _plain(obj: object) -> object:
+    """pydantic values (AgentDojo's FunctionCall, inspect's ToolCall) as plain dicts."""
+    dump = getattr(obj, "model_dump", None)
+    return dump() if callable(dump) else obj
+
+
 def _fn_call(raw: object, where: str) -> ToolCall:
+    raw = _plain(raw)
     if not isinstance(raw, Mapping):
         raise FormatError(f"{where}: tool call is not an object")
     fn = raw.get("function")
@@ -68,7 +75,7 @@ def _generic_messages(raw: Sequence[object], where: str) -> tuple[Message, ...]:
     out: list[Message] = []
     for i, item in enumerate(raw):
         at = f"{where}[{i}]"
-        m = item.model_dump() if hasattr(item, "model_dump") else item
+        m = _plain(item)
         if not isinstance(m, Mapping):
             raise FormatError(f"{at}: not an object")
         role = m.get("role")
@@ -79,7 +86,7 @@ def _generic_messages(raw: Sequence[object], where: str) -> tuple[Message, ...]:
         if not isinstance(calls_raw, list):
             raise FormatError(f"{at}: tool_calls is not a list")
         calls = tuple(_fn_call(c, f"{at}.tool_calls[{k}]") for k, c in enumerate(calls_raw))
-        tc = m.get("tool_call")  # AgentDojo tool results carry their call
+        tc = _plain(m.get("tool_call"))  # AgentDojo tool results carry their call
         name = (
             m.get("function")
             or m.get("name")
