@@ -29,6 +29,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Compare two models tensor by tensor, whatever their sharding.",
     ),
     "manifest": ("detente.cli.diff:manifest", "Print the file and tensor manifest of a model."),
+    "bom": (
+        "detente.cli.bom:bom",
+        "AI-BOM of a model: CycloneDX 1.6 ML-BOM or SPDX 3.0.1 AI profile.",
+    ),
     "demo": (
         "detente.cli.demo:demo",
         "Sign and verify the embedded model; catch a tampered tensor.",

@@ -188,6 +188,13 @@ def sign(
     help="Reuse digests of files whose size, inode, ctime and mtime are unchanged "
     "since the last verify (incremental re-verification).",
 )
+@click.option(
+    "--bom",
+    "bom_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Check MODEL's digests against an AI-BOM (CycloneDX or SPDX, from `detente bom`).",
+)
 @quiet_option
 @format_option()
 def verify(
@@ -198,6 +205,7 @@ def verify(
     evidence_dir: Path | None,
     only: tuple[str, ...],
     use_cache: bool,
+    bom_path: Path | None,
     quiet: bool,
     fmt: str,
 ) -> int:
@@ -222,6 +230,10 @@ def verify(
     from detente.errors import InputError, UsageError
     from detente.integrity import DigestCache
 
+    if bom_path is not None:
+        from detente.cli.bom import verify_against_bom
+
+        return verify_against_bom(model, bom_path, fmt)
     if policy_path is not None:
         if key_path is not None or sig_path is not None or only:
             raise UsageError(
