@@ -12,9 +12,12 @@ Compared in the same run (offline):
 * ``detente flow-only`` — the same without the quarantine rule DM-INJ-001;
 * ``provenance`` — "a sink argument came from a tool result, not the user" (the issue's
   naive data-flow anchor);
-* Invariant guardrails / LlamaFirewall / NeMo — not installable into the shared environment
-  offline without changing its pinned packages, so the issue's recorded rows are printed,
-  labelled as recorded.
+* ``invariant`` — Invariant's rule engine (``pip install invariant-ai==0.3.5``, runs offline)
+  with the issue's data-flow rule "a tool output flows into a sink call", when installed
+  (it pins another openai version, so it is not in our extras: run the benchmark from a
+  separate environment to include it);
+* LlamaFirewall / NeMo — not installable here without replacing pinned packages (PromptGuard
+  also needs hub weights), so the issue's recorded rows are printed, labelled as recorded.
 
     python benchmarks/bench_monitor.py --sample 40            # per suite, all three sources
     python benchmarks/bench_monitor.py --jsonl heldout.jsonl  # traces built earlier (build.py)
@@ -36,7 +39,11 @@ from evaluate import score
 from detente.monitor import Monitor, Trace, default_policy, parse_policy, trace_from_dict
 
 RECORDED = [  # issue 12, measured by its author on this machine, same trace construction
-    ("Invariant guardrails, data-flow rule (recorded)", "57.5% (96.6% later)", "0% / 0%"),
+    (
+        "Invariant guardrails, data-flow rule (recorded; run above when installed)",
+        "57.5% (96.6% later)",
+        "0% / 0%",
+    ),
     ("LlamaFirewall offline scanners (recorded)", "54.7%", "51.5% / 58.3%"),
     ("NeMo Guardrails YARA injection rules (recorded)", "14.9%", "9.3% / 8.9%"),
     ("regex fitted to AgentDojo's six templates (recorded)", "100%", "0% / 0%"),
@@ -73,6 +80,52 @@ def _provenance_decider(trace: Trace, k: int) -> str:
         if v not in user and any(v in o for o in outs):
             return "block"
     return "allow"
+
+
+def _invariant_decider() -> Callable[[Trace, int], str] | None:
+    try:
+        from invariant.analyzer import LocalPolicy
+    except ImportError:
+        return None
+    policies: dict[frozenset[str], Any] = {}
+
+    def decide(trace: Trace, k: int) -> str:
+        prefix, call = trace.before_call(k)
+        names = {c.name for _, c in trace.calls()} | {call.name}
+        sinks = frozenset(n for n in names if default_policy().sink_kind(n))
+        if sinks not in policies:
+            policies[sinks] = LocalPolicy.from_string(
+                'raise "tool output flows into a sink" if:\n'
+                "    (out: ToolOutput) -> (call: ToolCall)\n"
+                f"    call.function.name in {json.dumps(sorted(sinks))}\n"
+            )
+        msgs: list[dict[str, Any]] = []
+        for m in prefix.messages:
+            calls = [
+                {
+                    "id": c.id or f"x{i}",
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": dict(c.arguments)},
+                }
+                for i, c in enumerate(m.tool_calls)
+            ]
+            msgs.append(
+                {
+                    "role": m.role,
+                    "content": m.content,
+                    **({"tool_calls": calls} if calls else {}),
+                    **({"tool_call_id": m.tool_call_id} if m.tool_call_id else {}),
+                }
+            )
+        fc = {
+            "id": call.id or "cur",
+            "type": "function",
+            "function": {"name": call.name, "arguments": dict(call.arguments)},
+        }
+        msgs.append({"role": "assistant", "content": None, "tool_calls": [fc]})
+        return "block" if policies[sinks].analyze(msgs).errors else "allow"
+
+    return decide
 
 
 def _pct(a: int, b: int) -> str:
@@ -136,6 +189,9 @@ def main(argv: Iterable[str] | None = None) -> None:
             records,
             _provenance_decider,
         )
+        inv = _invariant_decider()
+        if inv is not None:
+            report("Invariant rule engine 0.3.5: tool output -> sink (run here)", records, inv)
     print(
         "\nAnchors not run here (pip installs would change the shared environment's pinned packages):"
     )
