@@ -88,6 +88,7 @@ def _invariant_decider() -> Callable[[Trace, int], str] | None:
     except ImportError:
         return None
     policies: dict[frozenset[str], Any] = {}
+    failures = [0]  # engine errors, each counted as a block (fail closed)
 
     def decide(trace: Trace, k: int) -> str:
         prefix, call = trace.before_call(k)
@@ -123,7 +124,11 @@ def _invariant_decider() -> Callable[[Trace, int], str] | None:
             "function": {"name": call.name, "arguments": dict(call.arguments)},
         }
         msgs.append({"role": "assistant", "content": None, "tool_calls": [fc]})
-        return "block" if policies[sinks].analyze(msgs).errors else "allow"
+        try:
+            return "block" if policies[sinks].analyze(msgs).errors else "allow"
+        except RuntimeError:  # "Maximum checking cycles exceeded" on long traces: fail closed
+            failures[0] += 1
+            return "block"
 
     return decide
 
