@@ -75,6 +75,8 @@ def _flagged(tool: str, cmd: list[str]) -> bool:
                            cwd=tempfile.gettempdir())  # fmt: skip
     except subprocess.TimeoutExpired:
         return False
+    if "Traceback (most recent call last)" in r.stdout + r.stderr:
+        return False  # a crash is not a detection (matrix.txt counts it the same way)
     if tool == "detente" and r.returncode == 2:
         try:
             counts = json.loads(r.stdout)["summary"]["by_severity"]
@@ -217,6 +219,7 @@ def main() -> None:
     for peer in PEERS:
         ap.add_argument(f"--{peer}", default=None, help=f"path to the {peer} executable")
     ap.add_argument("--own", action="store_true", help="also run our own corpus (slow)")
+    ap.add_argument("--only", nargs="*", default=None, help="run only these tools")
     ap.add_argument("--no-perf", action="store_true", help="skip throughput and RSS")
     ap.add_argument("--perf-only", action="store_true", help="only throughput and RSS")
     ap.add_argument("--pickle-mib", type=int, default=1024)
@@ -232,6 +235,9 @@ def main() -> None:
             missing.append(peer)
             continue
         tools[peer] = lambda p, exe=exe, build=build: build(exe, p)  # type: ignore[misc]
+    if args.only is not None:
+        tools = {k: v for k, v in tools.items() if k in args.only}
+        missing = [m for m in missing if m in args.only]
     if not args.perf_only:
         accuracy(tools, missing)
         if args.own:
