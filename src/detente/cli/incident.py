@@ -347,11 +347,11 @@ def publish(bundle_path: Path, namespace: str, url: str | None, fmt: str) -> Non
 
     # registry.connect(url | None) is the registry's public constructor (being made public in
     # parallel); until it is in this build, say so instead of reaching into private modules.
+    bundle = incidents.read_json(bundle_path)
+    report = incidents.report_in_bundle(bundle, bundle_path)  # refuse anything but a report
     connect = getattr(registry, "connect", None)
     if connect is None:
         raise UsageError("this build's registry has no public connect(); cannot publish yet")
-    bundle = incidents.read_json(bundle_path)
-    report = incidents.report_in_bundle(bundle, bundle_path)  # refuse anything but a report
     result = connect(url).publish(bundle, namespace)
     if fmt == "json":
         emit_json({**result, "report_id": report.id})
