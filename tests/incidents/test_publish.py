@@ -34,6 +34,9 @@ def test_publish_then_find_by_model_digest(tmp_path: Path, monkeypatch: pytest.M
         (e.statement for e in client.verified_entries(DIGEST, cp)), DIGEST
     )
     assert found == (redacted,)
+    summary = incidents.incident_summaries(client.verified_entries(DIGEST, cp), DIGEST)
+    assert summary == [{"id": redacted.id, "title": redacted.title, "severity": "high", "determination": "confirmed",
+                        "investigation_status": "open", "reporter": "Lab A security"}]  # fmt: skip
     other = "sha256:" + "cd" * 32
     assert (
         incidents.incidents_naming((e.statement for e in client.verified_entries(other, cp)), other)

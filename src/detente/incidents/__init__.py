@@ -36,6 +36,7 @@ from detente.incidents._disclose import (
     select_openings,
 )
 from detente.incidents._files import (
+    incident_summaries,
     incidents_naming,
     read_json,
     read_report,
@@ -110,6 +111,7 @@ __all__ = [
     "from_stix",
     "generate_recipient_key",
     "hash_taxii_password",
+    "incident_summaries",
     "incidents_naming",
     "issue_sd_jwt",
     "load_recipient_private_key",

@@ -11,7 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from detente.attest import Statement, parse_bundle
 from detente.errors import FormatError, InputError, PayloadTypeError
@@ -19,6 +19,7 @@ from detente.incidents._report import IncidentReport
 from detente.incidents._sign import INCIDENT_PREDICATE_TYPE, report_digest
 
 __all__ = [
+    "incident_summaries",
     "incidents_naming",
     "read_json",
     "read_report",
@@ -107,3 +108,26 @@ def write_files(files: Iterable[tuple[Path, bytes, int]], *, overwrite: bool = F
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+class _LogEntry(Protocol):
+    """A verified log entry (``detente.registry.VerifiedEntry``): only its statement is read."""
+
+    @property
+    def statement(self) -> Statement: ...
+
+
+def incident_summaries(entries: Iterable[_LogEntry], digest: str) -> list[dict[str, str]]:
+    """One line of facts per incident that names ``digest`` among verified log entries, for
+    ``detente check``: id, title, severity, determination, investigation status, reporter."""
+    return [
+        {
+            "id": r.id,
+            "title": r.title,
+            "severity": str(r.severity),
+            "determination": r.determination.value,
+            "investigation_status": r.investigation_status.value,
+            "reporter": r.reporter,
+        }
+        for r in incidents_naming((e.statement for e in entries), digest)
+    ]
