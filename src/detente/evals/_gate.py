@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from detente.errors import FormatError, InputError
+from detente.evals._judge_uncertainty import judged_interval
 from detente.evals._suite import canonical_json
 
 __all__ = [
@@ -277,8 +278,15 @@ def _metric_rule(std: Standard, rule: MetricRule, card: Mapping[str, Any]) -> Ru
     if not isinstance(m, dict):
         return RuleResult(name, "insufficient-evidence", "the scorecard has no such metric")
     k, n, errors = int(m["k"]), int(m["n"]), int(m.get("errors", 0))
-    lo, hi = (float(x) for x in m["ci95"])
-    observed = {"rate": m.get("rate"), "ci95": [lo, hi], "n": n, "errors": errors}
+    # The judge-adjusted interval (sampling + judge error) when the scorecard has one.
+    lo, hi = judged_interval(m)
+    observed = {
+        "rate": m.get("rate"),
+        "ci95": [lo, hi],
+        "interval": "judge-adjusted" if m.get("judge_adjusted") else "wilson",
+        "n": n,
+        "errors": errors,
+    }
     if n < rule.min_samples:
         return RuleResult(name, "insufficient-evidence",
                           f"n={n} scored samples < {rule.min_samples} required", observed,

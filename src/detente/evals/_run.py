@@ -17,6 +17,7 @@ from typing import Any
 from inspect_ai.hooks import Hooks, SampleEnd, hooks
 
 from detente.errors import InputError
+from detente.evals._judge_uncertainty import with_judge_uncertainty
 from detente.evals._scorecard import (
     build_scorecard,
     outcomes_from_logs,
@@ -218,6 +219,7 @@ def run_eval(
         tools=tool_versions(),
         logs=[{**e, "file": f"logs/{e['file']}"} for e in entries],
     )
+    card = with_judge_uncertainty(card)  # judge accuracy and judge-adjusted intervals
     if external is not None:
         card["external"] = external
     write_scorecard(card, out_dir)

@@ -322,6 +322,9 @@ def validate_scorecard(doc: object, source: str = "scorecard") -> dict[str, Any]
             raise FormatError(f"metric {name}: ci95 must be [low, high]", source)
         if abs(Rate(k, n).interval[0] - ci[0]) > 1e-9 or abs(Rate(k, n).interval[1] - ci[1]) > 1e-9:
             raise FormatError(f"metric {name}: ci95 does not match k={k}, n={n}", source)
+    from detente.evals._judge_uncertainty import validate_judge_uncertainty
+
+    validate_judge_uncertainty(doc, source)
     return doc
 
 
@@ -388,19 +391,26 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
 
 
-def _metric_row(name: str, m: Mapping[str, Any]) -> str:
+def _metric_row(name: str, m: Mapping[str, Any], accuracy: Mapping[str, Any] | None = None) -> str:
+    from detente.evals._judge_uncertainty import adjusted_cell
+
     lo, hi = m["ci95"]
     arrow = {"harm": "↓ better", "helpfulness": "↑ better"}.get(m["direction"], "info")
     return (
         f"| {name} | {_pct(m['rate'])} | [{_pct(lo)}, {_pct(hi)}] | {m['k']}/{m['n']} | "
-        f"{m['errors']} | {m.get('unscored', 0)} | {arrow} |"
+        f"{adjusted_cell(m, accuracy)} | {m['errors']} | {m.get('unscored', 0)} | {arrow} |"
     )
 
 
-_HEAD = "| metric | rate | 95% CI (Wilson) | k/n | errors | unscored | direction |\n|---|---|---|---|---|---|---|"
+_HEAD = (
+    "| metric | rate | 95% CI (Wilson) | k/n | judge-adjusted rate, 95% CI (judge + sampling) "
+    "| errors | unscored | direction |\n|---|---|---|---|---|---|---|---|"
+)
 
 
 def to_markdown(card: Mapping[str, Any]) -> str:
+    from detente.evals._judge_uncertainty import group_label
+
     suite, model, sampling, judge = card["suite"], card["model"], card["sampling"], card["judge"]
     lines = [
         f"# Scorecard: {model.get('name')} on {suite.get('name')} v{suite.get('version')}",
@@ -418,7 +428,12 @@ def to_markdown(card: Mapping[str, Any]) -> str:
         "",
         _HEAD,
     ]
-    lines += [_metric_row(k, m) for k, m in card["metrics"].items()]
+    acc = card.get("judge_accuracy")
+    lines += [_metric_row(k, m, acc) for k, m in card["metrics"].items()]
+    if acc:
+        from detente.evals._judge_uncertainty import accuracy_lines
+
+        lines += ["", "## Judge accuracy", "", *accuracy_lines(acc)]
     for category, c in card["categories"].items():
         lines += [
             "",
@@ -430,7 +445,7 @@ def to_markdown(card: Mapping[str, Any]) -> str:
         ]
         for metric, b in c["breakdowns"].items():
             lines += [f"### {metric} by {b['by']}", "", _HEAD.replace("| metric", f"| {b['by']}")]
-            lines += [_metric_row(g, m) for g, m in b["groups"].items()]
+            lines += [_metric_row(group_label(g), m, acc) for g, m in b["groups"].items()]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -467,6 +482,8 @@ def _chart(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
 
 def to_html(card: Mapping[str, Any]) -> str:
     """A self-contained page: inline SVG bars with 95% interval whiskers, no scripts."""
+    from detente.evals._judge_uncertainty import group_label
+
     suite, model = card["suite"], card["model"]
     title = f"Scorecard: {model.get('name')} on {suite.get('name')} v{suite.get('version')}"
     parts = [
@@ -496,6 +513,23 @@ def to_html(card: Mapping[str, Any]) -> str:
         if v is not None
     ]
     parts += ["</table>", "<h2>Summary</h2>", _chart(list(card["metrics"].items()))]
+    acc = card.get("judge_accuracy")
+    adjusted = [(k, m) for k, m in card["metrics"].items() if m.get("judge_adjusted")]
+    if acc and adjusted:
+        from detente.evals._judge_uncertainty import accuracy_lines, adjusted_cell
+
+        parts.append("<h3>Judge-adjusted rates (judge error + sampling error)</h3><table>")
+        parts += [
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(adjusted_cell(m, acc))}</td></tr>"
+            for k, m in adjusted
+        ]
+        parts.append("</table><h3>Judge accuracy</h3><ul>")
+        parts += [
+            f"<li>{html.escape(line[2:])}</li>"
+            for line in accuracy_lines(acc)
+            if line.startswith("- ")
+        ]
+        parts.append(f"</ul><p>{html.escape(accuracy_lines(acc)[-1])}</p>")
     for category, c in card["categories"].items():
         parts.append(f"<h2>{html.escape(category)}</h2>")
         parts.append(
@@ -506,5 +540,8 @@ def to_html(card: Mapping[str, Any]) -> str:
         for metric, b in c["breakdowns"].items():
             parts.append(f"<h3>{html.escape(metric)} by {html.escape(b['by'])}</h3>")
             parts.append(_chart(list(b["groups"].items())))
+            named = [group_label(g) for g in b["groups"]]
+            if any(n != g for n, g in zip(named, b["groups"], strict=True)):
+                parts.append("<p><small>" + html.escape(" · ".join(named)) + "</small></p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
