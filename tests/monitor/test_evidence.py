@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from detente import attest
+from detente.incidents import Determination, IncidentReport
 from detente.monitor import (
     DECISION_PREDICATE,
     Message,
@@ -12,6 +13,7 @@ from detente.monitor import (
     ToolCall,
     Trace,
     incident_draft,
+    incident_report,
     sign_decision,
 )
 
@@ -52,3 +54,13 @@ def test_incident_draft_is_redacted() -> None:
     assert draft["schema"] == "detente.monitor-incident-draft/v1"
     assert draft["atlas"] and draft["trace_digest"].startswith("sha256:")
     assert "eve@evil.example" not in draft["title"]
+
+
+def test_incident_report_round_trips_and_redacts() -> None:
+    trace, call = _blocked()
+    d = Monitor().check_call(trace, call)
+    report = incident_report(d, trace, call)
+    assert report.determination is Determination.BLOCKED
+    assert report.atlas == d.atlas and report.evidence[0].digest.startswith("sha256:")
+    assert "eve@evil.example" not in report.summary
+    assert IncidentReport.from_dict(report.to_dict()) == report

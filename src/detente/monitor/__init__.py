@@ -32,6 +32,7 @@ from detente.monitor._evidence import (
     DECISION_PREDICATE,
     decision_statement,
     incident_draft,
+    incident_report,
     sign_decision,
 )
 from detente.monitor._integrations import agentdojo_element, monitor_approver
@@ -84,6 +85,7 @@ __all__ = [
     "default_policy",
     "enforce_calls",
     "incident_draft",
+    "incident_report",
     "load_policy",
     "load_traces",
     "monitor_approver",

@@ -23,11 +23,18 @@ from detente.monitor._trace import ToolCall, Trace
 
 if TYPE_CHECKING:
     from detente.attest import SigningKey, Statement
+    from detente.incidents import IncidentReport
 
 # detente.attest and detente.integrity are imported where used: they bring cryptography and
 # numpy, which the monitor's hot path (and the proxy's start-up) does not need.
 
-__all__ = ["DECISION_PREDICATE", "decision_statement", "incident_draft", "sign_decision"]
+__all__ = [
+    "DECISION_PREDICATE",
+    "decision_statement",
+    "incident_draft",
+    "incident_report",
+    "sign_decision",
+]
 
 DECISION_PREDICATE = "https://detente.dev/attestation/monitor-decision/v1"
 INCIDENT_DRAFT_SCHEMA = "detente.monitor-incident-draft/v1"
@@ -94,3 +101,38 @@ def incident_draft(decision: Decision, trace: Trace, call: ToolCall) -> dict[str
         "trace_digest": "sha256:" + _trace_digest(trace, call),
         "decision": decision.to_dict(),
     }
+
+
+def incident_report(decision: Decision, trace: Trace, call: ToolCall) -> IncidentReport:
+    """A ``detente.incidents`` report (determination *blocked*) for a blocked or escalated call.
+
+    The reason is passed through the incidents redactor (it can quote the recipient or URL the
+    attacker chose); the trace itself stays with the reporter, named by its digest.
+    """
+    from detente.incidents import (
+        Determination,
+        EvidenceItem,
+        IncidentReport,
+        InvestigationStatus,
+        redact,
+    )
+    from detente.taxonomy import Severity
+
+    severity = Severity[(decision.severity or "medium").upper()]
+    return IncidentReport(
+        title=f"Agent monitor {decision.action.value}ed a {call.name} call ({decision.rule})",
+        summary=redact(decision.reason).text,
+        determination=Determination.BLOCKED,
+        investigation_status=InvestigationStatus.NEW,
+        severity=severity,
+        atlas=decision.atlas,
+        attack=decision.attack,
+        evidence=(
+            EvidenceItem(
+                "agent-trace",
+                "sha256:" + _trace_digest(trace, call),
+                "the trace and tool call the monitor decided on",
+                "application/json",
+            ),
+        ),
+    )
