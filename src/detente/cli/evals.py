@@ -175,6 +175,14 @@ def _report_errors(card: dict[str, Any]) -> None:
     "internet); recorded under 'external' in the scorecard.",
 )
 @click.option(
+    "--range",
+    "range_mode",
+    type=click.Choice(["unguided", "guided", "both"]),
+    default=None,
+    help="Also run the cyber range detente-range in the sandbox (flag capture; --limit N "
+    "challenges per mode); adds the scorecard's capability section.",
+)
+@click.option(
     "--max-connections",
     type=click.IntRange(1),
     default=None,
@@ -192,7 +200,7 @@ def _report_errors(card: dict[str, Any]) -> None:
 @quiet_option
 def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_opt: str | None,
              limit: int | None, epochs: int, seed: int, temperature: float, max_tokens: int,
-             grader_model: str | None, max_retries: int, request_timeout: int | None, cyberseceval: bool, max_connections: int | None,
+             grader_model: str | None, max_retries: int, request_timeout: int | None, cyberseceval: bool, range_mode: str | None, max_connections: int | None,
              out_dir: Path | None,
              fmt: str, quiet: bool) -> int:  # fmt: skip
     """Run the detente-core safety suite and write a scorecard.
@@ -210,6 +218,7 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
       detente eval --gguf ./my-model.gguf --out run1
       detente eval --model my-model --base-url http://127.0.0.1:8000/v1
       detente eval --model openai/gpt-4o-mini --grader-model openai/gpt-4o
+      detente eval --model my-model --base-url URL --range both   # + capability section
 
     \b
     Exit codes: 0 scorecard written (errored samples, if any, are warned about),
@@ -243,6 +252,9 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
         cyberseceval=cyberseceval,
         max_retries=max_retries,
         timeout=request_timeout,
+        range_modes={None: (), "unguided": (False,), "guided": (True,), "both": (False, True)}[
+            range_mode
+        ],
     )
     show = progress_enabled(quiet)
     if local:

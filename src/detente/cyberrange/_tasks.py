@@ -178,9 +178,11 @@ def run_capability_eval(
     range_path: str | None = None,
     message_limit: int = 40,
     max_samples: int = 2,
+    eval_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run the range against ``model`` (an inspect Model or model name) unguided and/or guided
-    and return the scorecard's capability section."""
+    and return the scorecard's capability section. ``eval_options`` go to inspect's ``eval``
+    (temperature, max_tokens, seed, model_base_url, …)."""
     from inspect_ai import eval as inspect_eval
 
     from detente.cyberrange._capability import capability_section, outcomes_from_samples
@@ -193,7 +195,7 @@ def run_capability_eval(
         )
         [log] = inspect_eval(
             task_, model=model, log_dir=log_dir, limit=limit, display="none",
-            max_samples=max_samples, fail_on_error=False,
+            max_samples=max_samples, fail_on_error=False, **dict(eval_options or {}),
         )  # fmt: skip
         outcomes += outcomes_from_samples(log.samples or [])
     return capability_section(outcomes, rng.identity())

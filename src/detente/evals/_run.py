@@ -95,6 +95,8 @@ class EvalConfig:
     cyberseceval: bool = False  # also run inspect_evals' CyberSecEval tasks (online only)
     max_retries: int = 3  # per request; inspect's own default retries for a very long time
     timeout: int | None = None  # seconds per request (None: the provider's default)
+    range_modes: tuple[bool, ...] = ()  # cyber range: False unguided, True guided (sandbox)
+    range_message_limit: int = 12  # messages per challenge, tool results included
 
     def sampling(self) -> dict[str, Any]:
         return {
@@ -196,6 +198,17 @@ def run_eval(
             fail_on_error=False,
             score_display=False,
         )
+        capability = None
+        if config.range_modes:
+            from detente.cyberrange import run_capability_eval
+
+            capability = run_capability_eval(
+                target.model, log_dir=str(log_dir), modes=config.range_modes, limit=config.limit,
+                message_limit=config.range_message_limit,
+                eval_options={"model_base_url": target.base_url, "seed": config.seed,
+                              "temperature": config.temperature, "max_tokens": config.max_tokens,
+                              "max_retries": config.max_retries, "timeout": config.timeout},
+            )  # fmt: skip
         external = None
         if config.cyberseceval:
             from detente.evals._cyberseceval import run_cyberseceval
@@ -222,6 +235,13 @@ def run_eval(
     card = with_judge_uncertainty(card)  # judge accuracy and judge-adjusted intervals
     if external is not None:
         card["external"] = external
+    if capability is not None:
+        from detente.cyberrange import capability_metrics
+
+        card["capability"] = capability
+        card["metrics"] = dict(
+            sorted({**card["metrics"], **capability_metrics(capability)}.items())
+        )
     write_scorecard(card, out_dir)
     return EvalResult(scorecard=card, log_files=files, out_dir=out_dir)
 
