@@ -33,6 +33,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "detente.cli.bom:bom",
         "AI-BOM of a model: CycloneDX 1.6 ML-BOM or SPDX 3.0.1 AI profile.",
     ),
+    "sweep": (
+        "detente.cli.sweep:sweep",
+        "Scan, hash and inventory every model under some directories (in-process or on Ray).",
+    ),
     "demo": (
         "detente.cli.demo:demo",
         "Sign and verify the embedded model; catch a tampered tensor.",
