@@ -79,7 +79,7 @@ def _fresh_pg(base: str, name: str) -> str:
 
 @pytest.fixture(params=backends())
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    from detente.registry._local import load_or_create_log_key
+    from detente.registry import load_or_create_log_key
 
     key_path = tmp_path / "log.key"
     load_or_create_log_key(key_path, "test.example/log")

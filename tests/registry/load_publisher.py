@@ -10,7 +10,7 @@ import time
 import httpx
 
 from detente.attest import generate_key, sign_statement
-from detente.registry._statements import namespace_claim, release
+from detente.registry import namespace_claim, release
 
 
 def main(url: str, ns: str, n: int) -> None:

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from detente.registry._checkpoint import LogKey, parse_checkpoint
-from detente.registry._merkle import verify_consistency, verify_inclusion
+from detente.registry import LogKey, parse_checkpoint, verify_consistency, verify_inclusion
 
 PUBLISHERS = 8
 PER_PUBLISHER = 200

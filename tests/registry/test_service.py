@@ -7,8 +7,15 @@ import httpx
 import pytest
 
 from detente.attest import generate_key, sign_statement
-from detente.registry._client import LogError, RegistryClient
-from detente.registry._statements import advisory, namespace_claim, release, revocation
+from detente.registry import (
+    LogError,
+    RegistryClient,
+    advisory,
+    connect,
+    namespace_claim,
+    release,
+    revocation,
+)
 
 OWNER = generate_key("ec-p256")
 STRANGER = generate_key("ed25519")
@@ -17,7 +24,7 @@ D2 = "sha256:" + "22" * 32
 
 
 def _client(server, tmp_path: Path) -> RegistryClient:  # type: ignore[no-untyped-def]
-    return RegistryClient(server.url, state_dir=tmp_path / "client")
+    return connect(server.url, state_dir=tmp_path / "client")
 
 
 def test_lifecycle_verdicts(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -94,11 +101,12 @@ def test_client_detects_a_forked_or_rolled_back_log(server, tmp_path: Path) -> N
         eng = sqlalchemy.create_engine(server.db)
         with eng.begin() as conn:
             conn.exec_driver_sql(
-                "DROP TABLE entries, nodes, checkpoints, log_head, subjects, alembic_version CASCADE"
+                "DROP TABLE entries, nodes, checkpoints, log_head, subjects, cosignatures, "
+                "alembic_version CASCADE"
             )
         eng.dispose()
     server.start()
-    other = RegistryClient(server.url, state_dir=tmp_path / "other")
+    other = connect(server.url, state_dir=tmp_path / "other")
     other.publish(sign_statement(namespace_claim("evil/f", [STRANGER.public_key()]), STRANGER))
     with pytest.raises(LogError, match=r"shrank|rollback"):
         c.checkpoint()
@@ -112,7 +120,7 @@ def test_trust_on_first_use_key_change_is_refused(server, tmp_path: Path) -> Non
     _client(server, tmp_path)
     server.kill()
     server.key_path.unlink()
-    from detente.registry._local import load_or_create_log_key
+    from detente.registry import load_or_create_log_key
 
     load_or_create_log_key(server.key_path, "test.example/log")
     server.start()

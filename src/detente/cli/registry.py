@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from detente.cli._common import emit_json, format_option
 
+if TYPE_CHECKING:
+    from detente.registry import RegistryClient
+
 REGISTRY_HELP = "Registry URL [default: the embedded SQLite registry in the user data dir]."
 
 
-def _client(url: str | None, log_key: str | None) -> Any:
-    from detente.registry._checkpoint import LogKey
-    from detente.registry._client import RegistryClient
-    from detente.registry._local import local_client
+def _client(url: str | None, log_key: str | None) -> RegistryClient:
+    """The registry client for ``--registry``/``--log-key`` (kept for cli/release.py)."""
+    from detente.registry import connect
 
-    if url is None:
-        return local_client()
-    return RegistryClient(url, log_key=LogKey.from_vkey(log_key) if log_key else None)
+    return connect(url, log_key)
 
 
 def _sign(statement: Any, key_path: Path) -> dict[str, Any]:
@@ -83,23 +83,38 @@ def registry() -> None:
     default=None,
     help="Also serve TAXII 2.1 at /taxii2/ (incident sharing): users and collections TOML.",
 )
-def serve(
-    db: str | None, host: str, port: int, key_path: Path | None, origin: str, max_body: int,
-    taxii_users: Path | None,
-) -> None:  # fmt: skip
-    """Serve the registry over HTTP (OpenAPI spec at /openapi.json, docs at /docs)."""
+@click.option("--witness", "witnesses", multiple=True, metavar="URL=VKEY",
+              help="A witness to ask for cosignatures of every new checkpoint; repeatable.")  # fmt: skip
+def serve(db: str | None, host: str, port: int, key_path: Path | None, origin: str, max_body: int,
+          taxii_users: Path | None, witnesses: tuple[str, ...]) -> None:  # fmt: skip
+    """Serve the registry over HTTP (OpenAPI spec at /openapi.json, docs at /docs).
+
+    With --witness, appends are acknowledged once a checkpoint covering them went to every
+    witness (batched), and /v1/checkpoint serves it with the cosignatures it got.
+    """
     import uvicorn
 
-    from detente.registry._local import default_db_url, open_store
-    from detente.registry._server import create_app
+    from detente.registry import (
+        Cosigner,
+        LogService,
+        create_app,
+        default_db_url,
+        open_store,
+        parse_witness_spec,
+    )
 
     store = open_store(db, key_path, origin)
+    cosigner = None
+    if witnesses:
+        cosigner = Cosigner(store, [parse_witness_spec(w) for w in witnesses])
+        cosigner.start()
     click.echo(f"log {origin}: {store.size()} entries; verifier key {store.key.vkey}", err=True)
-    app = create_app(store, max_body=max_body)
+    mounts = {}
     if taxii_users is not None:
         from detente.incidents import taxii_app
 
-        app.mount("/taxii2", taxii_app(db or default_db_url(), taxii_users, prefix=""))
+        mounts["/taxii2"] = taxii_app(db or default_db_url(), taxii_users, prefix="")
+    app = create_app(LogService(store, cosigner), max_body=max_body, mounts=mounts)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -126,7 +141,7 @@ def claim(
 ) -> None:
     """Claim NAMESPACE (e.g. acme/llm-7b) for your key; the first claim wins."""
     from detente.attest import load_private_key, load_public_key
-    from detente.registry._statements import namespace_claim
+    from detente.registry import namespace_claim
 
     keys = [load_private_key(key_path).public_key(), *(load_public_key(p) for p in extra)]
     bundle = _sign(namespace_claim(namespace, keys), key_path)
@@ -157,7 +172,7 @@ def rotate(
 ) -> None:
     """Replace NAMESPACE's keys; signed by a current key (--key), recorded in the log."""
     from detente.attest import load_public_key
-    from detente.registry._statements import key_rotation
+    from detente.registry import key_rotation
 
     bundle = _sign(key_rotation(namespace, [load_public_key(p) for p in new_keys]), key_path)
     _report(_client(url, log_key).publish(bundle), fmt, f"rotated keys of {namespace}")
@@ -196,7 +211,7 @@ def publish(source: Path, namespace: str, version: str | None, name: str | None,
     if key_path is None:
         raise UsageError("publishing a release needs --key")
     from detente.integrity import build_manifest
-    from detente.registry._statements import release
+    from detente.registry import release
 
     m = build_manifest(source)
     st = release(namespace, name or source.name, version, m.root_digest, m.tensor_digest)
@@ -222,7 +237,7 @@ def publish(source: Path, namespace: str, version: str | None, name: str | None,
 def revoke(digest: str, namespace: str, reason: str, severity: str, key_path: Path, url: str | None,
            log_key: str | None, fmt: str) -> None:  # fmt: skip
     """Revoke a released model DIGEST (sha256:…) with a reason, on the public record."""
-    from detente.registry._statements import revocation
+    from detente.registry import revocation
 
     _report(
         _client(url, log_key).publish(
@@ -251,7 +266,7 @@ def revoke(digest: str, namespace: str, reason: str, severity: str, key_path: Pa
 def advise(digests: tuple[str, ...], namespace: str, summary: str, fixed_version: str | None, severity: str,
            key_path: Path, url: str | None, log_key: str | None, fmt: str) -> None:  # fmt: skip
     """Publish an advisory against one or more model DIGESTS."""
-    from detente.registry._statements import advisory
+    from detente.registry import advisory
 
     st = advisory(namespace, list(digests), fixed_version, summary, severity)
     _report(_client(url, log_key).publish(_sign(st, key_path)), fmt, "advisory published")
@@ -261,8 +276,13 @@ def advise(digests: tuple[str, ...], namespace: str, summary: str, fixed_version
 @click.argument("model", type=click.Path(path_type=Path))
 @registry_url
 @log_key_opt
+@click.option("--witness", "witnesses", multiple=True, metavar="VKEY",
+              help="A witness you trust (cosignature/v1 vkey); repeatable.")  # fmt: skip
+@click.option("--quorum", type=int, default=None,
+              help="Cosignatures required from distinct --witness keys [default: all].")  # fmt: skip
 @format_option()
-def check(model: Path, url: str | None, log_key: str | None, fmt: str) -> int:
+def check(model: Path, url: str | None, log_key: str | None, witnesses: tuple[str, ...],
+          quorum: int | None, fmt: str) -> int:  # fmt: skip
     """Is MODEL the current release, outdated, revoked, flagged, or unknown — provably?
 
     Hashes MODEL locally, verifies the log's checkpoint signature (pinned or trust-on-first-
@@ -270,18 +290,33 @@ def check(model: Path, url: str | None, log_key: str | None, fmt: str) -> int:
     every entry relied on, and every entry's signature against the namespace's keys.
 
     \b
+    With --witness (and --quorum K), the checkpoint must also carry K valid cosignatures from
+    distinct witnesses you trust: a log showing you a history they did not see is refused.
+
+    \b
+    Example:
+      detente check ./my-model --registry https://registry.example \\
+          --witness "$W1" --witness "$W2" --witness "$W3" --quorum 2
+
+    \b
     Exit codes: 0 current, 4 unknown, 5 outdated, 6 flagged (advisory), 7 revoked,
-                1 the log failed a proof (fork, rewrite, bad signature), 2 bad input.
+                1 the log failed a proof (fork, rewrite, bad signature) or the
+                  checkpoint lacks the witness quorum, 2 bad input.
     """
     from detente.integrity import build_manifest
+    from detente.registry import connect
 
     m = build_manifest(model, tensors=False)
-    verdict = _client(url, log_key).check_digest(m.root_digest)
+    client = connect(url, log_key, witnesses=witnesses, quorum=quorum)
+    verdict = client.check_digest(m.root_digest)
+    witnessed = client.last_quorum.reason if client.last_quorum else None
     if fmt == "json":
-        emit_json(verdict.to_dict())
+        emit_json({**verdict.to_dict(), "witnesses": witnessed})
     else:
         click.echo(f"{verdict.status.upper()}: {model} ({m.root_digest})")
         for r in verdict.reasons:
             click.echo(f"  {r}")
         click.echo(f"  proofs checked against log checkpoint of size {verdict.checkpoint_size}")
+        if witnessed:
+            click.echo(f"  {witnessed}")
     return int(verdict.exit_code)

@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from detente.attest import Statement, VerifyingKey, load_public_key, parse_bundle, verify_bundle
-from detente.errors import BundleFormatError, Error, SignatureError, WrongKeyError
+from detente.errors import BundleFormatError, Error, InputError, SignatureError, WrongKeyError
 
 __all__ = [
     "KINDS",
     "Admission",
     "AdmissionError",
+    "ServiceError",
     "admit",
     "canonical_bundle",
     "namespace_keys",
     "statement_of",
+    "subjects_of",
 ]
 
 PREFIX = "https://detente.dev/"
@@ -38,10 +40,17 @@ KINDS = {
 }
 
 
-class AdmissionError(Exception):
+class ServiceError(InputError):
+    """The log refused a request; ``status`` is the HTTP status the API answers with
+    (400 malformed, 403 wrong key, 404 unknown, 413 too large, 422 bad signature)."""
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class AdmissionError(ServiceError):
+    """An entry may not be appended (malformed, unsigned, or not signed by the namespace)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,9 @@ def namespace_keys(history: Sequence[Statement]) -> list[VerifyingKey] | None:
     return keys
 
 
-def _subjects(st: Statement) -> tuple[str, ...]:
+def subjects_of(st: Statement) -> tuple[str, ...]:
+    """Every digest an entry is about (its subjects and the digests its predicate names):
+    what the log indexes it under, and what a client's status rule matches."""
     out = [f"{alg}:{hexd}" for s in st.subjects for alg, hexd in sorted(s.digest.items())]
     p = st.predicate
     for field in ("digest", "root_digest", "tensor_digest"):
@@ -141,13 +152,13 @@ def admit(
         verified = _verify_with(bundle, keys)  # proof of possession of a claimed key
         if current_keys is not None:
             raise AdmissionError(403, f"namespace {ns!r} is already claimed")
-        return Admission(kind, ns, _subjects(verified), verified)
+        return Admission(kind, ns, subjects_of(verified), verified)
     if current_keys is None:
         raise AdmissionError(403, f"namespace {ns!r} has not been claimed")
     verified = _verify_with(bundle, current_keys)
     if kind == "key-rotation":
         _keys_from(verified.predicate)
-    return Admission(kind, ns, _subjects(verified), verified)
+    return Admission(kind, ns, subjects_of(verified), verified)
 
 
 def b64(data: bytes) -> str:

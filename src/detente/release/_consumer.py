@@ -228,19 +228,13 @@ def verify_release(
     # 1. trusted keys
     keys = [load_public_key(p) for p in policy.key_files]
     if (policy.namespaces or policy.check_registry) and client is None:
-        from detente.registry._checkpoint import LogKey
-        from detente.registry._client import RegistryClient
-        from detente.registry._local import local_client
+        from detente.registry import connect
 
-        if policy.registry_url is None:
-            client = local_client()
-        else:
-            log_key = LogKey.from_vkey(policy.registry_log_key) if policy.registry_log_key else None
-            client = RegistryClient(policy.registry_url, log_key=log_key)
+        client = connect(policy.registry_url, policy.registry_log_key)
     for ns in policy.namespaces:
         say(f"reading the keys of namespace {ns} from the log")
         cp = client.checkpoint()
-        ns_keys = client._namespace_keys(ns, cp) or []
+        ns_keys = client.namespace_keys(ns, cp) or []
         if not ns_keys:
             checks.append(Check("publishers", False, f"namespace {ns!r} is not claimed in the log"))
         keys.extend(ns_keys)
@@ -422,8 +416,7 @@ def verify_release(
 
 
 def _logged_check(client: Any, digest: str, used: dict[str, dict[str, Any]]) -> Check:
-    from detente.registry._merkle import leaf_hash
-    from detente.registry._policy import canonical_bundle
+    from detente.registry import canonical_bundle, leaf_hash
 
     cp = client.checkpoint()
     logged: set[bytes] = set()

@@ -290,12 +290,12 @@ def _publish(
     client: Any, key: Any, options: ReleaseOptions, name: str, manifest: Any, ev: Any
 ) -> dict[str, int]:
     from detente.attest import sign_statement
-    from detente.registry._statements import namespace_claim, release
+    from detente.registry import namespace_claim, release
 
     namespace = options.namespace or default_namespace(key)
     cp = client.checkpoint()
     entries: dict[str, int] = {}
-    if client._namespace_keys(namespace, cp) is None:
+    if client.namespace_keys(namespace, cp) is None:
         entries["namespace-claim"] = int(
             client.publish(sign_statement(namespace_claim(namespace, [key.public_key()]), key))[
                 "index"

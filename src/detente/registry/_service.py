@@ -1,0 +1,161 @@
+"""The log service: the one implementation of append, checkpoints, entries, proofs and lookup.
+
+The HTTP app (``_server.py``) and the in-process embedded client (``_transport.py``) both call
+this layer, so the embedded registry behaves exactly as a served one. Refusals raise
+:class:`ServiceError` carrying the HTTP status the API answers with; nothing here knows HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from detente.errors import Error
+from detente.registry._checkpoint import LogKey
+from detente.registry._merkle import leaf_hash
+from detente.registry._policy import (
+    ServiceError,
+    admit,
+    b64,
+    canonical_bundle,
+    namespace_keys,
+    statement_of,
+)
+
+if TYPE_CHECKING:
+    from detente.attest import VerifyingKey
+    from detente.registry._store import LogStore
+    from detente.registry._witnessing import Cosigner
+
+__all__ = ["MAX_INDEX", "LogService", "Page"]
+
+MAX_INDEX = 2**62  # every index and size parameter is bounded (BIGINT columns)
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a lookup: indexes in log order, and the cursor for the next page."""
+
+    indexes: tuple[int, ...]
+    next: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"indexes": list(self.indexes), "next": self.next}
+
+
+class LogService:
+    """Log operations over a :class:`LogStore`; the checks every transport shares."""
+
+    def __init__(self, store: LogStore, cosigner: Cosigner | None = None) -> None:
+        self.store = store
+        self.cosigner = cosigner
+
+    @property
+    def key(self) -> LogKey:
+        return self.store.key
+
+    def log_key(self) -> str:
+        """The log's verifier key (``name+id+base64``)."""
+        return self.store.key.vkey
+
+    def size(self) -> int:
+        return self.store.size()
+
+    def checkpoint(self, size: int | None = None) -> str:
+        """The signed checkpoint note, latest or at ``size`` (404 if never signed), with the
+        witness cosignatures collected for it. With witnesses, "latest" is the newest
+        checkpoint a cosigning round has finished for."""
+        if size is not None and not 0 <= size <= min(MAX_INDEX, self.store.size()):
+            raise ServiceError(404, "no checkpoint for that size")
+        if size is None and self.cosigner is not None:
+            size = self.cosigner.served_size()
+        try:
+            note = self.store.checkpoint(size)
+        except KeyError:
+            raise ServiceError(404, "no checkpoint for that size") from None
+        if size is None:
+            return note
+        return note + "".join(self.store.cosignatures(size))
+
+    def entry(self, index: int) -> dict[str, Any]:
+        """One entry as the API serves it: index, leaf hash, kind, namespace and bundle."""
+        e = self.store.entry(index) if 0 <= index < self.store.size() else None
+        if e is None:
+            raise ServiceError(404, "no such entry")
+        return {
+            "index": e["index"],
+            "leaf_hash": b64(e["leaf_hash"]),
+            "kind": e["kind"],
+            "namespace": e["namespace"],
+            "bundle": json.loads(e["body"]),
+        }
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        """RFC 9162 §2.1.3 inclusion proof of leaf ``index`` in the tree of ``size``."""
+        if not 0 <= index < size <= self.store.size():
+            raise ServiceError(400, "need 0 <= index < size <= current tree size")
+        return self.store.inclusion(index, size)
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        """RFC 9162 §2.1.4 consistency proof between two tree sizes."""
+        if not 0 <= first <= second <= self.store.size():
+            raise ServiceError(400, "need 0 <= first <= second <= current tree size")
+        return self.store.consistency(first, second)
+
+    def lookup(
+        self,
+        *,
+        digest: str | None = None,
+        namespace: str | None = None,
+        after: int = -1,
+        limit: int = MAX_PAGE,
+    ) -> Page:
+        """Indexes of the entries about ``digest`` and/or in ``namespace``, one page."""
+        if not digest and not namespace:
+            raise ServiceError(400, "give digest= or namespace=")
+        if digest is not None and (":" not in digest or len(digest) > 200):
+            raise ServiceError(400, "digest must look like sha256:<hex>")
+        limit = max(1, min(limit, MAX_PAGE))
+        found = self.store.find(subject=digest, namespace=namespace, after=after, limit=limit)
+        return Page(tuple(found), found[-1] if len(found) == limit else None)
+
+    def _namespace_keys(self, namespace: str) -> list[VerifyingKey] | None:
+        idx = self.store.find(
+            namespace=namespace, kinds=("namespace-claim", "key-rotation"), limit=10_000
+        )
+        bodies = self.store.bodies(idx)
+        return namespace_keys([statement_of(bodies[i]) for i in idx])
+
+    def append(self, bundle: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
+        """Verify ``bundle`` against its namespace's keys and append it (idempotent).
+
+        Returns ``{"index", "leaf_hash", "duplicate"}``; raises :class:`ServiceError`
+        (an :class:`AdmissionError` for entries the policy refuses). No refusal changes state."""
+        if namespace is not None and not isinstance(namespace, str):
+            raise ServiceError(400, "namespace must be a string")
+        body = canonical_bundle(bundle)
+        leaf = leaf_hash(body)
+        existing = self.store.index_of(leaf)
+        if existing is not None:
+            if self.cosigner is not None:
+                self.cosigner.wait(existing + 1)
+            return {"index": existing, "leaf_hash": b64(leaf), "duplicate": True}
+        try:
+            st = statement_of(bundle)
+            pred_ns = st.predicate.get("namespace")
+            ns = pred_ns if isinstance(pred_ns, str) else namespace
+            keys = self._namespace_keys(ns) if isinstance(ns, str) and ns else None
+            adm = admit(bundle, namespace, keys)
+        except ServiceError:
+            raise
+        except Error as exc:  # any parse problem in a hostile bundle is the client's fault
+            raise ServiceError(400, f"malformed bundle: {exc}") from None
+        from detente.registry._store import NewEntry
+
+        (res,) = self.store.append([NewEntry(body, adm.kind, adm.namespace, adm.subjects)])
+        if self.cosigner is not None:
+            # Acknowledge once a witnessed checkpoint covers the entry (batched rounds).
+            self.cosigner.wait(res.index + 1)
+        return {"index": res.index, "leaf_hash": b64(res.leaf_hash), "duplicate": res.duplicate}
