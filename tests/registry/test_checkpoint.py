@@ -38,8 +38,8 @@ def test_key_id_follows_the_spec() -> None:
 
 
 def test_verification_failures() -> None:
-    key = LogKey.generate("log.example")
-    other = LogKey.generate("log.example")
+    key = LogKey.generate(CP.origin)
+    other = LogKey.generate(CP.origin)
     note = sign_checkpoint(CP, key)
     with pytest.raises(SignatureError, match="not signed by the pinned"):
         parse_checkpoint(note, other)  # same name, different id: ignored, so nothing verifies

@@ -19,6 +19,7 @@ import hmac
 from collections.abc import Callable, Mapping, Sequence
 
 __all__ = [
+    "EMPTY_ROOT",
     "NodeKey",
     "consistency_plan",
     "consistency_proof",
@@ -158,6 +159,11 @@ def _eq(a: bytes, b: bytes) -> bool:
     return hmac.compare_digest(a, b)
 
 
+def _hashes(*values: bytes) -> bool:
+    """Every value is a SHA-256 hash (an empty or short "hash" never verifies)."""
+    return all(len(v) == 32 for v in values)
+
+
 def _climb(fn: int, sn: int) -> tuple[int, int]:
     """RFC 9162: "right-shift both fn and sn equally until either LSB(fn) is set or fn is 0"
     (shifting at least once, as the verification loops do)."""
@@ -172,7 +178,7 @@ def verify_inclusion(
     leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> bool:
     """RFC 9162 §2.1.3.2."""
-    if not 0 <= index < size:
+    if not 0 <= index < size or not _hashes(leaf, root, *proof):
         return False
     fn, sn, r = index, size - 1, leaf
     for p in proof:
@@ -193,12 +199,16 @@ def verify_consistency(
     first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
 ) -> bool:
     """RFC 9162 §2.1.4.2."""
-    if not 0 <= first <= second:
+    if not 0 <= first <= second or not _hashes(*proof):
         return False
     if first == second:
-        return not proof and _eq(first_root, second_root)
+        # The root of size 0 can only be MTH({}) = SHA-256("") (RFC 9162 §2.1.1).
+        same = not proof and _eq(first_root, second_root)
+        return same and (first != 0 or _eq(first_root, EMPTY_ROOT))
     if first == 0:
-        return not proof  # every tree extends the empty tree
+        # RFC 9162 §2.1.4 defines proofs for 0 < m < n only; as transparency-dev/merkle, a
+        # "proof" from the empty tree is refused. Callers treat growth from 0 themselves.
+        return False
     if not proof:
         return False
     path = list(proof)
