@@ -77,6 +77,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "detente.cli.monitor:monitor",
         "Allow, ask or block an agent's tool calls (traces or proxy).",
     ),
+    "witness": ("detente.cli.witness:witness", "Run a witness that cosigns log checkpoints."),
 }
 
 

@@ -86,6 +86,13 @@ checkpoints = Table(
     Column("size", BigInteger, primary_key=True),
     Column("note", Text, nullable=False),
 )
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("size", BigInteger, primary_key=True),
+    Column("witness", String(512), primary_key=True),
+    Column("line", Text, nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -294,6 +301,41 @@ class LogStore:
                 conn.execute(checkpoints.insert().values(size=size, note=self._sign(size, root)))
                 conn.execute(log_head.update().where(log_head.c.id == 1).values(size=size))
         return results
+
+    # -- witness cosignatures (c2sp.org/tlog-cosignature) -----------------------------------
+    def add_cosignatures(self, size: int, lines: dict[str, str]) -> None:
+        """Record the cosignature line each witness (by vkey) returned for checkpoint ``size``."""
+        if not lines:
+            return
+        with self.engine.begin() as conn:
+            have = set(
+                conn.execute(
+                    select(cosignatures.c.witness).where(cosignatures.c.size == size)
+                ).scalars()
+            )
+            rows = [
+                {"size": size, "witness": w, "line": ln} for w, ln in lines.items() if w not in have
+            ]
+            if rows:
+                conn.execute(cosignatures.insert(), rows)
+
+    def cosignatures(self, size: int) -> list[str]:
+        """The cosignature lines recorded for checkpoint ``size``, in witness order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(cosignatures.c.line)
+                .where(cosignatures.c.size == size)
+                .order_by(cosignatures.c.witness)
+            )
+            return [str(r) for r in rows.scalars()]
+
+    def latest_cosigned(self) -> int | None:
+        """The largest checkpoint size with any cosignature."""
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            v = conn.execute(select(func.max(cosignatures.c.size))).scalar()
+        return None if v is None else int(v)
 
     def bodies(self, indexes: Iterable[int]) -> dict[int, dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -1,0 +1,148 @@
+"""The log side of witnessing: ask every configured witness to cosign each new checkpoint.
+
+One background thread runs *rounds*: take the newest checkpoint, send it with a consistency
+proof from each witness's last cosigned size to all witnesses in parallel
+(c2sp.org/tlog-witness ``add-checkpoint``; a 409 tells us the witness's size, and we retry
+once from there), store the cosignatures, and release every append waiting for that size. All
+appends that arrive during a round are cosigned together in the next one (batching), so the
+rate does not fall with the number of witnesses. A witness that is down or refuses simply
+contributes nothing: clients count cosignatures against their own quorum.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from detente.registry._cosign import WitnessKey, cosignature_lines
+from detente.registry._witness import format_add_checkpoint
+
+if TYPE_CHECKING:
+    import httpx
+
+    from detente.registry._store import LogStore
+
+__all__ = ["Cosigner", "WitnessEndpoint", "parse_witness_spec"]
+
+
+@dataclass(frozen=True)
+class WitnessEndpoint:
+    url: str  # submission prefix: POST <url>/add-checkpoint
+    key: WitnessKey
+
+
+def parse_witness_spec(spec: str) -> WitnessEndpoint:
+    """``URL=VKEY`` (the URL itself must not contain ``=``)."""
+    from detente.errors import UsageError
+
+    url, sep, vkey = spec.partition("=")
+    if not sep or not url.startswith(("http://", "https://")):
+        raise UsageError(f"--witness takes URL=VKEY, got {spec[:80]!r}")
+    return WitnessEndpoint(url.rstrip("/"), WitnessKey.from_vkey(vkey))
+
+
+class Cosigner:
+    """Collects cosignatures for ``store``'s checkpoints from ``witnesses``."""
+
+    def __init__(
+        self, store: LogStore, witnesses: Sequence[WitnessEndpoint], timeout: float = 5.0
+    ) -> None:
+        import httpx
+
+        self.store = store
+        self.witnesses = tuple(witnesses)
+        self.http: httpx.Client = httpx.Client(timeout=timeout)
+        self.sizes: dict[str, int] = {}  # what each witness last cosigned, as far as we know
+        self.done = -1  # the newest size a round has finished for
+        self.cond = threading.Condition()
+        self.pool = ThreadPoolExecutor(max(1, len(self.witnesses)))
+        self.thread = threading.Thread(target=self._loop, daemon=True, name="cosigner")
+        self.stopped = False
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
+
+    def served_size(self) -> int:
+        """The checkpoint to serve: the newest one a round has finished for."""
+        with self.cond:
+            if self.done >= 0:
+                return self.done
+        cosigned = self.store.latest_cosigned()
+        return cosigned if cosigned is not None else self.store.size()
+
+    def wait(self, size: int, timeout: float = 30.0) -> bool:
+        """Block until a round covering tree ``size`` finished (True) or ``timeout``."""
+        with self.cond:
+            self.cond.notify_all()  # wake the loop: there is something new
+            return self.cond.wait_for(lambda: self.done >= size or self.stopped, timeout)
+
+    def _loop(self) -> None:
+        while True:
+            with self.cond:
+                self.cond.wait_for(
+                    lambda: self.stopped or self.store.size() > self.done, timeout=1.0
+                )
+                if self.stopped:
+                    return
+            size = self.store.size()
+            if size <= self.done:
+                continue
+            try:
+                self._round(size)
+            finally:
+                with self.cond:
+                    self.done = max(self.done, size)
+                    self.cond.notify_all()
+
+    def _round(self, size: int) -> None:
+        note = self.store.checkpoint(size)
+        results = self.pool.map(lambda w: self._ask(w, size, note), self.witnesses)
+        lines = {w.key.vkey: line for w, line in zip(self.witnesses, results, strict=True) if line}
+        self.store.add_cosignatures(size, lines)
+
+    def _ask(self, w: WitnessEndpoint, size: int, note: str) -> str | None:
+        import httpx
+
+        old = self.sizes.get(w.key.vkey, 0)
+        for _attempt in range(2):
+            if old > size:
+                return None  # the witness has seen more than we have: not ours to cosign
+            proof = self.store.consistency(old, size) if 0 < old < size else []
+            try:
+                r = self.http.post(
+                    f"{w.url}/add-checkpoint", content=format_add_checkpoint(old, proof, note)
+                )
+            except httpx.HTTPError:
+                return None  # down: no cosignature this round
+            if r.status_code == 409 and r.text.strip().isdigit():
+                old = int(r.text.strip())
+                self.sizes[w.key.vkey] = old
+                continue
+            if r.status_code != 200:
+                return None
+            self.sizes[w.key.vkey] = size
+            return _own_line(r.text, w.key, note)
+        return None
+
+
+def _own_line(response: str, key: WitnessKey, note: str) -> str | None:
+    """The response's cosignature line by ``key`` that verifies over ``note``'s body."""
+    from detente.errors import FormatError
+
+    body = note[: note.rfind("\n\n") + 1].encode()
+    try:
+        lines = cosignature_lines(response)
+    except FormatError:
+        return None
+    for sig in lines:
+        if (sig.name, sig.key_id) == (key.name, key.id) and key.verify_note(body, sig.signature):
+            return sig.line()
+    return None
