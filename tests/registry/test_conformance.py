@@ -30,33 +30,18 @@ from detente.registry._merkle import (
 from detente.registry._note import open_note, parse_vkey
 
 _ROOT_LEN = "we require 32-byte (SHA-256) root hashes; Go's log.ParseCheckpoint takes any length"
+_SHORT_ROOTS = [
+    *(f"parse/{x}" for x in ("just-log-sig", "log-and-known1-sig", "log-known1-and-unknown-sig",
+                              "just-required-sigs", "one-verifier-signs-twice",
+                              "just-required-sigs-in-mixed-order", "all-sigs")),
+    *(f"unmarshal/{x}" for x in ("valid-one", "valid-with-different-origin",
+                                  "valid-with-trailing-data",
+                                  "valid-with-multiple-trailing-data-lines",
+                                  "valid-with-trailing-newlines",
+                                  "moon-log-TestExtendCheckpoint")),
+]  # fmt: skip
 STRICTER = {
-    **dict.fromkeys(
-        [
-            f"parse/{x}"
-            for x in (
-                "just-log-sig",
-                "log-and-known1-sig",
-                "log-known1-and-unknown-sig",
-                "just-required-sigs",
-                "one-verifier-signs-twice",
-                "just-required-sigs-in-mixed-order",
-                "all-sigs",
-            )
-        ]
-        + [
-            f"unmarshal/{x}"
-            for x in (
-                "valid-one",
-                "valid-with-different-origin",
-                "valid-with-trailing-data",
-                "valid-with-multiple-trailing-data-lines",
-                "valid-with-trailing-newlines",
-                "moon-log-TestExtendCheckpoint",
-            )
-        ],
-        _ROOT_LEN,
-    ),  # fmt: skip
+    **dict.fromkeys(_SHORT_ROOTS, _ROOT_LEN),
     "derived-body/size-leading-zero": "tlog-checkpoint sizes are decimal without leading zeros",
 }
 
@@ -137,7 +122,7 @@ def test_checkpoints_parse_as_formats_parses_them(shared_data: Path) -> None:
     disagree, wrong_values = {}, []
     for v in vec:
         got: list[Checkpoint] = []
-        ok = _accepts(lambda v=v: got.extend(_parse(v)))
+        ok = _accepts(lambda v=v, got=got: got.extend(_parse(v)))
         if ok != v["go"]["ok"]:
             disagree[v["id"]] = ok
         elif ok:
@@ -208,16 +193,13 @@ def test_merkle_constants_and_subtree_rolling_hashes(shared_data: Path) -> None:
             n = end - start
             if start and start != end and start % (1 << (n - 1).bit_length()):
                 continue
-            hashes.update(
-                b"[%d, %d) %s\n" % (start, end, range_hash(start, end, nodes).hex().encode())
-            )
+            hashes.update(f"[{start}, {end}) {range_hash(start, end, nodes).hex()}\n".encode())
             for i in range(start, end):
                 path = [
                     range_hash(a, b, nodes).hex()
                     for a, b in _inclusion_ranges(i - start, start, end)
                 ]
-                proofs.update(
-                    ("%d [%d, %d)%s\n" % (i, start, end, "".join(" " + p for p in path))).encode()
-                )
+                tail = "".join(" " + p for p in path)
+                proofs.update(f"{i} [{start}, {end}){tail}\n".encode())
     assert hashes.hexdigest() == r["subtree_hash"]["sha256"]
     assert proofs.hexdigest() == r["subtree_inclusion_proof"]["sha256"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.registry.conftest import _free_port  # type: ignore[import-not-found]
 
 from detente.attest import generate_key, sign_statement
 from detente.registry import (
@@ -24,8 +25,6 @@ from detente.registry import (
     namespace_claim,
     release,
 )
-
-from tests.registry.conftest import _free_port  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.slow
 OWNER = generate_key("ed25519")
