@@ -200,15 +200,19 @@ def verify_model(
     only: Iterable[str] | None = None,
     cache: DigestCache | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    ignore: Iterable[str] = (),
 ) -> ModelVerification:
     """Verify the bundle's signature, then the model's files (and tensors) against it.
+
+    ``ignore``: model-relative paths left out of the comparison, for signatures made with
+    ignored paths that the bundle does not record (model_signing ``--ignore-paths``).
 
     Raises on a bad signature (:class:`SignatureError` and friends); returns a result whose
     ``ok`` is False when the signature is good but the model differs.
     """
     statement = verify_bundle(bundle, key)
     manifest = manifest_from_statement(statement)
-    extra: list[str] = []
+    extra: list[str] = list(ignore)
     if signature_path is not None:
         root = Path(path)
         sig = Path(signature_path).resolve()

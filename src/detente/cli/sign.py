@@ -195,6 +195,13 @@ def sign(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Check MODEL's digests against an AI-BOM (CycloneDX or SPDX, from `detente bom`).",
 )
+@click.option(
+    "--ignore",
+    "ignore_paths",
+    multiple=True,
+    metavar="PATH",
+    help="A path inside MODEL the signer ignored (model_signing --ignore-paths); repeatable.",
+)
 @quiet_option
 @format_option()
 def verify(
@@ -206,6 +213,7 @@ def verify(
     only: tuple[str, ...],
     use_cache: bool,
     bom_path: Path | None,
+    ignore_paths: tuple[str, ...],
     quiet: bool,
     fmt: str,
 ) -> int:
@@ -260,6 +268,7 @@ def verify(
                 only=only or None,
                 cache=cache,
                 on_bytes=bar.advance,
+                ignore=[_inside(model, p) for p in ignore_paths],
             )
     finally:
         if cache is not None:
@@ -269,6 +278,19 @@ def verify(
     else:
         _render_text(model, result)
     return 0 if result.ok else EXIT_CHECK_FAILED
+
+
+def _inside(model: Path, path: str) -> str:
+    """``--ignore`` PATH as a model-relative path: relative to MODEL, or a path inside it."""
+    from detente.errors import UsageError
+
+    p = Path(path)
+    if not p.is_absolute() and (model / p).exists():
+        return p.as_posix()
+    try:
+        return p.resolve().relative_to(model.resolve()).as_posix()
+    except ValueError:
+        raise UsageError(f"--ignore {path}: not a path inside {model}") from None
 
 
 def _verify_policy(
