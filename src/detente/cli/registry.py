@@ -118,6 +118,49 @@ def serve(db: str | None, host: str, port: int, key_path: Path | None, origin: s
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+@registry.command("export-tiles")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--db", default=None, help="The log's database [default: the embedded registry].")
+@click.option("--log-key", "key_path", type=click.Path(path_type=Path), default=None,
+              help="The log's private key (PEM) [default: the embedded registry's].")  # fmt: skip
+@click.option("--origin", default="detente.local/log", show_default=True)
+def export_tiles(out: Path, db: str | None, key_path: Path | None, origin: str) -> None:
+    """Write the log as static tiles (c2sp.org/tlog-tiles) under OUT for any web server or
+    CDN; full tiles are immutable and kept, so re-running only adds what is new.
+
+    \b
+    Example:
+      detente registry export-tiles ./site --db sqlite:///log.db --log-key log.key
+      detente check ./model --registry ./site      # verified from the tiles alone
+    """
+    from detente.registry import LogService, open_store
+
+    n = LogService(open_store(db, key_path, origin)).export_tiles(out)
+    click.echo(f"wrote {n} files under {out}", err=True)
+
+
+@registry.command()
+@click.argument("source")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@log_key_opt
+@click.option("--witness", "witnesses", multiple=True, metavar="VKEY",
+              help="A witness whose cosignature the source's checkpoint needs; repeatable.")  # fmt: skip
+@click.option("--quorum", type=int, default=None, help="Cosignatures required [default: all].")
+def mirror(source: str, out: Path, log_key: str | None, witnesses: tuple[str, ...],
+           quorum: int | None) -> None:  # fmt: skip
+    """Make a verified static-tile mirror of SOURCE (a registry URL, or tiles) under OUT.
+
+    Every entry is fetched and the whole must hash to SOURCE's verified checkpoint (and be
+    consistent with what this machine saw before) before the mirror's checkpoint is written.
+    A consumer pointed at OUT gets the same answers with the same proofs.
+    """
+    from detente.registry import connect
+
+    client = connect(source, log_key, witnesses=witnesses, quorum=quorum)
+    n = client.export_tiles(out)
+    click.echo(f"mirrored {client.url}: wrote {n} files under {out}", err=True)
+
+
 @registry.command()
 @click.argument("namespace")
 @key_opt

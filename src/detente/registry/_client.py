@@ -31,7 +31,8 @@ from detente.registry._status import Status, VerifiedEntry, status_of
 from detente.registry._trust import LogError, TrustStore
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from detente.attest import Statement, VerifyingKey
     from detente.registry._cosign import Quorum, WitnessKey
@@ -62,6 +63,7 @@ class RegistryClient:
         self.witnesses = tuple(witnesses)
         self.quorum = quorum
         self.last_quorum: Quorum | None = None
+        self.last_note = ""
         state = trust.load()
         served = state.vkey if log_key is not None else transport.log_key()
         self.log_key, new = state.accept_key(served or "", log_key)
@@ -79,6 +81,7 @@ class RegistryClient:
         """The log's latest checkpoint, verified and consistent with the last one seen."""
         note = self.transport.checkpoint()
         cp = parse_checkpoint(note, self.log_key)
+        self.last_note = note
         if self.quorum:
             from detente.registry._cosign import require_quorum
 
@@ -153,8 +156,14 @@ class RegistryClient:
         for i in self.lookup(digest=digest):
             if i >= cp.size:
                 continue
-            _st, e = self.verified_statement(i, cp)
+            st, e = self.verified_statement(i, cp)
             ns = e["namespace"]
+            if ns is None:
+                # A tile mirror cannot know a namespace given only as a request hint: such
+                # entries are evidence bundles, never releases, revocations or advisories.
+                if KINDS.get(st.predicate_type) in ("release", "revocation", "advisory"):
+                    raise LogError(f"entry {i} names no namespace")
+                continue
             if ns not in keys:
                 keys[ns] = self.namespace_keys(ns, cp) or []
             about.append(VerifiedEntry(i, ns, self._signed(i, e, keys[ns])))
@@ -173,6 +182,18 @@ class RegistryClient:
                 ):
                     lineage.append(VerifiedEntry(i, ns, self._signed(i, e, keys[ns])))
         return about + lineage
+
+    def export_tiles(self, out: Path, *, on_entry: Callable[[int], None] | None = None) -> int:
+        """Write a verified static-tile mirror of this log under ``out`` (tlog-tiles): every
+        entry is fetched, the whole must hash to the verified checkpoint's root, and only then
+        is the checkpoint published. Returns the number of files written."""
+        from detente.registry._tiles import export_tiles
+
+        cp = self.checkpoint()
+        note = self.last_note
+        bodies = (canonical_bundle(self.transport.entry(i)["bundle"]) for i in range(cp.size))
+        return export_tiles(out, cp.size, bodies, note, self.log_key.vkey,
+                            expect_root=cp.root, on_entry=on_entry)  # fmt: skip
 
     def check_digest(self, digest: str) -> Status:
         """The digest's status in the log, every entry it rests on verified."""

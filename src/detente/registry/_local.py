@@ -92,6 +92,8 @@ def connect(
 ) -> RegistryClient:
     """A verifying client of the log at ``url`` — the one way to get a client.
 
+    ``url`` may also be a static tile mirror (c2sp.org/tlog-tiles): a directory, or a URL
+    written ``tiles+https://…``; everything is then verified from the tiles alone.
     ``url=None`` is the embedded registry (``db``, default SQLite in the user data dir),
     called in-process through the same service layer a served registry runs. ``log_key``
     pins the log's verifier key (a ``name+id+key`` string or a :class:`LogKey`); without it
@@ -119,8 +121,14 @@ def connect(
         transport: Transport = ServiceTransport(LogService(open_store(db)))
         log_id = db
     else:
+        from detente.registry._tile_transport import TileTransport, is_tiles
         from detente.registry._transport import HttpTransport
 
-        transport, log_id = HttpTransport(url), url.rstrip("/")
+        log_id = url.rstrip("/")
+        if is_tiles(url):
+            index = TrustStore(log_id, state_dir).path.with_name("tiles-index.sqlite3")
+            transport = TileTransport(url, index)
+        else:
+            transport = HttpTransport(url)
     trust = TrustStore(log_id, state_dir)
     return RegistryClient(transport, trust, log_key=key, witnesses=wits, quorum=k)

@@ -24,6 +24,8 @@ from detente.registry._policy import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from detente.attest import VerifyingKey
     from detente.registry._store import LogStore
     from detente.registry._witnessing import Cosigner
@@ -120,6 +122,16 @@ class LogService:
         limit = max(1, min(limit, MAX_PAGE))
         found = self.store.find(subject=digest, namespace=namespace, after=after, limit=limit)
         return Page(tuple(found), found[-1] if len(found) == limit else None)
+
+    def export_tiles(self, out: Path) -> int:
+        """Write the log's served checkpoint as static tiles under ``out`` (tlog-tiles)."""
+        from detente.registry._checkpoint import parse_checkpoint
+        from detente.registry._tiles import export_tiles
+
+        note = self.checkpoint()
+        cp = parse_checkpoint(note, self.key, origin=self.store.origin)
+        bodies = self.store.iter_bodies(cp.size)
+        return export_tiles(out, cp.size, bodies, note, self.key.vkey, expect_root=cp.root)
 
     def _namespace_keys(self, namespace: str) -> list[VerifyingKey] | None:
         idx = self.store.find(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,6 +336,18 @@ class LogStore:
         with self.engine.connect() as conn:
             v = conn.execute(select(func.max(cosignatures.c.size))).scalar()
         return None if v is None else int(v)
+
+    def iter_bodies(self, size: int, chunk: int = 5000) -> Iterator[bytes]:
+        """Every entry's leaf bytes, in log order, up to ``size`` (streamed in chunks)."""
+        for start in range(0, size, chunk):
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(entries.c.body)
+                    .where(entries.c.idx >= start, entries.c.idx < min(size, start + chunk))
+                    .order_by(entries.c.idx)
+                )
+                for body in rows.scalars():
+                    yield str(body).encode()
 
     def bodies(self, indexes: Iterable[int]) -> dict[int, dict[str, Any]]:
         with self.engine.connect() as conn:
