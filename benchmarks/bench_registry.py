@@ -11,7 +11,15 @@ proof cost, not load speed) and at each size prints:
 * inclusion-proof latency p50/p99 over 2000 random leaves (store API: node lookups + hashing),
   and the number of stored nodes read per proof, which should grow as log2(n).
 
+With --witnesses it also measures, beside the same figures without witnesses:
+
+* HTTP appends/s with 3 witnesses on loopback (8 concurrent publishers; each append is
+  acknowledged only once a cosigned checkpoint covers it; rounds are batched);
+* a client's `check` from static tiles alone at the largest size (tile export time, the cold
+  index build, then the warm check p50 over 20 runs).
+
 Usage: python benchmarks/bench_registry.py [--pg postgresql+psycopg://…] [--max 1000000]
+       python benchmarks/bench_registry.py --witnesses [--max 1000000]
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from detente.registry._checkpoint import LogKey
+from detente.registry import LogKey
 from detente.registry._merkle import inclusion_plan
 from detente.registry._store import LogStore, NewEntry
 
@@ -73,7 +81,7 @@ def http_rate(db: str, key_path: Path, count: int = 300) -> float:
     import httpx
 
     from detente.attest import generate_key, sign_statement
-    from detente.registry._statements import namespace_claim, release
+    from detente.registry import namespace_claim, release
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -131,13 +139,130 @@ def run_backend(name: str, url: str, sizes: list[int], key_path: Path) -> None:
         )
 
 
+def _serve(args: list[str], probe: str) -> object:
+    import subprocess
+    import sys
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "detente", *args], stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            httpx.get(probe, timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{probe} did not come up")
+
+
+def _port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def witnessed_rate(work: Path, witnesses: int, count: int = 1200, clients: int = 8) -> float:
+    """Appends/s through `registry serve` with ``witnesses`` witness processes on loopback."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from detente.attest import generate_key, sign_statement
+    from detente.registry import load_or_create_witness_key, namespace_claim, release
+
+    tag = f"w{witnesses}"
+    key_path = work / f"{tag}-log.key"
+    log_key = LogKey.generate("bench.example/log")
+    key_path.write_bytes(log_key.private_pem())
+    procs = []
+    try:
+        specs = []
+        for i in range(witnesses):
+            wkey = load_or_create_witness_key(work / f"{tag}-{i}.key", f"w{i}.bench/w")
+            port = _port()
+            procs.append(_serve(["witness", "serve", "--name", wkey.name, "--key",
+                                 str(work / f"{tag}-{i}.key"), "--db",
+                                 f"sqlite:///{work / f'{tag}-{i}.db'}", "--log", log_key.vkey,
+                                 "--port", str(port)], f"http://127.0.0.1:{port}/witness-key"))  # fmt: skip
+            specs += ["--witness", f"http://127.0.0.1:{port}={wkey.vkey}"]
+        port = _port()
+        url = f"http://127.0.0.1:{port}"
+        procs.append(_serve(["registry", "serve", "--db", f"sqlite:///{work / f'{tag}.db'}",
+                             "--log-key", str(key_path), "--origin", "bench.example/log",
+                             "--port", str(port), *specs], url + "/v1/log-key"))  # fmt: skip
+        keys = [generate_key("ec-p256") for _ in range(clients)]
+        batches = [
+            [sign_statement(release(f"bench/{tag}{c}", "m", str(i), "sha256:%064x" % (c * 10**6 + i), None), k)
+             for i in range(count // clients)]
+            for c, k in enumerate(keys)
+        ]  # fmt: skip
+        with httpx.Client(base_url=url, timeout=60) as http:
+            for c, k in enumerate(keys):
+                claim = sign_statement(namespace_claim(f"bench/{tag}{c}", [k.public_key()]), k)
+                http.post("/v1/entries", json={"bundle": claim})
+
+        def publish(bundles: list[dict[str, object]]) -> None:
+            with httpx.Client(base_url=url, timeout=60) as h:
+                for b in bundles:
+                    assert h.post("/v1/entries", json={"bundle": b}).status_code == 201
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(publish, batches))
+        return count / (time.perf_counter() - t0)
+    finally:
+        for p in procs:
+            p.kill()  # type: ignore[attr-defined]
+
+
+def tiles_check(work: Path, size: int) -> None:
+    """Grow a log to ``size``, export tiles, and time a client's check from the tiles."""
+    from detente.attest import generate_key, sign_statement
+    from detente.registry import LogService, connect, namespace_claim, release
+
+    key = LogKey.generate("bench.example/log")
+    store = LogStore(f"sqlite:///{work / 'tiles.db'}", key)
+    owner = generate_key("ec-p256")
+    digest = "sha256:" + "ab" * 32
+    svc = LogService(store)
+    svc.append(sign_statement(namespace_claim("bench/tiles", [owner.public_key()]), owner))
+    grow(store, size - 1)
+    svc.append(sign_statement(release("bench/tiles", "m", "1", digest, None), owner))
+    t0 = time.perf_counter()
+    svc.export_tiles(work / "site")
+    export_s = time.perf_counter() - t0
+    client = connect(str(work / "site"), key.vkey, state_dir=work / "client")
+    t0 = time.perf_counter()
+    assert client.check_digest(digest).status == "current"
+    cold_s = time.perf_counter() - t0
+    times = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        client.check_digest(digest)
+        times.append(time.perf_counter() - t0)
+    print(f"tiles at {store.size()} entries: export {export_s:.1f} s "
+          f"({store.size() / export_s:.0f} entries/s), cold check (index build) {cold_s:.1f} s, "
+          f"warm check p50 {statistics.median(times) * 1000:.1f} ms (target < 50 ms)", flush=True)  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--pg", default=None, help="PostgreSQL URL (an empty database).")
     ap.add_argument("--max", type=int, default=1_000_000)
+    ap.add_argument("--witnesses", action="store_true", help="witnessed appends and tiles check")
     args = ap.parse_args()
+    if args.witnesses:
+        work = Path(tempfile.mkdtemp(prefix="detente-witbench-"))
+        plain = witnessed_rate(work, 0)
+        witnessed = witnessed_rate(work, 3)
+        print(f"HTTP appends, 8 publishers: no witnesses {plain:.0f}/s; 3 witnesses {witnessed:.0f}/s "
+              f"(ratio {witnessed / plain:.2f}; target >= 200/s)", flush=True)  # fmt: skip
+        tiles_check(work, args.max)
+        return
     sizes = [s for s in (10_000, 100_000, 1_000_000) if s <= args.max]
     work = Path(tempfile.mkdtemp(prefix="detente-regbench-"))
     key_path = work / "log.key"

@@ -78,6 +78,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Allow, ask or block an agent's tool calls (traces or proxy).",
     ),
     "witness": ("detente.cli.witness:witness", "Run a witness that cosigns log checkpoints."),
+    "watch": ("detente.cli.watch:watch", "Follow the log; report and alert on namespaces."),
 }
 
 

@@ -40,6 +40,7 @@ from detente.registry._statements import (
 )
 from detente.registry._status import EXIT_CODES, STATUSES, Status, VerifiedEntry, status_of
 from detente.registry._trust import LogError, TrustState, TrustStore
+from detente.registry._watch import WatchState, watch_step
 
 if TYPE_CHECKING:
     from detente.registry._server import create_app
@@ -75,6 +76,7 @@ __all__ = [
     "TrustState",
     "TrustStore",
     "VerifiedEntry",
+    "WatchState",
     "Witness",
     "WitnessEndpoint",
     "WitnessKey",
@@ -100,6 +102,7 @@ __all__ = [
     "status_of",
     "verify_consistency",
     "verify_inclusion",
+    "watch_step",
 ]
 
 
