@@ -61,6 +61,9 @@ def create_app(
     )
     app.state.service = service
     _routes(app, service, max_body)
+    from detente.registry._web import web_router
+
+    app.include_router(web_router(service))
     for router in routers:
         app.include_router(router)
     for path, sub in mounts.items():
