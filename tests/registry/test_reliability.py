@@ -55,7 +55,9 @@ def _verify(server, acked: list[dict[str, object]]) -> None:  # type: ignore[no-
             hashes = [base64.b64decode(h) for h in proof["hashes"]]
             leaf = base64.b64decode(str(a["leaf_hash"]))
             assert verify_inclusion(leaf, int(a["index"]), final.size, hashes, final.root)  # type: ignore[call-overload]
-        for size in range(0, final.size + 1):
+        empty = parse_checkpoint(http.get("/v1/checkpoint/0").text, key)
+        assert verify_consistency(0, 0, empty.root, empty.root, [])  # the empty-tree root
+        for size in range(1, final.size + 1):  # a proof from size 0 is meaningless (RFC 9162)
             cp = parse_checkpoint(http.get(f"/v1/checkpoint/{size}").text, key)
             proof = http.get(
                 "/v1/proof/consistency", params={"first": size, "second": final.size}
