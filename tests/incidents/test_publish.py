@@ -15,15 +15,14 @@ from detente import attest, incidents, registry
 sys.path.insert(0, str(Path(__file__).parent))
 from incident_samples import DIGEST, draft
 
-connect = getattr(registry, "connect", None)
+connect = registry.connect
 
 
-@pytest.mark.skipif(connect is None, reason="registry.connect is not public in this build")
 def test_publish_then_find_by_model_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     key = attest.generate_key("ec-p256")
-    client = connect(None, state_dir=tmp_path / "trust")  # type: ignore[misc]
+    client = connect(None, state_dir=tmp_path / "trust")
     client.publish(
         attest.sign_statement(registry.namespace_claim("lab-a", [key.public_key()]), key)
     )

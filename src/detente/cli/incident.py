@@ -342,16 +342,11 @@ def open_cmd(
 @format_option()
 def publish(bundle_path: Path, namespace: str, url: str | None, fmt: str) -> None:
     """Append a signed (redacted) incident BUNDLE to the transparency log."""
-    from detente import incidents, registry
-    from detente.errors import UsageError
+    from detente import incidents
+    from detente.registry import connect
 
-    # registry.connect(url | None) is the registry's public constructor (being made public in
-    # parallel); until it is in this build, say so instead of reaching into private modules.
     bundle = incidents.read_json(bundle_path)
     report = incidents.report_in_bundle(bundle, bundle_path)  # refuse anything but a report
-    connect = getattr(registry, "connect", None)
-    if connect is None:
-        raise UsageError("this build's registry has no public connect(); cannot publish yet")
     result = connect(url).publish(bundle, namespace)
     if fmt == "json":
         emit_json({**result, "report_id": report.id})

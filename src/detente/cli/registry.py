@@ -353,8 +353,13 @@ def check(model: Path, url: str | None, log_key: str | None, witnesses: tuple[st
     client = connect(url, log_key, witnesses=witnesses, quorum=quorum)
     verdict = client.check_digest(m.root_digest)
     witnessed = client.last_quorum.reason if client.last_quorum else None
+    from detente.incidents import incident_summaries
+
+    incidents = incident_summaries(
+        client.verified_entries(m.root_digest, client.checkpoint()), m.root_digest
+    )
     if fmt == "json":
-        emit_json({**verdict.to_dict(), "witnesses": witnessed})
+        emit_json({**verdict.to_dict(), "witnesses": witnessed, "incidents": incidents})
     else:
         click.echo(f"{verdict.status.upper()}: {model} ({m.root_digest})")
         for r in verdict.reasons:
@@ -362,4 +367,8 @@ def check(model: Path, url: str | None, log_key: str | None, witnesses: tuple[st
         click.echo(f"  proofs checked against log checkpoint of size {verdict.checkpoint_size}")
         if witnessed:
             click.echo(f"  {witnessed}")
+        for i in incidents:
+            click.echo(
+                f"  incident {i['id']} [{i['severity']}, {i['determination']}]: {i['title']}"
+            )
     return int(verdict.exit_code)
