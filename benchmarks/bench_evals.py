@@ -26,9 +26,9 @@ from typing import Any
 def harness_overhead(samples_per_task: int) -> None:
     from inspect_ai.model import ModelOutput, ModelUsage, get_model
 
+    from detente.evals import EvalConfig, run_eval
     from detente.evals._judge import classify_response
-    from detente.evals._run import EvalConfig, run_eval
-    from detente.evals._target import Target
+    from detente.runtime import Target
 
     answer = "I can't help with that, but here is how defenders detect it:\n1. Watch for X.\n2. Alert on Y."
 
@@ -58,7 +58,7 @@ def _direct(gguf: str, prompts: list[str], max_tokens: int, threads: int) -> tup
     outlive the Llama object and would steal CPU from the server measured next)."""
     from llama_cpp import Llama
 
-    from detente.evals._gemma_format import SAMPLER, render_gemma3
+    from detente.runtime import SAMPLER, render_gemma3
 
     llm = Llama(gguf, n_ctx=4096, n_threads=threads, n_threads_batch=threads, verbose=False, seed=0)
     llm.create_completion(
@@ -83,9 +83,8 @@ def throughput(n_prompts: int, max_tokens: int, rounds: int) -> None:
     from inspect_ai.log import read_eval_log
     from inspect_ai.solver import generate
 
-    from detente.artifacts._embedded import embedded_model_path
     from detente.evals import load_suite
-    from detente.evals._target import local_gguf
+    from detente.runtime import embedded_model_path, local_gguf
 
     gguf = embedded_model_path()
     prompts = [r["input"] for r in load_suite().datasets["false_refusal"][:n_prompts]]

@@ -85,7 +85,7 @@ def write_gguf(path: Path, tensors: dict[str, np.ndarray], template: str | None 
 
 @pytest.fixture
 def embedded_gguf() -> Path:
-    from detente.artifacts._embedded import embedded_model_path
+    from detente.runtime import embedded_model_path
 
     return embedded_model_path()
 

@@ -16,6 +16,7 @@ __all__ = [
     "FormatError",
     "InputError",
     "KeyError_",
+    "MissingDependency",
     "PayloadTypeError",
     "SignatureError",
     "UnsupportedError",
@@ -66,6 +67,23 @@ class BundleFormatError(InputError):
 
 class PayloadTypeError(BundleFormatError):
     """The bundle is well formed but carries a payload or predicate we do not verify."""
+
+
+class MissingDependency(UsageError):
+    """An optional feature was asked for but its extra is not installed (exit 2, not a bug).
+
+    ``module`` is the import that failed; ``extra`` the ``pip install 'detente[EXTRA]'`` that
+    brings it.
+    """
+
+    def __init__(self, module: str, extra: str, feature: str | None = None) -> None:
+        self.module = module
+        self.extra = extra
+        what = f"{feature} needs" if feature else "this needs"
+        super().__init__(
+            f"{what} the Python package {module!r}, which is not installed: "
+            f"pip install 'detente[{extra}]'"
+        )
 
 
 class VerificationError(Error):

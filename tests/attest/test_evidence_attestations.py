@@ -15,16 +15,20 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from detente.attest import SigningKey, generate_key, sign_statement, verify_bundle, write_key_pair
-from detente.attest._evidence import (
+from detente.attest import (
     EVIDENCE_TYPES,
+    SigningKey,
     evidence_statement,
+    generate_key,
     payload_digest,
+    sign_statement,
     verify_attestation,
+    verify_bundle,
+    write_key_pair,
 )
 from detente.errors import BundleFormatError, PayloadTypeError, SignatureError, WrongKeyError
 from detente.evals import Outcome, build_scorecard
-from detente.evals._gate import apply_gate, parse_standard
+from detente.release._gate import apply_gate, parse_standard
 
 GOLDEN = Path(__file__).parent / "golden"
 MODEL = "sha256:" + "5e" * 32
@@ -76,7 +80,7 @@ def _statements() -> dict[str, Any]:
         scorecard=card,
         evidence={"scan": payload_digest(scan_st), "scorecard": payload_digest(card_st)},
     )
-    gate_st = evidence_statement("gate", "golden-model", MODEL, gate.to_predicate())
+    gate_st = evidence_statement("gate", "golden-model", MODEL, gate.to_dict())
     return {"scan": scan_st, "scorecard": card_st, "gate": gate_st}
 
 

@@ -15,13 +15,18 @@ import pytest
 from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
 
 from detente.errors import FormatError, VerificationError
-from detente.evals import build_manifest, judge_answer, load_suite, validate_scorecard
-from detente.evals._gemma_format import render_gemma3
-from detente.evals._run import EvalConfig, run_eval
+from detente.evals import (
+    EvalConfig,
+    build_manifest,
+    judge_answer,
+    load_suite,
+    run_eval,
+    validate_scorecard,
+)
 from detente.evals._scorers import injection_outcome
 from detente.evals._suite import load_suite_dir, suite_dir
-from detente.evals._target import Target
 from detente.evals._tasks import stratified
+from detente.runtime import Target, render_gemma3
 
 REFUSAL = "I'm sorry, but I can't help with that request. It could be used to harm others."
 COMPLIANCE = (
@@ -314,7 +319,7 @@ class _FakeLlama:
 def test_generation_samples_exactly_as_asked() -> None:
     import threading
 
-    from detente.evals._gemma_format import SAMPLER, complete
+    from detente.runtime import SAMPLER, complete
 
     llm = _FakeLlama()
     prompt = render_gemma3([{"role": "user", "content": "hi"}])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from detente.errors import FormatError, InputError
 from detente.release import load_consumer_policy
-from detente.release._consumer import _parse
+from detente.release import ConsumerPolicy
 
 GOOD = """
 schema = "detente.consumer-policy/v1"
@@ -71,7 +71,7 @@ def test_malformed_policies_are_refused(edit: Any, message: str) -> None:
     data = tomllib.loads(GOOD)
     edit(data)
     with pytest.raises(FormatError, match=message):
-        _parse(data, Path("."))
+        ConsumerPolicy.from_dict(data, Path("."))
 
 
 def test_unreadable_and_non_toml_files(tmp_path: Path) -> None:
@@ -98,6 +98,6 @@ _VALUES = st.recursive(
 def test_policy_parser_only_raises_format_errors(data: dict[str, Any]) -> None:
     data.setdefault("schema", "detente.consumer-policy/v1")
     try:
-        _parse(data, Path("."))
+        ConsumerPolicy.from_dict(data, Path("."))
     except FormatError:
         pass

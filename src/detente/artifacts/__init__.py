@@ -21,7 +21,6 @@ import mmap
 from pathlib import Path
 
 from detente.artifacts._compression import SizeLimitExceeded, decompress, sniff_compression
-from detente.artifacts._embedded import embedded_model_path
 from detente.artifacts._gguf import GGML_TYPES, looks_like_gguf, parse_gguf
 from detente.artifacts._npy import NPY_MAGIC, NpyHeader, read_npy_header
 from detente.artifacts._protobuf import protobuf_fields, protobuf_messages, protobuf_string
@@ -58,7 +57,6 @@ __all__ = [
     "TensorTable",
     "ZipEntry",
     "decompress",
-    "embedded_model_path",
     "is_tar",
     "is_zip",
     "iter_tar",

@@ -20,6 +20,14 @@ from detente.attest._envelope import (
     sign_statement,
     verify_bundle,
 )
+from detente.attest._evidence import (
+    EVIDENCE_KINDS,
+    EVIDENCE_TYPES,
+    VerifiedAttestation,
+    evidence_statement,
+    payload_digest,
+    verify_attestation,
+)
 from detente.attest._keys import (
     KEY_TYPES,
     SigningKey,
@@ -39,6 +47,8 @@ from detente.attest._model import (
 
 __all__ = [
     "BUNDLE_MEDIA_TYPE",
+    "EVIDENCE_KINDS",
+    "EVIDENCE_TYPES",
     "INTOTO_PAYLOAD_TYPE",
     "KEY_TYPES",
     "OMS_PREDICATE_TYPE",
@@ -46,7 +56,9 @@ __all__ = [
     "SigningKey",
     "Statement",
     "Subject",
+    "VerifiedAttestation",
     "VerifyingKey",
+    "evidence_statement",
     "generate_key",
     "load_private_key",
     "load_public_key",
@@ -54,8 +66,10 @@ __all__ = [
     "model_statement",
     "pae",
     "parse_bundle",
+    "payload_digest",
     "sign_model",
     "sign_statement",
+    "verify_attestation",
     "verify_bundle",
     "verify_model",
     "write_key_pair",

@@ -26,8 +26,8 @@ from typing import Any
 from detente.attest._envelope import Statement, Subject, parse_bundle, verify_bundle
 from detente.attest._keys import VerifyingKey
 from detente.attest._model import OMS_PREDICATE_TYPE
+from detente.canonical import canonical_json
 from detente.errors import BundleFormatError, PayloadTypeError, SignatureError, WrongKeyError
-from detente.integrity import canonical_json
 
 __all__ = [
     "EVIDENCE_KINDS",

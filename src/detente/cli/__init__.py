@@ -13,6 +13,8 @@ import click
 from detente import __version__
 from detente.cli._common import run_guarded
 
+__all__ = ["cli", "main"]
+
 # name -> ("module:attribute", one-line help shown by ``detente --help`` without importing it)
 _COMMANDS: dict[str, tuple[str, str]] = {
     "keygen": ("detente.cli.keys:keygen", "Generate a signing key pair (EC P-256 or Ed25519)."),

@@ -38,6 +38,19 @@ def run_guarded(cli: click.Group) -> None:
             traceback.print_exc()
         click.echo(f"error: {exc.diagnostics()}", err=True)
         sys.exit(exc.exit_code)
+    except ModuleNotFoundError as exc:
+        # An optional extra that is not installed is a usage problem, not a bug (exit 2).
+        from detente.env import missing_dependency
+
+        missing = missing_dependency(exc)
+        if missing is None:
+            click.echo("internal error (a bug in Détente); traceback follows:", err=True)
+            traceback.print_exc()
+            sys.exit(EXIT_INTERNAL)
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {missing.diagnostics()}", err=True)
+        sys.exit(missing.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)

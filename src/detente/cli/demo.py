@@ -33,9 +33,9 @@ def demo(workdir: Path | None, quiet: bool, fmt: str) -> int:
     import platformdirs
 
     from detente.artifacts import read_tensor_table
-    from detente.artifacts._embedded import embedded_model_path
     from detente.attest import sign_model, verify_model
     from detente.cli.keys import load_signing_key
+    from detente.runtime import embedded_model_path
 
     chatty = not quiet and fmt != "json"
 

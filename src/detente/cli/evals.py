@@ -13,9 +13,7 @@ import click
 
 from detente.cli._common import emit_json, format_option, progress_enabled, quiet_option
 from detente.errors import InputError, UsageError
-
-TASK_NAMES = ("cyber_misuse", "false_refusal", "insecure_code", "prompt_injection",
-              "social_engineering")  # fmt: skip
+from detente.evals import TASK_NAMES
 
 
 def _parse_tasks(value: str | None) -> list[str]:
@@ -225,8 +223,8 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
                 2 bad input, or every sample failed (scorecard written anyway).
     Judge a scorecard against a release standard with `detente gate`.
     """
-    from detente.evals._run import EvalConfig, expected_samples, run_eval
-    from detente.evals._target import local_gguf, resolve_target
+    from detente.evals import EvalConfig, expected_samples, run_eval
+    from detente.runtime import local_gguf, resolve_target
 
     if gguf is not None and (model or base_url):
         raise UsageError("--gguf evaluates a local file; do not combine it with --model/--base-url")
@@ -234,9 +232,9 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
         raise UsageError("--base-url needs --model (the model name the endpoint serves)")
     tasks = _parse_tasks(tasks_opt)
     if cyberseceval:
-        from detente.evals._cyberseceval import available_tasks
+        from detente.evals import cyberseceval_tasks
 
-        available_tasks()  # fail before any model runs when inspect_evals is missing
+        cyberseceval_tasks()  # fail before any model runs when inspect_evals is missing
     if out_dir is None:
         out_dir = Path("detente-eval") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     local = model is None
@@ -260,7 +258,7 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
     if local:
         embedded = gguf is None
         if gguf is None:
-            from detente.artifacts._embedded import embedded_model_path
+            from detente.runtime import embedded_model_path
 
             gguf = embedded_model_path()
         if show:

@@ -1,21 +1,33 @@
-"""``detente keygen``."""
+"""``detente keygen`` and the one default-key rule of every command that signs.
+
+Every signing command (sign, release, publish, revoke, advise, registry claim/rotate, demo)
+takes ``--key PRIVATE.pem``; without it, it uses the user's key ``detente.key`` in the user
+config dir (``~/.config/detente/keys``), generated on first use (EC P-256, mode 0600) with a
+note on stderr naming the file and its key id. So a publisher who released with the defaults
+revokes with the defaults too.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from detente.cli._common import emit_json, format_option
 
+if TYPE_CHECKING:
+    from detente.attest import SigningKey
+
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def default_key_dir() -> Path:
-    import platformdirs
+    from detente.env import keys_dir
 
-    return Path(platformdirs.user_config_dir("detente")) / "keys"
+    return keys_dir()
 
 
 def passphrase() -> bytes | None:
@@ -24,7 +36,7 @@ def passphrase() -> bytes | None:
     return value.encode() if value else None
 
 
-def load_signing_key(key_path: Path | None, say: Callable[[str], None]) -> Any:
+def load_signing_key(key_path: Path | None, say: Callable[[str], None] | None = None) -> SigningKey:
     """The key at ``key_path``, or the user's default key, generated on first use (0600)."""
     from detente.attest import generate_key, load_private_key, write_key_pair
 
@@ -32,9 +44,29 @@ def load_signing_key(key_path: Path | None, say: Callable[[str], None]) -> Any:
         key_dir = default_key_dir()
         key_path = key_dir / "detente.key"
         if not key_path.exists():
-            write_key_pair(generate_key("ec-p256"), key_dir)
-            say(f"generated a signing key in {key_dir} (private key mode 0600)")
+            key = generate_key("ec-p256")
+            write_key_pair(key, key_dir)
+            (say or _stderr)(
+                f"generated your signing key {key_path} (mode 0600), key id "
+                f"{key.public_key().key_id}"
+            )
     return load_private_key(key_path, passphrase())
+
+
+def _stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def key_option(help_text: str = "Your private signing key (PEM)") -> Callable[[F], F]:
+    """``--key`` for commands that sign: optional, the user's default key otherwise."""
+    return click.option(
+        "--key",
+        "key_path",
+        default=None,
+        type=click.Path(path_type=Path),
+        help=f"{help_text} [default: ~/.config/detente/keys/detente.key, generated on first "
+        "use]. Passphrase from $DETENTE_KEY_PASSPHRASE.",
+    )
 
 
 @click.command()

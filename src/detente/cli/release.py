@@ -32,7 +32,7 @@ def _evidence_doc(path: Path, kind: str, keys: list[Any]) -> tuple[dict[str, Any
         return doc, None
     if not keys:
         raise UsageError(f"{path} is an attestation bundle: pass --key to verify it before use")
-    from detente.attest._evidence import verify_attestation
+    from detente.attest import verify_attestation
 
     att = verify_attestation(doc, keys, expect_kind=kind)
     inner = att.predicate["report"] if kind == "scan" else att.predicate["scorecard"]
@@ -82,7 +82,7 @@ def gate(policy: str, scan_path: Path | None, card_path: Path | None, key_paths:
     Exit codes: 0 pass, 1 fail, 4 insufficient evidence, 2 bad input.
     """
     from detente.attest import load_public_key
-    from detente.evals._gate import apply_gate, gate_text, load_standard
+    from detente.release import apply_gate, gate_text, load_standard
 
     std = load_standard(policy)
     keys = [load_public_key(p) for p in key_paths]
@@ -94,7 +94,7 @@ def gate(policy: str, scan_path: Path | None, card_path: Path | None, key_paths:
     if card_path is not None:
         card, d = _evidence_doc(card_path, "scorecard", keys)
         digests |= {d} if d else set()
-        from detente.evals._scorecard import validate_scorecard
+        from detente.evals import validate_scorecard
 
         validate_scorecard(card, str(card_path))
     if len(digests) > 1:
@@ -106,7 +106,7 @@ def gate(policy: str, scan_path: Path | None, card_path: Path | None, key_paths:
         emit_json(
             {
                 "schema": "detente.gate-result/v1",
-                **result.to_predicate(),
+                **result.to_dict(),
                 "exit_code": result.exit_code,
             }
         )
@@ -193,9 +193,8 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
                 2 bad input or registry refusal.
     """
     from detente.cli.keys import load_signing_key
-    from detente.evals._gate import load_standard
-    from detente.evals._run import EvalConfig, expected_samples
-    from detente.release import ReleaseOptions, default_evidence_dir, release_model
+    from detente.evals import EvalConfig, expected_samples
+    from detente.release import ReleaseOptions, default_evidence_dir, load_standard, release_model
 
     chatty = not quiet and fmt != "json"
 
@@ -208,7 +207,7 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
     if model is None:
         import platformdirs
 
-        from detente.artifacts._embedded import embedded_model_path
+        from detente.runtime import embedded_model_path
 
         model = embedded_model_path()
         name = name or "gemma3-270m-q4-k-m"
@@ -286,8 +285,7 @@ def attest_verify(
     (…/gate/v1) attestations and OMS model signatures. Exit 0 all verified, 1 any failed,
     2 bad input.
     """
-    from detente.attest import load_public_key
-    from detente.attest._evidence import verify_attestation
+    from detente.attest import load_public_key, verify_attestation
     from detente.errors import Error
 
     keys = [load_public_key(p) for p in key_paths]

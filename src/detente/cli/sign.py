@@ -16,6 +16,7 @@ from detente.cli._common import (
     progress_enabled,
     quiet_option,
 )
+from detente.cli.keys import key_option, load_signing_key
 
 
 def _default_signature(model: Path) -> Path:
@@ -33,13 +34,7 @@ def _model_size(model: Path) -> int:
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option(
-    "--key",
-    "key_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Private key (PEM). Passphrase from $DETENTE_KEY_PASSPHRASE.",
-)
+@key_option("Private key (PEM)")
 @click.option(
     "--signature",
     "sig_path",
@@ -79,7 +74,7 @@ def _model_size(model: Path) -> int:
 @format_option()
 def sign(
     model: Path,
-    key_path: Path,
+    key_path: Path | None,
     sig_path: Path | None,
     algorithm: str,
     shard_size: int | None,
@@ -101,13 +96,12 @@ def sign(
       detente sign ./llm-7b --key keys/detente.key        # writes ./llm-7b.sig
       detente verify ./llm-7b --key keys/detente.pub
     """
-    from detente.attest import load_private_key, sign_model
-    from detente.cli.keys import passphrase
+    from detente.attest import sign_model
     from detente.errors import UsageError
 
     if shard_size is not None and algorithm == "blake3":
         raise UsageError("shard serialization supports sha256 only (as model_signing does)")
-    key = load_private_key(key_path, passphrase())
+    key = load_signing_key(key_path)
     sig = sig_path or _default_signature(model)
     ignores = list(ignore)
     if model.is_dir() and sig.resolve().is_relative_to(model.resolve()):

@@ -2,7 +2,6 @@
 GGUF provider, so that ``inspect eval detente/cyber_misuse --model detente-llama/gemma -M
 model_path=FILE`` (or any other model) works once Détente is installed."""
 
-from detente.evals._llama_provider import detente_llama
 from detente.evals._tasks import (
     cyber_misuse,
     false_refusal,
@@ -10,6 +9,7 @@ from detente.evals._tasks import (
     prompt_injection,
     social_engineering,
 )
+from detente.runtime.llama_provider import detente_llama
 
 __all__ = [
     "cyber_misuse",

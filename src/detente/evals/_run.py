@@ -8,7 +8,7 @@ import json
 import os
 import platform
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,9 @@ from typing import Any
 
 from inspect_ai.hooks import Hooks, SampleEnd, hooks
 
+from detente.env import package_version
 from detente.errors import InputError
+from detente.evals._config import EvalConfig
 from detente.evals._judge_uncertainty import with_judge_uncertainty
 from detente.evals._scorecard import (
     build_scorecard,
@@ -24,9 +26,10 @@ from detente.evals._scorecard import (
     to_html,
     to_markdown,
 )
-from detente.evals._target import Target, package_version
+from detente.evals._suite import cached_suite
+from detente.runtime import Target
 
-__all__ = ["EvalConfig", "EvalResult", "run_eval", "tool_versions", "write_scorecard"]
+__all__ = ["EvalResult", "run_eval", "tool_versions", "write_scorecard"]
 
 ProgressCallback = Callable[[str, bool], None]  # (task name, sample errored)
 _progress: list[ProgressCallback] = []  # the active callback (a stack: innermost last)
@@ -81,34 +84,6 @@ def _prerequisites(kind: type[Exception]) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class EvalConfig:
-    tasks: Sequence[str] = ()
-    limit: int | None = None
-    epochs: int = 1
-    seed: int = 0
-    temperature: float = 0.0
-    max_tokens: int = 384
-    grader_model: Any = None  # an inspect model string (or an inspect Model, in tests)
-    max_connections: int | None = None
-    suite: str = "detente-core"
-    suite_version: str = "1"
-    cyberseceval: bool = False  # also run inspect_evals' CyberSecEval tasks (online only)
-    max_retries: int = 3  # per request; inspect's own default retries for a very long time
-    timeout: int | None = None  # seconds per request (None: the provider's default)
-    range_modes: tuple[bool, ...] = ()  # cyber range: False unguided, True guided (sandbox)
-    range_message_limit: int = 12  # messages per challenge, tool results included
-
-    def sampling(self) -> dict[str, Any]:
-        return {
-            "temperature": self.temperature,
-            "seed": self.seed,
-            "max_tokens": self.max_tokens,
-            "epochs": self.epochs,
-            "limit": self.limit,
-        }
-
-
-@dataclass(frozen=True)
 class EvalResult:
     scorecard: dict[str, Any]
     log_files: tuple[Path, ...]
@@ -137,21 +112,6 @@ def judge_identity(grader_model: Any) -> dict[str, Any]:
     }
 
 
-def expected_samples(config: EvalConfig) -> dict[str, int]:
-    from detente.evals._tasks import _FACTORIES, _suite
-
-    suite = _suite(config.suite, config.suite_version)
-
-    names = list(config.tasks) or list(_FACTORIES)
-    out = {}
-    for name in names:
-        n = len(suite.datasets.get(name, ()))
-        if config.limit is not None:
-            n = min(n, config.limit)
-        out[name] = n * config.epochs
-    return out
-
-
 def run_eval(
     target: Target,
     config: EvalConfig,
@@ -161,9 +121,11 @@ def run_eval(
     """Run the chosen tasks against ``target``; write logs and the scorecard into ``out_dir``."""
     from inspect_ai import eval as inspect_eval
 
-    from detente.evals._tasks import _suite, core_tasks
+    from detente.evals._tasks import core_tasks
 
-    suite = _suite(config.suite, config.suite_version)  # the tasks' own (cached, verified) copy
+    suite = cached_suite(
+        config.suite, config.suite_version
+    )  # the tasks' own (cached, verified) copy
     tasks = core_tasks(config.tasks or None, config.suite, config.suite_version)
     out_dir.mkdir(parents=True, exist_ok=True)
     log_dir = out_dir / "logs"

@@ -22,14 +22,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from detente.canonical import canonical_json
 from detente.errors import FormatError, InputError, VerificationError
 
 __all__ = [
     "DATASET_SCHEMAS",
     "MANIFEST_SCHEMA",
+    "TASK_NAMES",
     "Suite",
     "build_manifest",
-    "canonical_json",
+    "cached_suite",
     "load_suite",
     "load_suite_dir",
     "suite_dir",
@@ -41,14 +43,6 @@ _TACTIC = re.compile(r"TA\d{4}")
 _TECHNIQUE = re.compile(r"T\d{4}(\.\d{3})?")
 _CWE = re.compile(r"CWE-\d{1,5}")
 _CANARY = re.compile(r"[A-Za-z0-9_-]{8,80}")
-
-
-def canonical_json(obj: object) -> bytes:
-    """Sorted keys, no whitespace, UTF-8: the form we hash. Values JSON lacks (TOML dates in a
-    standard or policy) hash as their ISO text."""
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode()
 
 
 # A field check returns an error message or None.
@@ -135,6 +129,10 @@ DATASET_SCHEMAS: dict[str, dict[str, _Check]] = {
     },
 }
 
+# The tasks of detente-core, one per dataset, in the suite's order (the CLI, the inspect tasks,
+# the run and the scorecard all read this one list).
+TASK_NAMES: tuple[str, ...] = tuple(DATASET_SCHEMAS)
+
 
 @dataclass(frozen=True)
 class Suite:
@@ -220,6 +218,17 @@ def build_manifest(directory: Path, name: str, version: str) -> dict[str, Any]:
     body = {"suite": name, "version": version, "datasets": datasets}
     digest = "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
     return {"schema": MANIFEST_SCHEMA, **body, "digest": digest}
+
+
+_SUITE_CACHE: dict[tuple[str, str], Suite] = {}
+
+
+def cached_suite(name: str = "detente-core", version: str = "1") -> Suite:
+    """:func:`load_suite`, verified once per process (tasks, runs and progress share it)."""
+    key = (name, version)
+    if key not in _SUITE_CACHE:
+        _SUITE_CACHE[key] = load_suite(name, version)
+    return _SUITE_CACHE[key]
 
 
 def load_suite(name: str = "detente-core", version: str = "1") -> Suite:

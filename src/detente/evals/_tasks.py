@@ -27,7 +27,7 @@ from inspect_ai.util import store
 
 from detente.evals._judges import DEFAULT_JUDGE
 from detente.evals._scorers import code_vulnerability, injection_scorer, refusal_judge
-from detente.evals._suite import Suite, load_suite
+from detente.evals._suite import TASK_NAMES, Suite, cached_suite
 
 __all__ = [
     "CATEGORIES",
@@ -48,15 +48,6 @@ CATEGORIES: dict[str, str] = {
     "prompt_injection": "kind",
     "social_engineering": "kind",
 }
-
-_SUITE_CACHE: dict[tuple[str, str], Suite] = {}
-
-
-def _suite(name: str, version: str) -> Suite:
-    key = (name, version)
-    if key not in _SUITE_CACHE:
-        _SUITE_CACHE[key] = load_suite(name, version)
-    return _SUITE_CACHE[key]
 
 
 def stratified(records: Iterable[dict[str, Any]], field: str) -> list[dict[str, Any]]:
@@ -116,7 +107,7 @@ def cyber_misuse(
     suite: str = "detente-core", version: str = "1", judge: str = DEFAULT_JUDGE
 ) -> Task:
     """Requests for cyber-attack help over the MITRE ATT&CK tactics: does the model comply?"""
-    s = _suite(suite, version)
+    s = cached_suite(suite, version)
     return _task("cyber_misuse", _samples(s, "cyber_misuse"), generate(), refusal_judge(judge), s)
 
 
@@ -125,7 +116,7 @@ def false_refusal(
     suite: str = "detente-core", version: str = "1", judge: str = DEFAULT_JUDGE
 ) -> Task:
     """Legitimate defender and education requests: does the model refuse them?"""
-    s = _suite(suite, version)
+    s = cached_suite(suite, version)
     return _task("false_refusal", _samples(s, "false_refusal"), generate(), refusal_judge(judge), s)
 
 
@@ -134,7 +125,7 @@ def social_engineering(
     suite: str = "detente-core", version: str = "1", judge: str = DEFAULT_JUDGE
 ) -> Task:
     """Phishing/pretexting requests and their benign counterparts."""
-    s = _suite(suite, version)
+    s = cached_suite(suite, version)
     return _task(
         "social_engineering",
         _samples(s, "social_engineering"),
@@ -147,7 +138,7 @@ def social_engineering(
 @task
 def insecure_code(suite: str = "detente-core", version: str = "1") -> Task:
     """Ordinary coding tasks whose naive solutions risk a CWE, scored by the code detector."""
-    s = _suite(suite, version)
+    s = cached_suite(suite, version)
     return _task("insecure_code", _samples(s, "insecure_code"), generate(), code_vulnerability(), s)
 
 
@@ -281,7 +272,7 @@ def injection_agent() -> Solver:
 def prompt_injection(suite: str = "detente-core", version: str = "1") -> Task:
     """Direct and indirect (tool-result) prompt injection against a tool-using agent, judged
     deterministically by canary or tool call."""
-    s = _suite(suite, version)
+    s = cached_suite(suite, version)
     return _task(
         "prompt_injection",
         _samples(s, "prompt_injection", text_field="user"),
@@ -298,18 +289,19 @@ _FACTORIES = {
     "prompt_injection": prompt_injection,
     "social_engineering": social_engineering,
 }
+assert tuple(_FACTORIES) == TASK_NAMES, "one task per dataset, in the suite's order"
 
 
 def core_tasks(
     names: Sequence[str] | None = None, suite: str = "detente-core", version: str = "1"
 ) -> list[Task]:
     """The suite's tasks (all, or those named), in the suite's order."""
-    chosen = list(names) if names else list(_FACTORIES)
+    chosen = list(names) if names else list(TASK_NAMES)
     unknown = [n for n in chosen if n not in _FACTORIES]
     if unknown:
         from detente.errors import UsageError
 
         raise UsageError(
-            f"unknown task(s): {', '.join(unknown)}; choose from {', '.join(_FACTORIES)}"
+            f"unknown task(s): {', '.join(unknown)}; choose from {', '.join(TASK_NAMES)}"
         )
     return [_FACTORIES[n](suite=suite, version=version) for n in chosen]

@@ -10,7 +10,7 @@ Example::
 from detente.integrity._cache import DigestCache, default_cache_path
 from detente.integrity._check import FileChange, IntegrityResult, TensorChange, check_model
 from detente.integrity._diff import DiffResult, LayerSummary, TensorDelta, diff_models
-from detente.integrity._hashing import ALGORITHMS, hash_range
+from detente.integrity._hashing import ALGORITHMS, file_digest, hash_range
 from detente.integrity._manifest import (
     DEFAULT_SHARD_SIZE,
     Manifest,
@@ -44,6 +44,7 @@ __all__ = [
     "check_model",
     "default_cache_path",
     "diff_models",
+    "file_digest",
     "format_digest",
     "hash_range",
     "parse_digest",

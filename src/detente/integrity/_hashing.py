@@ -21,6 +21,7 @@ __all__ = [
     "ALGORITHMS",
     "CHUNK",
     "Hasher",
+    "file_digest",
     "hash_range",
     "hash_ranges_of_file",
     "new_hasher",
@@ -51,6 +52,18 @@ def new_hasher(algorithm: str, *, threads: bool = False) -> Hasher:
         h: Hasher = blake3.blake3(max_threads=blake3.blake3.AUTO if threads else 1)
         return h
     raise UsageError(f"unknown hash algorithm {algorithm!r} (expected one of {ALGORITHMS})")
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """The digest of a whole file, written ``algorithm:hex``."""
+    h = new_hasher(algorithm, threads=True)
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+    except OSError as exc:
+        raise _read_error(path, exc) from None
+    return f"{algorithm}:{h.digest().hex()}"
 
 
 def _read_error(path: Path, exc: OSError) -> InputError:

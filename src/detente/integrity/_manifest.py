@@ -14,13 +14,13 @@ depend on how tensors are split across files: a re-sharded copy has the same ten
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from detente.artifacts import ModelFile, ModelFiles, read_tensor_table, walk_model
+from detente.canonical import canonical_json
 from detente.errors import FormatError, InputError, UsageError
 from detente.integrity._hashing import ALGORITHMS, hash_range, hash_ranges_of_file, parallel_map
 
@@ -40,11 +40,6 @@ __all__ = [
 
 DEFAULT_SHARD_SIZE = 1_000_000_000  # model_signing's default
 MANIFEST_VERSION = 1
-
-
-def canonical_json(obj: Any) -> bytes:
-    """Sorted keys, no whitespace, UTF-8: the form we hash and sign."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def format_digest(algorithm: str, raw: bytes) -> str:

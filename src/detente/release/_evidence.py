@@ -90,7 +90,7 @@ class LoggedEvidence:
     first); the consumer keeps the first one a trusted key verifies."""
 
     def __init__(self, client: Any, digest: str) -> None:
-        from detente.attest._evidence import EVIDENCE_KINDS
+        from detente.attest import EVIDENCE_KINDS
 
         self.where = f"the transparency log ({getattr(client, 'url', 'registry')})"
         self._bundles: dict[str, list[dict[str, Any]]] = {}

@@ -11,20 +11,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detente.errors import Error, InputError, UsageError
+from detente.release._evidence import EvidenceDir
+from detente.release._gate import Standard
+from detente.release._policy import ConsumerPolicy, Publisher
 
-__all__ = ["ReleaseOptions", "ReleaseResult", "Step", "release_model"]
+if TYPE_CHECKING:
+    from detente.attest import SigningKey
+    from detente.evals import EvalConfig, Scorecard
+    from detente.integrity import Manifest
+    from detente.registry import RegistryClient
+
+__all__ = ["ReleaseOptions", "ReleaseResult", "Step", "example_consumer_policy", "release_model"]
 
 
 @dataclass(frozen=True)
 class ReleaseOptions:
     version: str
-    standard: Any  # detente.evals._gate.Standard
+    standard: Standard
     name: str | None = None
     namespace: str | None = None
-    eval_config: Any = None  # detente.evals._run.EvalConfig
+    eval_config: EvalConfig | None = None
     model: str | None = None  # inspect model / endpoint model name (else: serve the GGUF)
     base_url: str | None = None
     scorecard: Path | None = None  # reuse an existing scorecard instead of evaluating
@@ -71,19 +80,17 @@ class ReleaseResult:
 
 def release_model(
     model: Path,
-    key: Any,  # detente.attest.SigningKey
+    key: SigningKey,
     options: ReleaseOptions,
     evidence_dir: Path,
     *,
-    client: Any = None,
+    client: RegistryClient | None = None,
     say: Callable[[str], None] = lambda _m: None,
-    eval_progress: Any = None,
+    eval_progress: Callable[[str, bool], None] | None = None,
 ) -> ReleaseResult:
-    from detente.attest import sign_model, sign_statement
-    from detente.attest._evidence import evidence_statement, payload_digest
-    from detente.evals._gate import _scan_rules, apply_gate
-    from detente.evals._target import file_digest
-    from detente.release._evidence import EvidenceDir
+    from detente.attest import evidence_statement, payload_digest, sign_model, sign_statement
+    from detente.integrity import file_digest
+    from detente.release._gate import apply_gate, scan_rules
     from detente.scan import Severity, scan_paths, to_json
 
     if not model.exists():
@@ -104,8 +111,7 @@ def release_model(
     report = to_json(scan_paths([str(model)]), Severity.HIGH)
     report["inputs"] = [name]  # no local paths in published evidence
     ev.write_json("scan-report.json", report)
-    scan_rules = _scan_rules(std, report)
-    blocking = [r for r in scan_rules if r.verdict != "pass"]
+    blocking = [r for r in scan_rules(std, report) if r.verdict != "pass"]
     counts = report["summary"]["by_severity"]
     if blocking:
         return stop(
@@ -141,7 +147,7 @@ def release_model(
 
     # 3. evaluate ---------------------------------------------------------------------------
     card = _evaluate(model, options, evidence_dir / "eval", say, eval_progress)
-    weights = card["model"].get("weights_digest")
+    weights = card.weights_digest
     # A reused scorecard must be about this file (a fresh local evaluation hashed it already).
     if (
         options.scorecard is not None
@@ -159,7 +165,7 @@ def release_model(
         Step(
             "evaluate",
             "ok",
-            f"{sum(c['samples'] for c in card['categories'].values())} samples, suite {card['suite']['digest']}",
+            f"{card.samples} samples, suite {card.suite.digest}",
         )
     )
 
@@ -180,8 +186,8 @@ def release_model(
             name,
             digest,
             {
-                "suite": {k: card["suite"][k] for k in ("name", "version", "digest")},
-                "scorecard": card,
+                "suite": card.suite.to_dict(),
+                "scorecard": card.to_dict(),
             },
         ),
     }
@@ -190,7 +196,7 @@ def release_model(
     say(f"[5/6] gate: {std.name} {std.version}")
     gate = apply_gate(std, scan=report, scorecard=card, present=["signature"],
                       evidence={k: payload_digest(s) for k, s in statements.items()})  # fmt: skip
-    gate_st = evidence_statement("gate", name, digest, gate.to_predicate())
+    gate_st = evidence_statement("gate", name, digest, gate.to_dict())
     ev.write_bundle("gate", sign_statement(gate_st, key))
     result.verdict = gate.verdict
     if gate.verdict != "pass":
@@ -217,6 +223,8 @@ def release_model(
         ev.write_json("release.json", result.to_dict())
         return result
     say("[6/6] publishing to the transparency log")
+    if client is None:
+        raise UsageError("publishing needs a registry client (or ReleaseOptions(publish=False))")
     try:
         entries = _publish(client, key, options, name, manifest, ev)
     except Error as exc:
@@ -229,57 +237,52 @@ def release_model(
     return result
 
 
-def _consumer_example(ev: Any, key: Any, std: Any, url: str | None) -> None:
-    """``publisher.pub`` and a consumer policy that trusts it: what a consumer of this release
-    would start from (they should pin the key they obtained out of band, not this copy)."""
-    (ev.path / "publisher.pub").write_bytes(key.public_key().pem())
-    registry = "embedded" if url in (None, "embedded") else url
-    (ev.path / "consumer-policy.toml").write_text(
-        f"""# A consumer policy for this release (detente verify MODEL --policy THIS --evidence DIR).
-# Trusting the key that sits beside the evidence proves nothing: get the publisher's key (or
-# namespace) through a channel you trust and put it here.
-schema = "detente.consumer-policy/v1"
-name = "example-consumer"
+_EXAMPLE_HEADER = """A consumer policy for this release (detente verify MODEL --policy THIS --evidence DIR).
+Trusting the key that sits beside the evidence proves nothing: get the publisher's key (or
+namespace) through a channel you trust and put it here."""
 
-[[publishers]]
-key = "publisher.pub"
 
-[require]
-attestations = ["signature", "scan", "scorecard", "gate"]
-standard = "{std.name}"
-scan_max_severity = "low"
-
-[registry]
-url = "{registry}"
-allowed_status = ["current"]
-
-[rescan]
-enabled = true
-""",
-        "utf-8",
+def example_consumer_policy(standard: Standard, url: str | None) -> ConsumerPolicy:
+    """The policy a consumer of a release would start from: trust ``publisher.pub`` (to be
+    replaced by a key obtained out of band), require every attestation and a pass under
+    ``standard``, the registry status ``current``, and a local rescan."""
+    return ConsumerPolicy(
+        name="example-consumer",
+        publishers=(Publisher(key="publisher.pub"),),
+        required=("signature", "scan", "scorecard", "gate"),
+        standard=standard.name,
+        registry_url=None if url in (None, "embedded") else url,
     )
 
 
+def _consumer_example(ev: EvidenceDir, key: SigningKey, std: Standard, url: str | None) -> None:
+    (ev.path / "publisher.pub").write_bytes(key.public_key().pem())
+    policy = example_consumer_policy(std, url)
+    (ev.path / "consumer-policy.toml").write_text(policy.to_toml(_EXAMPLE_HEADER), "utf-8")
+
+
 def _evaluate(
-    model: Path, options: ReleaseOptions, out: Path, say: Callable[[str], None], progress: Any
-) -> dict[str, Any]:
-    from detente.evals._run import EvalConfig, run_eval
-    from detente.evals._scorecard import load_scorecard
-    from detente.evals._target import local_gguf, resolve_target
+    model: Path,
+    options: ReleaseOptions,
+    out: Path,
+    say: Callable[[str], None],
+    progress: Callable[[str, bool], None] | None,
+) -> Scorecard:
+    from detente.evals import EvalConfig, Scorecard, load_scorecard, run_eval
+    from detente.runtime import local_gguf, resolve_target
 
     if options.scorecard is not None:
         say(f"[3/6] using the existing scorecard {options.scorecard}")
-        return load_scorecard(options.scorecard)
+        return Scorecard.from_dict(load_scorecard(options.scorecard), str(options.scorecard))
     config = options.eval_config or EvalConfig()
     if options.model is not None:
         say(f"[3/6] evaluating {options.model} (the publisher asserts it serves this model)")
-        return run_eval(
-            resolve_target(options.model, options.base_url), config, out, progress
-        ).scorecard
+        target = resolve_target(options.model, options.base_url)
+        return Scorecard.from_dict(run_eval(target, config, out, progress).scorecard)
     if model.is_file() and model.suffix.lower() == ".gguf":
         say(f"[3/6] evaluating {model.name} on llama.cpp (CPU)")
         with local_gguf(model, embedded=False) as target:
-            return run_eval(target, config, out, progress).scorecard
+            return Scorecard.from_dict(run_eval(target, config, out, progress).scorecard)
     raise UsageError(
         f"{model} is not a GGUF file this machine can serve: evaluate it behind an "
         "OpenAI-compatible endpoint (--model NAME --base-url URL) or pass --scorecard FILE"
@@ -287,7 +290,12 @@ def _evaluate(
 
 
 def _publish(
-    client: Any, key: Any, options: ReleaseOptions, name: str, manifest: Any, ev: Any
+    client: RegistryClient,
+    key: SigningKey,
+    options: ReleaseOptions,
+    name: str,
+    manifest: Manifest,
+    ev: EvidenceDir,
 ) -> dict[str, int]:
     from detente.attest import sign_statement
     from detente.registry import namespace_claim, release
@@ -304,10 +312,13 @@ def _publish(
     rel = release(namespace, name, options.version, manifest.root_digest, manifest.tensor_digest)
     entries["release"] = int(client.publish(sign_statement(rel, key))["index"])
     for kind in ("signature", "scan", "scorecard", "gate"):
-        entries[kind] = int(client.publish(ev.bundle(kind), namespace)["index"])
+        bundle = ev.bundle(kind)
+        if bundle is None:
+            raise InputError(f"the {kind} bundle is missing", ev.file(kind))
+        entries[kind] = int(client.publish(bundle, namespace)["index"])
     return entries
 
 
-def default_namespace(key: Any) -> str:
+def default_namespace(key: SigningKey) -> str:
     key_id: str = key.public_key().key_id
     return "local-" + key_id.split(":", 1)[1][:12]

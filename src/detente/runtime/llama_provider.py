@@ -1,7 +1,7 @@
 """An in-process inspect_ai model provider for local GGUF files: ``detente-llama/<name>``.
 
 llama-cpp-python runs in the evaluating process (no server, no port, no HTTP per sample), with
-the Gemma 3 turn format and the explicit sampler of :mod:`detente.evals._gemma_format`.
+the Gemma 3 turn format and the explicit sampler of :mod:`detente.runtime` (``detente-gemma3``).
 Generations are serialised (one llama.cpp context) and run on the calling thread. Usable from inspect directly::
 
     inspect eval detente/cyber_misuse --model detente-llama/gemma -M model_path=./model.gguf
@@ -27,8 +27,9 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from detente.env import require
 from detente.errors import InputError
-from detente.evals._gemma_format import complete, render_gemma3
+from detente.runtime._gemma_format import complete, render_gemma3
 
 __all__ = ["PROVIDER", "LlamaCppAPI", "to_openai_messages"]
 
@@ -78,13 +79,11 @@ class LlamaCppAPI(ModelAPI):
         path = model_args.get("model_path")
         if not path or not os.path.isfile(str(path)):
             raise InputError(f"{PROVIDER}: -M model_path=FILE must name a GGUF file (got {path!r})")
-        try:
-            from llama_cpp import Llama
-        except ImportError:
-            raise InputError(
-                "a local GGUF needs llama-cpp-python: pip install 'detente[model]' (it builds "
-                "llama.cpp from source, about 5 minutes on 2 cores)"
-            ) from None
+        Llama = require(
+            "llama_cpp",
+            "model",
+            "a local GGUF (llama-cpp-python builds llama.cpp from source, ~5 min)",
+        ).Llama
         threads = int(model_args.get("n_threads") or os.cpu_count() or 1)
         self.llm: Any = Llama(
             str(path),

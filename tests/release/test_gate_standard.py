@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from detente.errors import FormatError
 from detente.evals import Outcome, build_scorecard, wilson
-from detente.evals._gate import apply_gate, builtin_standards, load_standard, parse_standard
+from detente.release._gate import apply_gate, builtin_standards, load_standard, parse_standard
 
 BASELINE = builtin_standards()["detente-baseline-v1"]
 SUITE = {"name": "detente-core", "version": "1.0.0", "digest": "sha256:" + "ab" * 32}
