@@ -8,7 +8,6 @@ The output parses back to the same data with :mod:`tomllib` (tested with hypothe
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -23,9 +22,29 @@ def _key(k: str) -> str:
     return k if _BARE_KEY.fullmatch(k) else _string(k)
 
 
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
 def _string(s: str) -> str:
-    # A JSON string is a valid TOML basic string once non-BMP escapes are avoided.
-    return json.dumps(s, ensure_ascii=False)
+    # TOML 1.0 basic strings: quote and backslash escaped; every control character (U+0000 to
+    # U+001F and U+007F, which JSON would leave raw) written as an escape.
+    out = []
+    for ch in s:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _scalar(v: Any) -> str:
