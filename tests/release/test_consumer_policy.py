@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente.errors import FormatError, InputError
-from detente.release import load_consumer_policy
-from detente.release import ConsumerPolicy
+from detente.release import ConsumerPolicy, load_consumer_policy
 
 GOOD = """
 schema = "detente.consumer-policy/v1"
