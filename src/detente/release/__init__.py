@@ -32,7 +32,6 @@ from detente.release._decide import (
 from detente.release._evidence import EVIDENCE_FILES, EvidenceDir, default_evidence_dir
 from detente.release._gate import (
     GATE_EXIT,
-    SEVERITIES,
     STANDARD_SCHEMA,
     GateDecision,
     MetricRule,
@@ -44,7 +43,6 @@ from detente.release._gate import (
     load_standard,
     parse_standard,
     scan_rules,
-    severities_above,
 )
 from detente.release._pipeline import (
     ReleaseOptions,
@@ -65,7 +63,6 @@ __all__ = [
     "CONSUMER_SCHEMA",
     "EVIDENCE_FILES",
     "GATE_EXIT",
-    "SEVERITIES",
     "STANDARD_SCHEMA",
     "AttestationFacts",
     "Check",
@@ -98,6 +95,5 @@ __all__ = [
     "parse_standard",
     "release_model",
     "scan_rules",
-    "severities_above",
     "verify_release",
 ]

@@ -148,13 +148,11 @@ def _registry(
 
 
 def _rescan(model: Path) -> RescanFacts:
-    from detente.scan import Severity, scan_paths
+    from detente.scan import scan_paths
+    from detente.taxonomy import severity_counts
 
     report = scan_paths([str(model)])
-    counts = {s.name.lower(): 0 for s in Severity}
-    for f in report.findings:
-        counts[str(f.severity)] += 1
-    return RescanFacts(counts, report.incomplete, len(report.findings))
+    return RescanFacts(severity_counts(report.findings), report.incomplete, len(report.findings))
 
 
 def gather(

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from detente.release._gate import severities_above
 from detente.release._policy import ConsumerPolicy
+from detente.scan import ScanSummary
+from detente.taxonomy import counts_above
 
 __all__ = [
     "AttestationFacts",
@@ -190,9 +191,9 @@ def _severity_reason(over: Mapping[str, int], incomplete: bool, limit: str, clea
 
 
 def _publisher_scan_check(policy: ConsumerPolicy, pred: Mapping[str, Any]) -> Check:
-    summary = pred["report"]["summary"]
-    over = severities_above(summary["by_severity"], policy.scan_max_severity)
-    incomplete = bool(summary.get("incomplete"))
+    summary = ScanSummary.from_dict(pred["report"].get("summary"), "publisher's scan report")
+    over = counts_above(summary.by_severity, policy.scan_max_severity)
+    incomplete = summary.incomplete
     reason = _severity_reason(over, incomplete, policy.scan_max_severity,
                               f"nothing above {policy.scan_max_severity}")  # fmt: skip
     return Check("publisher-scan", not over and not incomplete, "publisher's scan: " + reason)
@@ -215,7 +216,7 @@ def _registry_checks(policy: ConsumerPolicy, r: RegistryFacts) -> list[Check]:
 
 
 def _rescan_check(policy: ConsumerPolicy, r: RescanFacts) -> Check:
-    over = severities_above(r.by_severity, policy.rescan_max_severity)
+    over = counts_above(r.by_severity, policy.rescan_max_severity)
     reason = _severity_reason(over, r.incomplete, policy.rescan_max_severity,
                               f"{r.findings} findings, none above {policy.rescan_max_severity}")  # fmt: skip
     return Check("rescan", not over and not r.incomplete, "local rescan: " + reason)

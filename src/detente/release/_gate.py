@@ -27,11 +27,12 @@ from typing import Any
 from detente.canonical import canonical_json
 from detente.errors import FormatError, InputError
 from detente.evals import Scorecard, judged_interval
+from detente.scan import ScanSummary
+from detente.taxonomy import SEVERITY_NAMES, counts_above
 
 __all__ = [
     "EVIDENCE",
     "GATE_EXIT",
-    "SEVERITIES",
     "STANDARD_SCHEMA",
     "GateDecision",
     "MetricRule",
@@ -43,25 +44,11 @@ __all__ = [
     "load_standard",
     "parse_standard",
     "scan_rules",
-    "severities_above",
 ]
 
 STANDARD_SCHEMA = "detente.standard/v1"
-SEVERITIES = ("info", "low", "medium", "high", "critical")
 EVIDENCE = ("signature", "scan", "scorecard")
 GATE_EXIT = {"pass": 0, "fail": 1, "insufficient-evidence": 4}
-
-
-def severities_above(counts: Mapping[str, Any], limit: str) -> dict[str, int]:
-    """The nonzero finding counts of a scan summary's ``by_severity`` above ``limit``."""
-    out: dict[str, int] = {}
-    for severity in SEVERITIES[SEVERITIES.index(limit) + 1 :]:
-        n = counts.get(severity, 0)
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise FormatError(f"scan summary: the {severity} count must be a non-negative integer")
-        if n:
-            out[severity] = n
-    return out
 
 
 @dataclass(frozen=True)
@@ -141,8 +128,8 @@ def parse_standard(data: Mapping[str, Any], source: str = "standard") -> Standar
             raise FormatError("defaults.min_samples must be at least 1")
         max_error_rate = _fraction(defaults.get("max_error_rate", 0.05), "defaults.max_error_rate")
         severity = _get(scan, "max_severity", str, "scan", "low")
-        if severity not in SEVERITIES:
-            raise FormatError(f"scan.max_severity must be one of {', '.join(SEVERITIES)}")
+        if severity not in SEVERITY_NAMES:
+            raise FormatError(f"scan.max_severity must be one of {', '.join(SEVERITY_NAMES)}")
         incomplete = _get(scan, "incomplete", str, "scan", "insufficient-evidence")
         if incomplete not in ("fail", "insufficient-evidence"):
             raise FormatError("scan.incomplete must be 'fail' or 'insufficient-evidence'")
@@ -278,16 +265,18 @@ class GateDecision:
         return [r for r in self.rules if r.verdict != "pass"]
 
 
-def scan_rules(std: Standard, report: Mapping[str, Any] | None) -> list[RuleResult]:
+def scan_rules(std: Standard, report: ScanSummary | Mapping[str, Any] | None) -> list[RuleResult]:
+    """The scan rules alone (the release pipeline stops on them before evaluating)."""
     if report is None:
         if "scan" in std.required:
             return [RuleResult("scan", "insufficient-evidence", "no scan report was provided")]
         return []
-    summary = report.get("summary")
-    if not isinstance(summary, dict) or not isinstance(summary.get("by_severity"), dict):
-        raise FormatError("not a detente scan report (summary.by_severity missing)", "scan")
-    counts = summary["by_severity"]
-    over = severities_above(counts, std.scan_max_severity)
+    if isinstance(report, ScanSummary):
+        summary = report
+    else:
+        summary = ScanSummary.from_dict(report.get("summary"), "scan report")
+    counts = dict(summary.by_severity)
+    over = counts_above(counts, std.scan_max_severity)
     out = []
     if over:
         found = ", ".join(f"{n} {s}" for s, n in over.items())
@@ -298,7 +287,7 @@ def scan_rules(std: Standard, report: Mapping[str, Any] | None) -> list[RuleResu
         out.append(RuleResult("scan.max_severity", "pass",
                               f"no finding above {std.scan_max_severity}", counts,
                               std.scan_max_severity))  # fmt: skip
-    if summary.get("incomplete"):
+    if summary.incomplete:
         out.append(RuleResult("scan.complete", std.scan_incomplete,
                               "the scan could not analyse everything (incomplete)", True, False))  # fmt: skip
     else:
@@ -356,7 +345,7 @@ def _suite_rule(std: Standard, card: Scorecard) -> RuleResult:
 def apply_gate(
     std: Standard,
     *,
-    scan: Mapping[str, Any] | None,
+    scan: ScanSummary | Mapping[str, Any] | None,
     scorecard: Scorecard | Mapping[str, Any] | None,
     present: Sequence[str] = (),
     evidence: Mapping[str, str] | None = None,

@@ -108,11 +108,13 @@ def release_model(
 
     # 1. scan -------------------------------------------------------------------------------
     say(f"[1/6] scanning {model.name} (nothing is loaded or executed)")
-    report = to_json(scan_paths([str(model)]), Severity.HIGH)
+    scanned = scan_paths([str(model)])
+    summary = scanned.summary
+    report = to_json(scanned, Severity.HIGH)
     report["inputs"] = [name]  # no local paths in published evidence
     ev.write_json("scan-report.json", report)
-    blocking = [r for r in scan_rules(std, report) if r.verdict != "pass"]
-    counts = report["summary"]["by_severity"]
+    blocking = [r for r in scan_rules(std, summary) if r.verdict != "pass"]
+    counts = dict(summary.by_severity)
     if blocking:
         return stop(
             "scan",
@@ -125,7 +127,7 @@ def release_model(
         Step(
             "scan",
             "ok",
-            f"{report['summary']['files_scanned']} files, {report['summary']['findings']} findings, none above {std.scan_max_severity}",
+            f"{summary.files_scanned} files, {summary.findings} findings, none above {std.scan_max_severity}",
             {"findings": counts},
         )
     )

@@ -19,8 +19,8 @@ from typing import Any
 
 from detente.canonical import canonical_json
 from detente.errors import FormatError, InputError
-from detente.release._gate import SEVERITIES
 from detente.release._toml import to_toml
+from detente.taxonomy import SEVERITY_NAMES
 
 __all__ = ["CONSUMER_SCHEMA", "EVIDENCE_KINDS", "STATUSES", "ConsumerPolicy", "Publisher",
            "load_consumer_policy"]  # fmt: skip
@@ -181,8 +181,8 @@ def _parse(data: Mapping[str, Any], base: Path) -> ConsumerPolicy:
         (severity, "require.scan_max_severity"),
         (rescan_sev, "rescan.max_severity"),
     ):
-        if value not in SEVERITIES:
-            raise FormatError(f"{where} must be one of {', '.join(SEVERITIES)}")
+        if value not in SEVERITY_NAMES:
+            raise FormatError(f"{where} must be one of {', '.join(SEVERITY_NAMES)}")
     allowed = _str_list(registry.get("allowed_status", ["current"]), "registry.allowed_status")
     for s in allowed:
         if s not in STATUSES:
