@@ -30,11 +30,10 @@ def demo(workdir: Path | None, quiet: bool, fmt: str) -> int:
     model (OMS bundle + tensor digests), verify it, copy it, flip one byte inside one tensor
     of the copy, and verify again: the failure names the tensor.
     """
-    import platformdirs
-
     from detente.artifacts import read_tensor_table
     from detente.attest import sign_model, verify_model
     from detente.cli.keys import load_signing_key
+    from detente.env import data_dir
     from detente.runtime import embedded_model_path
 
     chatty = not quiet and fmt != "json"
@@ -43,7 +42,7 @@ def demo(workdir: Path | None, quiet: bool, fmt: str) -> int:
         if chatty:
             click.echo(msg, err=True)
 
-    work = workdir or Path(platformdirs.user_data_dir("detente")) / "demo"
+    work = workdir or data_dir() / "demo"
     work.mkdir(parents=True, exist_ok=True)
     model = embedded_model_path()
     key = load_signing_key(None, say)

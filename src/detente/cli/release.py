@@ -205,15 +205,12 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
     if base_url and not model_ref:
         raise UsageError("--base-url needs --model (the model name the endpoint serves)")
     if model is None:
-        import platformdirs
-
+        from detente.env import data_dir
         from detente.runtime import embedded_model_path
 
         model = embedded_model_path()
         name = name or "gemma3-270m-q4-k-m"
-        out_dir = (
-            out_dir or Path(platformdirs.user_data_dir("detente")) / "releases" / f"{name}.release"
-        )
+        out_dir = out_dir or data_dir() / "releases" / f"{name}.release"
         say(f"no MODEL given: releasing the embedded {model.name}")
     std = load_standard(policy)
     key = load_signing_key(key_path, say)

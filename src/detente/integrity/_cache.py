@@ -19,9 +19,9 @@ __all__ = ["DigestCache", "default_cache_path"]
 
 
 def default_cache_path() -> Path:
-    import platformdirs
+    from detente.env import cache_dir
 
-    return Path(platformdirs.user_cache_dir("detente")) / "digests.sqlite3"
+    return cache_dir() / "digests.sqlite3"
 
 
 class DigestCache:
