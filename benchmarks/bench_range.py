@@ -71,7 +71,7 @@ def model_turn(tokens: int) -> float | None:
     try:
         from llama_cpp import Llama
 
-        from detente.artifacts._embedded import embedded_model_path
+        from detente.runtime import embedded_model_path
     except ImportError:
         print("  (llama-cpp-python or the embedded model not installed: no model comparison)")
         return None
