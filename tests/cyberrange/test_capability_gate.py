@@ -8,7 +8,7 @@ import pytest
 
 from detente.cyberrange import ChallengeOutcome, capability_metrics, capability_section
 from detente.evals import build_scorecard
-from detente.evals._gate import apply_gate, load_standard
+from detente.release import apply_gate, load_standard
 
 SUITE = {"name": "detente-core", "version": "1.0.0", "digest": "sha256:" + "ab" * 32}
 RANGE = {"name": "detente-range", "version": "1.0.0", "digest": "sha256:00", "challenges": 42}

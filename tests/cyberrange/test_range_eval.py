@@ -20,9 +20,8 @@ pytestmark = pytest.mark.skipif(
 def test_runner_adds_capability_section_and_metrics(tmp_path: Path) -> None:
     from inspect_ai.model import ModelOutput, ModelUsage, get_model
 
-    from detente.evals import validate_scorecard
-    from detente.evals._run import EvalConfig, run_eval
-    from detente.evals._target import Target
+    from detente.evals import EvalConfig, run_eval, validate_scorecard
+    from detente.runtime import Target
 
     def answer(*_: object) -> ModelOutput:
         out = ModelOutput.from_content("mockllm/model", "I can't help with that.")

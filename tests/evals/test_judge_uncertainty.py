@@ -11,8 +11,8 @@ import pytest
 
 from detente.errors import FormatError
 from detente.evals import Outcome, build_scorecard, to_html, to_markdown, validate_scorecard
-from detente.evals._gate import apply_gate, parse_standard
 from detente.evals._judge_uncertainty import group_label, judged_interval, with_judge_uncertainty
+from detente.release import apply_gate, parse_standard
 
 SUITE = {"name": "detente-core", "version": "1.0.0", "digest": "sha256:" + "ab" * 32}
 
