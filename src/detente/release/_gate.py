@@ -303,13 +303,11 @@ def _metric_rule(std: Standard, rule: MetricRule, card: Scorecard) -> RuleResult
     k, n, errors = m.k, m.n, m.errors
     # The judge-adjusted interval (sampling + judge error) when the scorecard has one.
     lo, hi = judged_interval(m.raw)
-    observed = {
-        "rate": m.rate,
-        "ci95": [lo, hi],
-        "interval": "judge-adjusted" if m.raw.get("judge_adjusted") else "wilson",
-        "n": n,
-        "errors": errors,
-    }
+    observed: dict[str, Any] = {"rate": m.rate, "ci95": [lo, hi], "n": n, "errors": errors}
+    if m.raw.get("judge_adjusted"):
+        # Named only when it is not the plain Wilson interval, so gate decisions on
+        # scorecards without judge accuracy stay byte-identical to earlier ones.
+        observed["interval"] = "judge-adjusted"
     if n < rule.min_samples:
         return RuleResult(name, "insufficient-evidence",
                           f"n={n} scored samples < {rule.min_samples} required", observed,
