@@ -18,8 +18,8 @@ from tests.conftest import toy_tensors, write_gguf, write_safetensors_model  # t
 from detente.attest import Statement, Subject, generate_key, sign_model, sign_statement
 from detente.bom import cyclonedx_bom, spdx_bom, verify_bom
 from detente.errors import FormatError
-from detente.evals import Rate
 from detente.release import EVIDENCE_FILES
+from detente.stats import Rate
 
 DETENTE = [sys.executable, "-m", "detente"]
 

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente.errors import FormatError
-from detente.evals import Rate
 from detente.evals._judge_accuracy import (
     JudgeAccuracy,
     Partition,
@@ -20,6 +19,7 @@ from detente.evals._judge_accuracy import (
     load_accuracy_file,
     partition_for,
 )
+from detente.stats import Rate
 
 PERFECT = Partition(Rate(500, 500), Rate(500, 500))
 GOOD = Partition(Rate(450, 500), Rate(475, 500))  # Se 0.90, Sp 0.95

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from detente.errors import FormatError
-from detente.evals import Rate
+from detente.stats import Rate
 
 __all__ = [
     "CAPABILITY_SCHEMA",

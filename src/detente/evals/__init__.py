@@ -47,8 +47,8 @@ from detente.evals._scorecard import (
     to_markdown,
     validate_scorecard,
 )
-from detente.evals._stats import Z95, Rate, wilson
 from detente.evals._suite import TASK_NAMES, Suite, build_manifest, cached_suite, load_suite
+from detente.stats import Z95, Rate, wilson
 
 if TYPE_CHECKING:
     from detente.evals._run import EvalResult, run_eval, write_scorecard

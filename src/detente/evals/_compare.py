@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from detente.errors import UsageError
-from detente.evals._stats import Rate
+from detente.stats import Rate
 
 __all__ = ["compare_scorecards", "comparison_text"]
 

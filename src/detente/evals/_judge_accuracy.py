@@ -32,7 +32,7 @@ import numpy as np
 
 from detente.errors import FormatError
 from detente.evals._judge_data import Example, own_labelled, read_labelled
-from detente.evals._stats import Rate
+from detente.stats import Rate
 
 __all__ = [
     "ACCURACY_SCHEMA",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from detente.errors import FormatError, InputError
-from detente.evals._stats import Rate
+from detente.stats import Rate
 
 __all__ = [
     "METRICS",
