@@ -155,3 +155,18 @@ def test_a_policy_written_as_data_reads_back_the_same(tmp_path: Path) -> None:
     assert back.name == hostile.name and back.standard == hostile.standard
     assert back.registry_url is None  # the name could not inject a [registry] table
     assert back.to_dict() == hostile.to_dict()
+
+
+def test_witnesses_and_quorum_are_policy_data(tmp_path: Path) -> None:
+    from detente.errors import FormatError
+    from detente.registry import WitnessKey
+
+    vkey = WitnessKey.generate("w1.example").vkey
+    data = {**POLICY.to_dict(), "registry": {"url": "embedded", "witnesses": [vkey], "quorum": 1}}
+    policy = ConsumerPolicy.from_dict(data)
+    assert policy.witnesses == (vkey,) and policy.quorum == 1
+    assert ConsumerPolicy.from_dict(policy.to_dict()).to_dict() == policy.to_dict()
+    for bad in ({"witnesses": [vkey], "quorum": 2}, {"witnesses": ["not-a-key"]},
+                {"witnesses": [vkey], "quorum": True}):  # fmt: skip
+        with pytest.raises(FormatError):
+            ConsumerPolicy.from_dict({**data, "registry": {"url": "embedded", **bad}})

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from detente.cli._common import emit_json, format_option
+from detente.cli.keys import key_option, load_signing_key
 
 if TYPE_CHECKING:
     from detente.registry import RegistryClient
@@ -17,17 +18,17 @@ REGISTRY_HELP = "Registry URL [default: the embedded SQLite registry in the user
 
 
 def _client(url: str | None, log_key: str | None) -> RegistryClient:
-    """The registry client for ``--registry``/``--log-key`` (kept for cli/release.py)."""
     from detente.registry import connect
 
     return connect(url, log_key)
 
 
-def _sign(statement: Any, key_path: Path) -> dict[str, Any]:
-    from detente.attest import load_private_key, sign_statement
-    from detente.cli.keys import passphrase
+def _sign(statement: Any, key_path: Path | None) -> dict[str, Any]:
+    """Sign with --key, or the user's default key (the one rule of cli/keys.py)."""
+    from detente.attest import sign_statement
+    from detente.cli.keys import load_signing_key
 
-    return sign_statement(statement, load_private_key(key_path, passphrase()))
+    return sign_statement(statement, load_signing_key(key_path))
 
 
 def _report(result: dict[str, Any], fmt: str, what: str) -> None:
@@ -43,8 +44,7 @@ def _report(result: dict[str, Any], fmt: str, what: str) -> None:
 registry_url = click.option("--registry", "url", default=None, help=REGISTRY_HELP)
 log_key_opt = click.option("--log-key", default=None, metavar="VKEY",
                            help="Pin the log's verifier key (name+id+key); default: trust on first use.")  # fmt: skip
-key_opt = click.option("--key", "key_path", required=True, type=click.Path(path_type=Path),
-                       help="Your private signing key (a key of the namespace).")  # fmt: skip
+key_opt = key_option("Your private signing key (a key of the namespace)")
 
 
 @click.group()
@@ -176,17 +176,17 @@ def mirror(source: str, out: Path, log_key: str | None, witnesses: tuple[str, ..
 @format_option()
 def claim(
     namespace: str,
-    key_path: Path,
+    key_path: Path | None,
     extra: tuple[Path, ...],
     url: str | None,
     log_key: str | None,
     fmt: str,
 ) -> None:
     """Claim NAMESPACE (e.g. acme/llm-7b) for your key; the first claim wins."""
-    from detente.attest import load_private_key, load_public_key
+    from detente.attest import load_public_key
     from detente.registry import namespace_claim
 
-    keys = [load_private_key(key_path).public_key(), *(load_public_key(p) for p in extra)]
+    keys = [load_signing_key(key_path).public_key(), *(load_public_key(p) for p in extra)]
     bundle = _sign(namespace_claim(namespace, keys), key_path)
     _report(_client(url, log_key).publish(bundle), fmt, f"claimed {namespace}")
 
@@ -207,7 +207,7 @@ def claim(
 @format_option()
 def rotate(
     namespace: str,
-    key_path: Path,
+    key_path: Path | None,
     new_keys: tuple[Path, ...],
     url: str | None,
     log_key: str | None,
@@ -228,13 +228,7 @@ def rotate(
 @click.option(
     "--name", default=None, help="With a MODEL: the model name [default: its file/dir name]."
 )
-@click.option(
-    "--key",
-    "key_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="With a MODEL: the key that signs the release statement.",
-)
+@key_option("With a MODEL: the key that signs the release statement")
 @registry_url
 @log_key_opt
 @format_option()
@@ -242,7 +236,7 @@ def publish(source: Path, namespace: str, version: str | None, name: str | None,
             url: str | None, log_key: str | None, fmt: str) -> None:  # fmt: skip
     """Publish SOURCE to the registry: a signed bundle file as it is, or — with --version and
     --key — a release of the MODEL at SOURCE (its OMS root digest and tensor digest)."""
-    from detente.errors import InputError, UsageError
+    from detente.errors import InputError
 
     if version is None:
         try:
@@ -251,8 +245,6 @@ def publish(source: Path, namespace: str, version: str | None, name: str | None,
             raise InputError(f"not a readable bundle: {exc}", source) from None
         _report(_client(url, log_key).publish(bundle, namespace), fmt, "published")
         return
-    if key_path is None:
-        raise UsageError("publishing a release needs --key")
     from detente.integrity import build_manifest
     from detente.registry import release
 
@@ -277,7 +269,7 @@ def publish(source: Path, namespace: str, version: str | None, name: str | None,
 @registry_url
 @log_key_opt
 @format_option()
-def revoke(digest: str, namespace: str, reason: str, severity: str, key_path: Path, url: str | None,
+def revoke(digest: str, namespace: str, reason: str, severity: str, key_path: Path | None, url: str | None,
            log_key: str | None, fmt: str) -> None:  # fmt: skip
     """Revoke a released model DIGEST (sha256:…) with a reason, on the public record."""
     from detente.registry import revocation
@@ -307,7 +299,7 @@ def revoke(digest: str, namespace: str, reason: str, severity: str, key_path: Pa
 @log_key_opt
 @format_option()
 def advise(digests: tuple[str, ...], namespace: str, summary: str, fixed_version: str | None, severity: str,
-           key_path: Path, url: str | None, log_key: str | None, fmt: str) -> None:  # fmt: skip
+           key_path: Path | None, url: str | None, log_key: str | None, fmt: str) -> None:  # fmt: skip
     """Publish an advisory against one or more model DIGESTS."""
     from detente.registry import advisory
 

@@ -217,9 +217,9 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
     config = EvalConfig(limit=limit, max_tokens=max_tokens, seed=seed)
     client = None
     if not no_publish:
-        from detente.cli.registry import _client
+        from detente.registry import connect
 
-        client = _client(url, log_key)
+        client = connect(url, log_key)
     options = ReleaseOptions(version=version, standard=std, name=name, namespace=namespace,
                              eval_config=config, model=model_ref, base_url=base_url,
                              scorecard=card_path, publish=not no_publish)  # fmt: skip

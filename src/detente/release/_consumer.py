@@ -47,7 +47,10 @@ class EvidenceSource(Protocol):
 def _connect(policy: ConsumerPolicy) -> RegistryClient:
     from detente.registry import connect
 
-    return connect(policy.registry_url, policy.registry_log_key)
+    # A checkpoint without `quorum` cosignatures of the policy's witnesses is not trusted:
+    # the client refuses it, and every registry fact then fails with the reason.
+    return connect(policy.registry_url, policy.registry_log_key,
+                   witnesses=policy.witnesses, quorum=policy.quorum)  # fmt: skip
 
 
 def _trusted_keys(

@@ -51,6 +51,8 @@ class ConsumerPolicy:
     scan_max_severity: str = "low"
     registry_url: str | None = None  # None: the embedded registry
     registry_log_key: str | None = None
+    witnesses: tuple[str, ...] = ()  # witness verifier keys (c2sp.org/tlog-cosignature)
+    quorum: int | None = None  # cosignatures required (default: every listed witness)
     allowed_status: tuple[str, ...] = ("current",)
     require_logged: bool = True
     check_registry: bool = True
@@ -82,6 +84,10 @@ class ConsumerPolicy:
         registry: dict[str, Any] = {"url": self.registry_url or "embedded"}
         if self.registry_log_key is not None:
             registry["log_key"] = self.registry_log_key
+        if self.witnesses:
+            registry["witnesses"] = list(self.witnesses)
+        if self.quorum is not None:
+            registry["quorum"] = self.quorum
         registry |= {"allowed_status": list(self.allowed_status),
                      "require_logged": self.require_logged, "check": self.check_registry}  # fmt: skip
         return {
@@ -192,6 +198,23 @@ def _parse(data: Mapping[str, Any], base: Path) -> ConsumerPolicy:
     url = registry.get("url")
     if url is not None and not isinstance(url, str):
         raise FormatError("registry.url must be a string")
+    witnesses = _str_list(registry.get("witnesses", []), "registry.witnesses")
+    from detente.errors import Error
+    from detente.registry import WitnessKey
+
+    for i, vkey in enumerate(witnesses):
+        try:
+            WitnessKey.from_vkey(vkey)
+        except (Error, ValueError) as exc:
+            raise FormatError(
+                f"registry.witnesses[{i}] is not a witness verifier key: {exc}"
+            ) from None
+    quorum = registry.get("quorum")
+    if quorum is not None and (
+        isinstance(quorum, bool) or not isinstance(quorum, int)
+        or not 1 <= quorum <= len(witnesses)
+    ):  # fmt: skip
+        raise FormatError("registry.quorum must be an integer from 1 to the number of witnesses")
     return ConsumerPolicy(
         name=name,
         publishers=publishers,
@@ -201,6 +224,8 @@ def _parse(data: Mapping[str, Any], base: Path) -> ConsumerPolicy:
         scan_max_severity=severity,
         registry_url=None if url in (None, "embedded") else url,
         registry_log_key=registry.get("log_key"),
+        witnesses=witnesses,
+        quorum=quorum,
         allowed_status=allowed,
         require_logged=bool(registry.get("require_logged", True)),
         check_registry=bool(registry.get("check", True)),
