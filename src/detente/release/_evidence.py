@@ -19,9 +19,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detente.errors import InputError
+
+if TYPE_CHECKING:
+    from detente.registry import RegistryClient
 
 __all__ = ["EVIDENCE_FILES", "EvidenceDir", "LoggedEvidence", "default_evidence_dir"]
 
@@ -89,7 +92,7 @@ class LoggedEvidence:
     append an attestation about any digest, so a kind may have several candidates (newest
     first); the consumer keeps the first one a trusted key verifies."""
 
-    def __init__(self, client: Any, digest: str) -> None:
+    def __init__(self, client: RegistryClient, digest: str) -> None:
         from detente.attest import EVIDENCE_KINDS
 
         self.where = f"the transparency log ({getattr(client, 'url', 'registry')})"

@@ -78,6 +78,107 @@ class ReleaseResult:
         }
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What a step produced: its record, and the exit code that stops the release (None: go on)."""
+
+    step: Step
+    stop: int | None = None
+
+
+def _scan_step(
+    model: Path, name: str, std: Standard, ev: EvidenceDir
+) -> tuple[_Outcome, dict[str, Any]]:
+    from detente.release._gate import scan_rules
+    from detente.scan import Severity, scan_paths, to_json
+
+    scanned = scan_paths([str(model)])
+    summary = scanned.summary
+    report = to_json(scanned, Severity.HIGH)
+    report["inputs"] = [name]  # no local paths in published evidence
+    ev.write_json("scan-report.json", report)
+    blocking = [r for r in scan_rules(std, summary) if r.verdict != "pass"]
+    counts = dict(summary.by_severity)
+    if blocking:
+        code = 1 if any(r.verdict == "fail" for r in blocking) else 4
+        detail = "; ".join(r.reason for r in blocking)
+        return _Outcome(Step("scan", "blocked", detail, {"findings": counts}), code), report
+    detail = (f"{summary.files_scanned} files, {summary.findings} findings, none above "
+              f"{std.scan_max_severity}")  # fmt: skip
+    return _Outcome(Step("scan", "ok", detail, {"findings": counts})), report
+
+
+def _sign_step(model: Path, key: SigningKey, ev: EvidenceDir) -> tuple[_Outcome, Manifest]:
+    from detente.attest import sign_model
+
+    bundle, manifest = sign_model(model, key)
+    ev.write_bundle("signature", bundle)
+    detail = f"{manifest.root_digest}, {len(manifest.tensors or ())} tensors"
+    return _Outcome(Step("sign", "ok", detail, {"tensor_digest": manifest.tensor_digest})), manifest
+
+
+def _evaluate_step(
+    model: Path,
+    options: ReleaseOptions,
+    out: Path,
+    say: Callable[[str], None],
+    progress: Callable[[str, bool], None] | None,
+) -> tuple[_Outcome, Scorecard]:
+    from detente.integrity import file_digest
+
+    card = _evaluate(model, options, out, say, progress)
+    weights = card.weights_digest
+    # A reused scorecard must be about this file (a fresh local evaluation hashed it already).
+    if (
+        options.scorecard is not None
+        and model.is_file()
+        and weights
+        and weights != file_digest(model)
+    ):
+        detail = f"the scorecard's weights digest {weights} is not this model's file"
+        return _Outcome(Step("evaluate", "failed", detail), 2), card
+    detail = f"{card.samples} samples, suite {card.suite.digest}"
+    return _Outcome(Step("evaluate", "ok", detail)), card
+
+
+def _attest_and_gate(
+    name: str,
+    digest: str,
+    report: dict[str, Any],
+    card: Scorecard,
+    std: Standard,
+    key: SigningKey,
+    ev: EvidenceDir,
+    say: Callable[[str], None],
+) -> tuple[_Outcome, str]:
+    """Sign the scan and scorecard attestations, judge them (pure), sign the gate decision."""
+    from detente.attest import evidence_statement, payload_digest, sign_statement
+    from detente.release._gate import apply_gate
+
+    say("[4/6] signing the scan and scorecard attestations")
+    scanner = {"name": "detente-scan", "version": report["tool"]["version"]}
+    statements = {
+        "scan": evidence_statement("scan", name, digest, {"scanner": scanner, "report": report}),
+        "scorecard": evidence_statement("scorecard", name, digest,
+                                        {"suite": card.suite.to_dict(), "scorecard": card.to_dict()}),
+    }  # fmt: skip
+    for kind, st in statements.items():
+        ev.write_bundle(kind, sign_statement(st, key))
+    say(f"[5/6] gate: {std.name} {std.version}")
+    gate = apply_gate(std, scan=report, scorecard=card, present=["signature"],
+                      evidence={k: payload_digest(s) for k, s in statements.items()})  # fmt: skip
+    ev.write_bundle(
+        "gate", sign_statement(evidence_statement("gate", name, digest, gate.to_dict()), key)
+    )
+    rules = {"rules": [r.to_dict() for r in gate.rules]}
+    if gate.verdict != "pass":
+        reasons = "; ".join(f"{r.rule}: {r.reason}" for r in gate.blocking())
+        detail = f"{gate.verdict} under {std.name}: {reasons}"
+        return _Outcome(Step("gate", "blocked", detail, rules), gate.exit_code), gate.verdict
+    detail = f"pass under {std.name} {std.version} ({std.digest})"
+    return _Outcome(Step("gate", "ok", detail, rules)), gate.verdict
+
+
 def release_model(
     model: Path,
     key: SigningKey,
@@ -88,11 +189,8 @@ def release_model(
     say: Callable[[str], None] = lambda _m: None,
     eval_progress: Callable[[str, bool], None] | None = None,
 ) -> ReleaseResult:
-    from detente.attest import evidence_statement, payload_digest, sign_model, sign_statement
-    from detente.integrity import file_digest
-    from detente.release._gate import apply_gate, scan_rules
-    from detente.scan import Severity, scan_paths, to_json
-
+    """scan → sign → evaluate → attest and gate → publish, stopping at the first blocking step;
+    every step's record, and the evidence so far, are kept in ``evidence_dir``."""
     if not model.exists():
         raise InputError("no such model", model)
     std = options.standard
@@ -100,141 +198,45 @@ def release_model(
     name = options.name or model.name
     result = ReleaseResult(str(model), evidence_dir)
 
-    def stop(step: str, status: str, detail: str, code: int, **data: Any) -> ReleaseResult:
-        result.steps.append(Step(step, status, detail, dict(data)))
-        result.exit_code = code
-        ev.write_json("release.json", result.to_dict())
-        return result
+    def record(outcome: _Outcome) -> bool:
+        result.steps.append(outcome.step)
+        if outcome.stop is not None:
+            result.exit_code = outcome.stop
+            ev.write_json("release.json", result.to_dict())
+        return outcome.stop is None
 
-    # 1. scan -------------------------------------------------------------------------------
     say(f"[1/6] scanning {model.name} (nothing is loaded or executed)")
-    scanned = scan_paths([str(model)])
-    summary = scanned.summary
-    report = to_json(scanned, Severity.HIGH)
-    report["inputs"] = [name]  # no local paths in published evidence
-    ev.write_json("scan-report.json", report)
-    blocking = [r for r in scan_rules(std, summary) if r.verdict != "pass"]
-    counts = dict(summary.by_severity)
-    if blocking:
-        return stop(
-            "scan",
-            "blocked",
-            "; ".join(r.reason for r in blocking),
-            1 if any(r.verdict == "fail" for r in blocking) else 4,
-            findings=counts,
-        )
-    result.steps.append(
-        Step(
-            "scan",
-            "ok",
-            f"{summary.files_scanned} files, {summary.findings} findings, none above {std.scan_max_severity}",
-            {"findings": counts},
-        )
-    )
-
-    # 2. sign -------------------------------------------------------------------------------
-    say("[2/6] signing (OpenSSF Model Signing v1.0 bundle + tensor digests)")
-    bundle, manifest = sign_model(model, key)
-    digest = manifest.root_digest
-    result.model_digest = digest
-    ev.write_bundle("signature", bundle)
-    result.steps.append(
-        Step(
-            "sign",
-            "ok",
-            f"{digest}, {len(manifest.tensors or ())} tensors",
-            {"tensor_digest": manifest.tensor_digest},
-        )
-    )
-
-    # 3. evaluate ---------------------------------------------------------------------------
-    card = _evaluate(model, options, evidence_dir / "eval", say, eval_progress)
-    weights = card.weights_digest
-    # A reused scorecard must be about this file (a fresh local evaluation hashed it already).
-    if (
-        options.scorecard is not None
-        and model.is_file()
-        and weights
-        and weights != file_digest(model)
-    ):
-        return stop(
-            "evaluate",
-            "failed",
-            f"the scorecard's weights digest {weights} is not this model's file",
-            2,
-        )
-    result.steps.append(
-        Step(
-            "evaluate",
-            "ok",
-            f"{card.samples} samples, suite {card.suite.digest}",
-        )
-    )
-
-    # 4. attest the evidence, 5. gate -------------------------------------------------------
-    say("[4/6] signing the scan and scorecard attestations")
-    statements = {
-        "scan": evidence_statement(
-            "scan",
-            name,
-            digest,
-            {
-                "scanner": {"name": "detente-scan", "version": report["tool"]["version"]},
-                "report": report,
-            },
-        ),
-        "scorecard": evidence_statement(
-            "scorecard",
-            name,
-            digest,
-            {
-                "suite": card.suite.to_dict(),
-                "scorecard": card.to_dict(),
-            },
-        ),
-    }
-    for kind, st in statements.items():
-        ev.write_bundle(kind, sign_statement(st, key))
-    say(f"[5/6] gate: {std.name} {std.version}")
-    gate = apply_gate(std, scan=report, scorecard=card, present=["signature"],
-                      evidence={k: payload_digest(s) for k, s in statements.items()})  # fmt: skip
-    gate_st = evidence_statement("gate", name, digest, gate.to_dict())
-    ev.write_bundle("gate", sign_statement(gate_st, key))
-    result.verdict = gate.verdict
-    if gate.verdict != "pass":
-        reasons = [f"{r.rule}: {r.reason}" for r in gate.blocking()]
-        return stop(
-            "gate",
-            "blocked",
-            f"{gate.verdict} under {std.name}: " + "; ".join(reasons),
-            gate.exit_code,
-            rules=[r.to_dict() for r in gate.rules],
-        )
-    result.steps.append(
-        Step(
-            "gate",
-            "ok",
-            f"pass under {std.name} {std.version} ({std.digest})",
-            {"rules": [r.to_dict() for r in gate.rules]},
-        )
-    )
-
-    # 6. publish ----------------------------------------------------------------------------
-    if not options.publish:
-        result.steps.append(Step("publish", "skipped", "--no-publish"))
-        ev.write_json("release.json", result.to_dict())
+    scanned, report = _scan_step(model, name, std, ev)
+    if not record(scanned):
         return result
-    say("[6/6] publishing to the transparency log")
-    if client is None:
-        raise UsageError("publishing needs a registry client (or ReleaseOptions(publish=False))")
-    try:
-        entries = _publish(client, key, options, name, manifest, ev)
-    except Error as exc:
-        return stop("publish", "failed", str(exc), exc.exit_code)
-    result.steps.append(
-        Step("publish", "ok", f"{len(entries)} entries in the log", {"entries": entries})
+    say("[2/6] signing (OpenSSF Model Signing v1.0 bundle + tensor digests)")
+    signed, manifest = _sign_step(model, key, ev)
+    result.model_digest = manifest.root_digest
+    record(signed)
+    evaluated, card = _evaluate_step(model, options, evidence_dir / "eval", say, eval_progress)
+    if not record(evaluated):
+        return result
+    gated, result.verdict = _attest_and_gate(
+        name, manifest.root_digest, report, card, std, key, ev, say
     )
-    _consumer_example(ev, key, std, getattr(client, "url", None))
+    if not record(gated):
+        return result
+    if not options.publish:
+        record(_Outcome(Step("publish", "skipped", "--no-publish")))
+    else:
+        say("[6/6] publishing to the transparency log")
+        if client is None:
+            raise UsageError(
+                "publishing needs a registry client (or ReleaseOptions(publish=False))"
+            )
+        try:
+            entries = _publish(client, key, options, name, manifest, ev)
+        except Error as exc:
+            record(_Outcome(Step("publish", "failed", str(exc)), exc.exit_code))
+            return result
+        record(_Outcome(Step("publish", "ok", f"{len(entries)} entries in the log",
+                             {"entries": entries})))  # fmt: skip
+        _consumer_example(ev, key, std, getattr(client, "url", None))
     ev.write_json("release.json", result.to_dict())
     return result
 
