@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 
-from detente.errors import UsageError
+from detente.errors import MissingDependency
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree
@@ -24,8 +24,6 @@ __all__ = ["children", "field", "parse", "parser", "text", "walk"]
 # tree rules give up on the input and the token rules alone report.
 PARSE_BUDGET_S = 0.2
 
-_EXTRA = "pip install 'detente[codevuln]'"
-
 
 @cache
 def parser(grammar: str) -> Parser:
@@ -33,7 +31,7 @@ def parser(grammar: str) -> Parser:
     try:
         import tree_sitter
     except ImportError:
-        raise UsageError(f"the code detector needs tree-sitter: {_EXTRA}") from None
+        raise MissingDependency("tree_sitter", "codevuln", "the code detector") from None
     handle: object
     try:
         if grammar == "c":
@@ -53,7 +51,7 @@ def parser(grammar: str) -> Parser:
 
             handle = mod_ts.language_tsx() if grammar == "tsx" else mod_ts.language_typescript()
     except ImportError:
-        raise UsageError(f"the code detector needs the {grammar} grammar: {_EXTRA}") from None
+        raise MissingDependency(f"tree_sitter_{grammar}", "codevuln", "the code detector") from None
     return tree_sitter.Parser(tree_sitter.Language(handle))
 
 

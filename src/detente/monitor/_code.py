@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from functools import cache
 from types import ModuleType
 
+from detente.errors import MissingDependency
 from detente.monitor._trace import JSON
 
 __all__ = ["code_findings", "codevuln_available"]
@@ -64,7 +65,9 @@ def code_findings(code: str, args: Mapping[str, JSON]) -> list[str]:
         return []
     try:
         findings = cv.analyze_code(code[:200_000], lang)
-    except ValueError:  # a language codevuln does not know (UnknownLanguageError)
+    except (ValueError, MissingDependency):
+        # a language codevuln does not know (UnknownLanguageError), or its grammars are not
+        # installed: unchecked, as when codevuln itself is missing
         return []
     return [
         f"{f.cwe} line {f.line}: {f.message}"
