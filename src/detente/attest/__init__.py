@@ -7,8 +7,19 @@ Example::
     bundle = attest.sign_model("path/to/model", key)          # OMS v1.0 bundle (+ tensors)
     result = attest.verify_model("path/to/model", bundle, key.public_key())
     assert result.ok, result.summary()
+
+Certificate and Sigstore keyless bundles verify offline against a trust root file::
+
+    policy = attest.CertificatePolicy(attest.load_trust_root("ca.pem"), identity="CN=bot")
+    result = attest.verify_model("path/to/model", bundle, policy)
 """
 
+from detente.attest._certificate import (
+    CertificatePolicy,
+    CertificateSigner,
+    TrustRoot,
+    load_trust_root,
+)
 from detente.attest._envelope import (
     BUNDLE_MEDIA_TYPE,
     INTOTO_PAYLOAD_TYPE,
@@ -53,15 +64,19 @@ __all__ = [
     "KEY_TYPES",
     "OMS_PREDICATE_TYPE",
     "STATEMENT_TYPE",
+    "CertificatePolicy",
+    "CertificateSigner",
     "SigningKey",
     "Statement",
     "Subject",
+    "TrustRoot",
     "VerifiedAttestation",
     "VerifyingKey",
     "evidence_statement",
     "generate_key",
     "load_private_key",
     "load_public_key",
+    "load_trust_root",
     "manifest_from_statement",
     "model_statement",
     "pae",

@@ -19,7 +19,11 @@ import hmac
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from detente.attest._keys import SigningKey, VerifyingKey
 from detente.errors import (
@@ -29,6 +33,9 @@ from detente.errors import (
     UnsupportedError,
     WrongKeyError,
 )
+
+if TYPE_CHECKING:
+    from detente.attest._certificate import CertificatePolicy
 
 __all__ = [
     "BUNDLE_MEDIA_TYPE",
@@ -143,6 +150,9 @@ class ParsedBundle:
     payload_type: str
     payload: bytes
     signatures: tuple[bytes, ...]
+    material: str = "publicKey"  # | "x509CertificateChain" | "certificate"
+    certificates: tuple[bytes, ...] = ()  # DER, the signing certificate first
+    tlog_entries: int = 0
 
 
 def _b64(value: Any, what: str) -> bytes:
@@ -176,22 +186,10 @@ def parse_bundle(bundle: dict[str, Any] | bytes | str) -> ParsedBundle:
     vm = bundle.get("verificationMaterial")
     if not isinstance(vm, dict):
         raise BundleFormatError("bundle has no verificationMaterial")
-    hint: str | None = None
-    if "publicKey" in vm:
-        pk = vm["publicKey"]
-        if not isinstance(pk, dict):
-            raise BundleFormatError("verificationMaterial.publicKey is not an object")
-        raw_hint = pk.get("hint")
-        if raw_hint is not None and not isinstance(raw_hint, str):
-            raise BundleFormatError("verificationMaterial.publicKey.hint is not a string")
-        hint = raw_hint or None
-    elif "certificate" in vm or "x509CertificateChain" in vm:
-        raise UnsupportedError(
-            "certificate-based (keyless or PKI) bundles are not supported yet; "
-            "verify this one with a public key bundle or with sigstore/model_signing"
-        )
-    else:
-        raise BundleFormatError("verificationMaterial carries no publicKey")
+    hint, material, certs = _verification_material(vm)
+    entries = vm.get("tlogEntries", [])
+    if not isinstance(entries, list):
+        raise BundleFormatError("verificationMaterial.tlogEntries is not a list")
     if "messageSignature" in bundle and "dsseEnvelope" not in bundle:
         raise PayloadTypeError("bundle carries a plain message signature, not a DSSE envelope")
     env = bundle.get("dsseEnvelope")
@@ -209,17 +207,58 @@ def parse_bundle(bundle: dict[str, Any] | bytes | str) -> ParsedBundle:
         if not isinstance(s, dict):
             raise BundleFormatError(f"dsseEnvelope.signatures[{i}] is not an object")
         raw_sigs.append(_b64(s.get("sig"), f"dsseEnvelope.signatures[{i}].sig"))
-    return ParsedBundle(str(media), hint, ptype, payload, tuple(raw_sigs))
+    return ParsedBundle(
+        str(media), hint, ptype, payload, tuple(raw_sigs), material, certs, len(entries)
+    )
 
 
-def verify_bundle(bundle: dict[str, Any] | bytes | str, key: VerifyingKey) -> Statement:
+def _verification_material(vm: dict[str, Any]) -> tuple[str | None, str, tuple[bytes, ...]]:
+    """(key hint, material kind, DER certificates) of ``verificationMaterial``."""
+    if "publicKey" in vm:
+        pk = vm["publicKey"]
+        if not isinstance(pk, dict):
+            raise BundleFormatError("verificationMaterial.publicKey is not an object")
+        raw_hint = pk.get("hint")
+        if raw_hint is not None and not isinstance(raw_hint, str):
+            raise BundleFormatError("verificationMaterial.publicKey.hint is not a string")
+        return raw_hint or None, "publicKey", ()
+    if "certificate" in vm:  # bundle v0.3: the signing certificate alone (Fulcio)
+        cert = vm["certificate"]
+        raw = [cert] if isinstance(cert, dict) else None
+        where = "verificationMaterial.certificate"
+    elif "x509CertificateChain" in vm:
+        chain = vm["x509CertificateChain"]
+        raw = chain.get("certificates") if isinstance(chain, dict) else None
+        where = "verificationMaterial.x509CertificateChain.certificates"
+    else:
+        raise BundleFormatError("verificationMaterial carries no publicKey or certificate")
+    if not isinstance(raw, list) or not raw or not all(isinstance(c, dict) for c in raw):
+        raise BundleFormatError(f"{where} is not a non-empty list of certificates")
+    certs = tuple(_b64(c.get("rawBytes"), f"{where}[{i}].rawBytes") for i, c in enumerate(raw))
+    material = "certificate" if "certificate" in vm else "x509CertificateChain"
+    return None, material, certs
+
+
+def verify_bundle(
+    bundle: dict[str, Any] | bytes | str, key: VerifyingKey | CertificatePolicy
+) -> Statement:
     """Verify the bundle's DSSE signature with ``key`` and return its in-toto Statement.
 
+    ``key`` is a public key, or a :class:`CertificatePolicy` (trust root + identity) for
+    certificate and keyless bundles.
+
     Raises :class:`BundleFormatError` (malformed), :class:`PayloadTypeError` (not an in-toto
-    statement), :class:`WrongKeyError` (the bundle names another key) or
-    :class:`SignatureError` (the signature does not verify).
+    statement), :class:`WrongKeyError` (the bundle names another key or identity) or
+    :class:`SignatureError` (the signature or certificate chain does not verify).
     """
+    if not isinstance(key, VerifyingKey):
+        return key.verify_bundle(bundle)[0]
     parsed = parse_bundle(bundle)
+    if parsed.certificates:
+        raise UnsupportedError(
+            "this bundle is signed with a certificate, not a key: verify it with --trust-root "
+            "(the CA certificates, or a Sigstore trusted_root.json) and --identity/--issuer"
+        )
     if parsed.key_hint is not None and not hmac.compare_digest(
         parsed.key_hint.encode(), key.oms_hint.encode()
     ):
@@ -227,6 +266,17 @@ def verify_bundle(bundle: dict[str, Any] | bytes | str, key: VerifyingKey) -> St
             "the bundle was signed by a different key "
             f"(bundle key hint {parsed.key_hint[:16]}…, given key {key.oms_hint[:16]}…)"
         )
+    return verify_parsed(parsed, key)
+
+
+def verify_parsed(
+    parsed: ParsedBundle, key: VerifyingKey, *, compat_sha256: bool = False
+) -> Statement:
+    """The DSSE signature of a parsed bundle under ``key`` (already chosen), then its statement.
+
+    ``compat_sha256``: certificate bundles of model_signing v0.2 hashed the compat PAE with
+    SHA-256 whatever the curve (model_signing ``sign_certificate.Verifier._verify_bundle``).
+    """
     if parsed.payload_type != INTOTO_PAYLOAD_TYPE:
         raise PayloadTypeError(
             f"DSSE payloadType is {parsed.payload_type!r}, expected {INTOTO_PAYLOAD_TYPE!r}"
@@ -234,7 +284,10 @@ def verify_bundle(bundle: dict[str, Any] | bytes | str, key: VerifyingKey) -> St
     messages = [pae(parsed.payload_type, parsed.payload)]
     if key.kind.startswith("ec-"):
         messages.append(_pae_model_signing_v02(parsed.payload))
-    if not any(_verifies(key, sig, msg) for sig in parsed.signatures for msg in messages):
+    ok = any(_verifies(key, sig, msg) for sig in parsed.signatures for msg in messages)
+    if not ok and compat_sha256 and isinstance(key.key, ec.EllipticCurvePublicKey):
+        ok = any(_verifies_sha256(key.key, sig, messages[1]) for sig in parsed.signatures)
+    if not ok:
         raise SignatureError(
             "the DSSE signature does not verify with the given public key: the signed "
             "statement was altered, or it was signed by another key"
@@ -244,6 +297,14 @@ def verify_bundle(bundle: dict[str, Any] | bytes | str, key: VerifyingKey) -> St
     except (ValueError, RecursionError) as exc:
         raise BundleFormatError(f"signed payload is not valid JSON: {exc}") from None
     return Statement.from_dict(data)
+
+
+def _verifies_sha256(key: ec.EllipticCurvePublicKey, sig: bytes, msg: bytes) -> bool:
+    try:
+        key.verify(sig, msg, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _verifies(key: VerifyingKey, sig: bytes, msg: bytes) -> bool:

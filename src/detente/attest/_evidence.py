@@ -21,13 +21,23 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detente.attest._envelope import Statement, Subject, parse_bundle, verify_bundle
 from detente.attest._keys import VerifyingKey
 from detente.attest._model import OMS_PREDICATE_TYPE
 from detente.canonical import canonical_json
-from detente.errors import BundleFormatError, PayloadTypeError, SignatureError, WrongKeyError
+from detente.errors import (
+    BundleFormatError,
+    PayloadTypeError,
+    SignatureError,
+    UnsupportedError,
+    UsageError,
+    WrongKeyError,
+)
+
+if TYPE_CHECKING:
+    from detente.attest._certificate import CertificatePolicy
 
 __all__ = [
     "EVIDENCE_KINDS",
@@ -137,7 +147,7 @@ class VerifiedAttestation:
 
 def verify_attestation(
     bundle: dict[str, Any] | bytes | str,
-    keys: Sequence[VerifyingKey],
+    keys: Sequence[VerifyingKey | CertificatePolicy],
     *,
     expect_kind: str | None = None,
     expect_digest: str | None = None,
@@ -153,15 +163,15 @@ def verify_attestation(
         raise WrongKeyError("no trusted key to verify the attestation with")
     parse_bundle(bundle)  # format errors before key errors
     statement: Statement | None = None
-    signer: VerifyingKey | None = None
+    signer: VerifyingKey | CertificatePolicy | None = None
     bad_signature = False
     for key in keys:
         try:
             statement = verify_bundle(bundle, key)
             signer = key
             break
-        except WrongKeyError:
-            continue
+        except (WrongKeyError, UnsupportedError, UsageError):
+            continue  # another key, or a key where a certificate is needed (or vice versa)
         except SignatureError:
             bad_signature = True
     if statement is None or signer is None:

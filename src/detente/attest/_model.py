@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from detente.attest._certificate import CertificatePolicy, CertificateSigner
 from detente.attest._envelope import Statement, Subject, sign_statement, verify_bundle
 from detente.attest._keys import SigningKey, VerifyingKey
 from detente.errors import BundleFormatError, FormatError, PayloadTypeError
@@ -101,9 +102,7 @@ def sign_model(
 def manifest_from_statement(statement: Statement) -> Manifest:
     """Rebuild the signed manifest from an OMS statement, checking its internal consistency."""
     if statement.predicate_type == OMS_PREDICATE_TYPE_V02:
-        raise PayloadTypeError(
-            "this is a model_signing v0.2 signature (Digests/v0.1); re-sign with v1.0"
-        )
+        return _manifest_v02(statement)
     if statement.predicate_type != OMS_PREDICATE_TYPE:
         raise PayloadTypeError(
             f"not a model signature: predicateType is {statement.predicate_type!r} "
@@ -163,14 +162,33 @@ def manifest_from_statement(statement: Statement) -> Manifest:
     return Manifest(subject.name, ser, tuple(resources), tensors)
 
 
+def _manifest_v02(statement: Statement) -> Manifest:
+    """model_signing v0.2 (predicate ``Digests/v0.1``): one subject per file, sha256, nothing
+    else; model_signing 1.x still verifies these (``dsse_payload_to_manifest_compat``), and so
+    do we. There is no root digest to check: the subjects *are* the manifest."""
+    resources = []
+    for s in statement.subjects:
+        digest = s.digest.get("sha256")
+        if not s.name or digest is None or len(digest) != 64:
+            raise BundleFormatError(f"malformed v0.2 subject {s.name!r}: needs a sha256 digest")
+        try:
+            resources.append(Resource(s.name, "sha256", bytes.fromhex(digest)))
+        except ValueError:
+            raise BundleFormatError(f"v0.2 subject {s.name!r}: digest is not hex") from None
+    if len({r.name for r in resources}) != len(resources):
+        raise BundleFormatError("v0.2 signature lists a file twice")
+    return Manifest("compat-undefined-not-present", Serialization(), tuple(resources), None)
+
+
 @dataclass(frozen=True)
 class ModelVerification:
     """The outcome of verifying a model: who signed, what was signed, what differs."""
 
-    signer: str  # key id of the verifying key
+    signer: str  # key id of the verifying key (for a certificate: kind:identity)
     statement: Statement
     manifest: Manifest
     result: IntegrityResult
+    certificate: CertificateSigner | None = None  # set for certificate and keyless bundles
 
     @property
     def ok(self) -> bool:
@@ -188,13 +206,15 @@ class ModelVerification:
                 "serialization": self.manifest.serialization.to_oms(),
             }
         )
+        if self.certificate is not None:
+            out["signer_certificate"] = self.certificate.to_dict()
         return out
 
 
 def verify_model(
     path: str | Path,
     bundle: dict[str, Any] | bytes | str,
-    key: VerifyingKey,
+    key: VerifyingKey | CertificatePolicy,
     *,
     signature_path: str | Path | None = None,
     only: Iterable[str] | None = None,
@@ -207,10 +227,18 @@ def verify_model(
     ``ignore``: model-relative paths left out of the comparison, for signatures made with
     ignored paths that the bundle does not record (model_signing ``--ignore-paths``).
 
+    ``key``: the signer's public key, or a :class:`CertificatePolicy` (a trust root and the
+    identity the signing certificate must carry) for certificate and keyless bundles.
+
     Raises on a bad signature (:class:`SignatureError` and friends); returns a result whose
     ``ok`` is False when the signature is good but the model differs.
     """
-    statement = verify_bundle(bundle, key)
+    cert: CertificateSigner | None = None
+    if isinstance(key, CertificatePolicy):
+        statement, cert = key.verify_bundle(bundle)
+        signer = cert.key_id
+    else:
+        statement, signer = verify_bundle(bundle, key), key.key_id
     manifest = manifest_from_statement(statement)
     extra: list[str] = list(ignore)
     if signature_path is not None:
@@ -221,4 +249,4 @@ def verify_model(
     result = check_model(
         path, manifest, extra_ignores=extra, only=only, cache=cache, on_bytes=on_bytes
     )
-    return ModelVerification(key.key_id, statement, manifest, result)
+    return ModelVerification(signer, statement, manifest, result, cert)

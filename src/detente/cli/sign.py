@@ -196,6 +196,19 @@ def sign(
     metavar="PATH",
     help="A path inside MODEL the signer ignored (model_signing --ignore-paths); repeatable.",
 )
+@click.option(
+    "--trust-root",
+    "trust_root",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="For certificate bundles instead of --key: the CA certificates (PEM) an OMS "
+    "certificate chain must reach, or a Sigstore trusted_root.json for keyless bundles "
+    "(verified offline).",
+)
+@click.option("--identity", default=None, help="With --trust-root: the signer's identity "
+              "(a SAN: email, URI, DNS; or the subject, e.g. CN=release-bot).")  # fmt: skip
+@click.option("--issuer", default=None, help="With --trust-root: the OIDC issuer (keyless) "
+              "or the issuing CA's name (e.g. CN=intermediate-ca).")  # fmt: skip
 @quiet_option
 @format_option()
 def verify(
@@ -208,6 +221,9 @@ def verify(
     use_cache: bool,
     bom_path: Path | None,
     ignore_paths: tuple[str, ...],
+    trust_root: Path | None,
+    identity: str | None,
+    issuer: str | None,
     quiet: bool,
     fmt: str,
 ) -> int:
@@ -223,10 +239,20 @@ def verify(
     attestations about the same digest, the gate's standard, the registry status with its
     proofs, and a local rescan.
 
+    Certificate bundles (model_signing `sign certificate`) verify with --trust-root CA.pem;
+    Sigstore keyless bundles with --trust-root trusted_root.json --identity --issuer, offline
+    (Fulcio chain, SCT, Rekor inclusion proof and promise). See docs/registry.md.
+
     \b
-    Exit codes: 0 intact (with --policy: allowed), 1 signature or contents do not match
-                (with --policy: denied), 2 bad input (unreadable model, malformed bundle,
-                key or policy).
+    Example:
+      detente verify ./llm-7b --trust-root ca.pem --identity CN=release-bot
+      detente verify ./llm-7b --trust-root trusted_root.json \\
+          --identity you@example.com --issuer https://accounts.google.com
+
+    \b
+    Exit codes: 0 intact (with --policy: allowed), 1 signature, certificate, identity or
+                contents do not match (with --policy: denied), 2 bad input (unreadable
+                model, malformed bundle, key, trust root or policy).
     """
     from detente.attest import load_public_key, verify_model
     from detente.errors import InputError, UsageError
@@ -237,20 +263,28 @@ def verify(
 
         return verify_against_bom(model, bom_path, fmt)
     if policy_path is not None:
-        if key_path is not None or sig_path is not None or only:
-            raise UsageError(
-                "--policy decides the keys and evidence; drop --key/--signature/--only"
-            )
+        if key_path or trust_root or identity or issuer or sig_path is not None or only:
+            raise UsageError("--policy decides the keys and evidence; drop "
+                             "--key/--trust-root/--identity/--issuer/--signature/--only")  # fmt: skip
         return _verify_policy(model, policy_path, evidence_dir, quiet, fmt)
-    if key_path is None:
-        raise UsageError("verify needs --key (the signer's public key) or --policy")
+    if (key_path is None) == (trust_root is None):
+        raise UsageError("verify needs one of --key (a public key), --trust-root or --policy")
+    if trust_root is None and (identity or issuer):
+        raise UsageError("--identity and --issuer apply to certificates: add --trust-root")
 
     sig = sig_path or _default_signature(model)
     try:
         bundle = sig.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read signature: {exc.strerror}", sig) from None
-    key = load_public_key(key_path)
+    key: Any
+    if key_path is not None:
+        key = load_public_key(key_path)
+    else:
+        from detente.attest import CertificatePolicy, load_trust_root
+
+        assert trust_root is not None
+        key = CertificatePolicy(load_trust_root(trust_root), identity, issuer)
     cache = DigestCache() if use_cache else None
     try:
         with ByteProgress(_model_size(model), "verifying", progress_enabled(quiet)) as bar:
@@ -317,6 +351,8 @@ def _render_text(model: Path, v: Any) -> None:
     if v.ok:
         click.echo(f"OK: {model} matches its signature{scope}")
         click.echo(f"  signed by {v.signer}")
+        if v.certificate is not None:
+            click.echo(f"  certificate issued by {v.certificate.issuer}")
         click.echo(f"  root digest {v.manifest.root_digest}")
         if v.manifest.tensor_digest:
             click.echo(f"  tensor digest {v.manifest.tensor_digest}")

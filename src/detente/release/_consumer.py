@@ -27,7 +27,7 @@ from detente.release._decide import (
 from detente.release._policy import ConsumerPolicy
 
 if TYPE_CHECKING:
-    from detente.attest import VerifyingKey
+    from detente.attest import CertificatePolicy, VerifyingKey
     from detente.registry import RegistryClient
 
 __all__ = ["EvidenceSource", "gather", "verify_release"]
@@ -55,10 +55,12 @@ def _connect(policy: ConsumerPolicy) -> RegistryClient:
 
 def _trusted_keys(
     policy: ConsumerPolicy, client: RegistryClient | None, say: Callable[[str], None]
-) -> tuple[list[VerifyingKey], list[str]]:
-    from detente.attest import load_public_key
+) -> tuple[list[VerifyingKey | CertificatePolicy], list[str]]:
+    from detente.attest import CertificatePolicy, load_public_key, load_trust_root
 
-    keys = [load_public_key(p) for p in policy.key_files]
+    keys: list[VerifyingKey | CertificatePolicy] = [load_public_key(p) for p in policy.key_files]
+    for root, identity, issuer in policy.certificate_publishers:
+        keys.append(CertificatePolicy(load_trust_root(root), identity, issuer))
     unclaimed: list[str] = []
     for ns in policy.namespaces:
         assert client is not None
@@ -71,7 +73,10 @@ def _trusted_keys(
 
 
 def _signature(
-    model: Path, source: EvidenceSource, keys: list[VerifyingKey], used: dict[str, dict[str, Any]]
+    model: Path,
+    source: EvidenceSource,
+    keys: list[VerifyingKey | CertificatePolicy],
+    used: dict[str, dict[str, Any]],
 ) -> SignatureFacts:
     from detente.attest import verify_model
 
@@ -103,7 +108,7 @@ def _signature(
 def _attestations(
     policy: ConsumerPolicy,
     source: EvidenceSource,
-    keys: list[VerifyingKey],
+    keys: list[VerifyingKey | CertificatePolicy],
     digest: str | None,
     used: dict[str, dict[str, Any]],
 ) -> tuple[AttestationFacts, ...]:

@@ -32,12 +32,21 @@ STATUSES = ("current", "outdated", "unknown", "flagged", "revoked")
 
 @dataclass(frozen=True)
 class Publisher:
-    """A trusted publisher: exactly one of a key file (relative to the policy) or a namespace."""
+    """A trusted publisher: exactly one of a key file (relative to the policy), a namespace,
+    or a trust root (CA PEM or Sigstore trusted_root.json, relative to the policy) with the
+    identity and issuer its signing certificates must carry."""
 
     key: str | None = None
     namespace: str | None = None
+    trust_root: str | None = None
+    identity: str | None = None
+    issuer: str | None = None
 
     def to_dict(self) -> dict[str, str]:
+        if self.trust_root is not None:
+            out = {"trust_root": self.trust_root}
+            out |= {"identity": self.identity} if self.identity is not None else {}
+            return out | ({"issuer": self.issuer} if self.issuer is not None else {})
         return {"key": self.key} if self.key is not None else {"namespace": str(self.namespace)}
 
 
@@ -64,6 +73,12 @@ class ConsumerPolicy:
     @property
     def key_files(self) -> tuple[Path, ...]:
         return tuple((self.base_dir / p.key).resolve() for p in self.publishers if p.key)
+
+    @property
+    def certificate_publishers(self) -> tuple[tuple[Path, str | None, str | None], ...]:
+        """(trust root file, identity, issuer) of each certificate publisher."""
+        return tuple(((self.base_dir / p.trust_root).resolve(), p.identity, p.issuer)
+                     for p in self.publishers if p.trust_root)  # fmt: skip
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -135,9 +150,13 @@ def _publishers(data: Mapping[str, Any]) -> tuple[Publisher, ...]:
         raise FormatError("[[publishers]]: trust at least one publisher (a key or a namespace)")
     out: list[Publisher] = []
     for i, p in enumerate(publishers):
-        if not isinstance(p, dict) or not (("key" in p) ^ ("namespace" in p)):
-            raise FormatError(f"publishers[{i}] must have exactly one of 'key' or 'namespace'")
-        if "key" in p:
+        if not isinstance(p, dict) or sum(k in p for k in ("key", "namespace", "trust_root")) != 1:
+            raise FormatError(
+                f"publishers[{i}] must have exactly one of 'key', 'namespace' or 'trust_root'"
+            )
+        if "trust_root" in p:
+            out.append(_certificate_publisher(p, i))
+        elif "key" in p:
             if not isinstance(p["key"], str):
                 raise FormatError(f"publishers[{i}].key must be a path")
             out.append(Publisher(key=p["key"]))
@@ -146,6 +165,19 @@ def _publishers(data: Mapping[str, Any]) -> tuple[Publisher, ...]:
                 raise FormatError(f"publishers[{i}].namespace must be a string")
             out.append(Publisher(namespace=p["namespace"]))
     return tuple(out)
+
+
+def _certificate_publisher(p: Mapping[str, Any], i: int) -> Publisher:
+    for k in ("trust_root", "identity", "issuer"):
+        if k in p and (not isinstance(p[k], str) or not p[k]):
+            raise FormatError(f"publishers[{i}].{k} must be a non-empty string")
+    if "identity" not in p:
+        # A CA (or Fulcio) vouches for many signers: a policy names which one it trusts.
+        raise FormatError(f"publishers[{i}]: a trust_root needs the signer's 'identity'")
+    extra = set(p) - {"trust_root", "identity", "issuer"}
+    if extra:
+        raise FormatError(f"publishers[{i}]: unknown field(s) {', '.join(sorted(extra))}")
+    return Publisher(trust_root=p["trust_root"], identity=p["identity"], issuer=p.get("issuer"))
 
 
 def _required(require: Mapping[str, Any]) -> tuple[str, ...]:
