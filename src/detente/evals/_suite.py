@@ -192,8 +192,8 @@ def _parse_records(name: str, path: Path, data: bytes) -> tuple[dict[str, Any], 
         if rid in ids:
             raise FormatError(f"line {lineno}: duplicate id {rid!r}", path)
         ids.add(rid)
-        if record.get("version") != 1:
-            raise FormatError(f"line {lineno} ({rid}): 'version' must be 1", path)
+        if record.get("version") not in (1, 2):  # v1 records, v2 (bilingual) records
+            raise FormatError(f"line {lineno} ({rid}): 'version' must be 1 or 2", path)
         for key, check in (schema or {}).items():
             problem = check(record.get(key))
             if problem:
