@@ -13,7 +13,6 @@ import importlib.util
 import json
 import re
 import shutil
-from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -167,14 +166,41 @@ def _judge_strings(judge: dict[str, Any]) -> list[str]:
     return [str(judge[k]) for k in ("value", "name") if k in judge]
 
 
-def test_chinese_context_items_are_parallel_and_tagged() -> None:
-    new = [r for ds in _datasets() for r in _read(V2 / f"{ds}.jsonl") if r["origin"] != "v1"]
-    counts = Counter((r["lang"], r.get("kind")) for r in new)
-    assert counts[("en", None)] + counts[("en", "malicious")] + counts[("en", "benign")] == (
-        counts[("zh", None)] + counts[("zh", "malicious")] + counts[("zh", "benign")]
-    )
-    for r in new:
-        assert r["origin"] == "zh-context"
+def _all_records() -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for ds in _datasets() for r in _read(V2 / f"{ds}.jsonl")}
+
+
+def test_pairs_name_same_language_records() -> None:
+    records = _all_records()
+    for rid, r in records.items():
+        pair = r.get("pair_id")
+        if pair is None:
+            continue
+        if pair[:2] in {p[:2] for p in records}:  # the paired dataset is built
+            assert pair in records, rid
+            assert records[pair]["lang"] == r["lang"]
+
+
+def test_chinese_context_items() -> None:
+    """New items for Chinese-language risks: both languages, malicious paired with benign."""
+    records = _all_records()
+    new = {rid: r for rid, r in records.items() if r["origin"] == "zh-context"}
+    malicious = {
+        r["item"] for r in new.values() if r.get("kind") == "malicious" or "tactic_name" in r
+    }
+    benign = {r["item"] for r in new.values() if r["item"] not in malicious}
+    assert len(malicious) >= 20 and len(benign) >= 20
+    for r in new.values():
+        other = records[r["pair_id"]]
+        assert other["origin"] == "zh-context" and other["pair_id"] == r["id"]
+        assert (r["item"] in malicious) != (other["item"] in malicious), r["id"]
+        text = r["input"]
+        cjk = len(CJK.findall(text))
+        if r["lang"] == "en":  # English, with at most a Chinese term glossed in brackets
+            assert cjk <= 0.1 * len(text), r["id"]
+        else:
+            assert _mostly_chinese(text), r["id"]
+    assert {r["item"][:2] for r in new.values()} == {"cm", "fr", "se"}
 
 
 def _copy_sources(tmp_path: Path) -> Path:
