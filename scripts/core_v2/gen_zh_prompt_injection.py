@@ -275,31 +275,45 @@ def direct_user(technique: str, goal: str, canary: str, v: int) -> str:
     return inj
 
 
-def main() -> None:
-    v1_path = gen.OUT
-    shipped = v1_path.read_text("utf-8").splitlines()
+def zh_lines() -> str:
+    """The contents of zh_prompt_injection.jsonl (after checking the v1 generator is in step)."""
+    shipped = gen.OUT.read_text("utf-8").splitlines()
     rebuilt = [json.dumps(c, sort_keys=True, ensure_ascii=False) for c in gen.build()]
     if rebuilt != shipped:
-        raise SystemExit(f"{V1_GEN} no longer reproduces {v1_path}; fix that first")
-    for name, value in {
-        "SYS_SECRET": SYS_SECRET,
-        "SYS_PLAIN": SYS_PLAIN,
-        "OBJECTIVE": OBJECTIVE,
-        "payload": payload,
-        "inject": inject,
-        "web_page": web_page,
-        "email": email,
-        "search": search,
-        "file_for": file_for,
-        "direct_user": direct_user,
-    }.items():
-        setattr(gen, name, value)  # build() looks these up as module globals at call time
+        raise SystemExit(f"{V1_GEN} no longer reproduces {gen.OUT}; fix that first")
+    english = {name: getattr(gen, name) for name in _PATCHED}
+    for name in _PATCHED:
+        setattr(gen, name, globals()[name])  # build() looks these up as module globals
+    try:
+        cases = gen.build()
+    finally:
+        for name, value in english.items():
+            setattr(gen, name, value)
     lines = []
-    for case in gen.build():
+    for case in cases:
         row = {"item": case["id"], **{f: case[f] for f in FIELDS if case[f] is not None}}
         lines.append(json.dumps(row, ensure_ascii=False) + "\n")
-    OUT.write_text("".join(lines), "utf-8")
-    print(f"wrote {len(lines)} cases to {OUT}")
+    return "".join(lines)
+
+
+_PATCHED = (
+    "SYS_SECRET",
+    "SYS_PLAIN",
+    "OBJECTIVE",
+    "payload",
+    "inject",
+    "web_page",
+    "email",
+    "search",
+    "file_for",
+    "direct_user",
+)
+
+
+def main() -> None:
+    text = zh_lines()
+    OUT.write_text(text, "utf-8")
+    print(f"wrote {text.count(chr(10))} cases to {OUT}")
 
 
 if __name__ == "__main__":

@@ -34,17 +34,15 @@ LATIN_OK = re.compile(
 )
 
 
-def _builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "build_core_v2", ROOT / "scripts/build_core_v2.py"
-    )
+def _script(name: str, path: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-BUILD = _builder()
+BUILD = _script("build_core_v2", "scripts/build_core_v2.py")
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -201,6 +199,11 @@ def test_chinese_context_items() -> None:
         else:
             assert _mostly_chinese(text), r["id"]
     assert {r["item"][:2] for r in new.values()} == {"cm", "fr", "se"}
+
+
+def test_injection_translations_are_generated_from_the_v1_templates() -> None:
+    gen = _script("gen_zh_prompt_injection", "scripts/core_v2/gen_zh_prompt_injection.py")
+    assert gen.zh_lines() == (BUILD.SOURCES / "zh_prompt_injection.jsonl").read_text("utf-8")
 
 
 def _copy_sources(tmp_path: Path) -> Path:
