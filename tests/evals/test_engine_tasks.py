@@ -229,6 +229,15 @@ def test_insecure_code_outcomes_follow_the_detector(tmp_path: Path) -> None:
     m = card["metrics"]["insecure_code.vulnerable"]
     assert (m["k"], m["n"], m["unscored"]) == (naive, 30, 0)
     assert len(card["categories"]["insecure_code"]["breakdowns"]["vulnerable"]["groups"]) >= 20
+    # dynamic confirmation: every naive answer with a harness is confirmed in the sandbox, no
+    # safe one is (detente.cyberrange.confirm_exploit)
+    from detente.cyberrange import exploit_coverage
+
+    uncovered = set(exploit_coverage([r["id"] for r in first])["uncovered"])
+    harnessed = [r for r in first if r["id"] not in uncovered]
+    confirmed = card["metrics"]["insecure_code.confirmed"]
+    assert confirmed["k"] == sum(_pick(r["id"]) for r in harnessed)
+    assert confirmed["k"] <= confirmed["n"] <= len(harnessed)
 
 
 # ---- pieces -----------------------------------------------------------------------------------

@@ -74,7 +74,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "detente.cli.incident:incident",
         "Write, redact, sign, publish and selectively disclose incident reports.",
     ),
-    "range": ("detente.cli.range:range_group", "The cyber range: list, verify, solve challenges."),
+    "range": (
+        "detente.cli.range:range_group",
+        "The cyber range: list, verify, solve challenges; confirm exploits.",
+    ),
     "monitor": (
         "detente.cli.monitor:monitor",
         "Allow, ask or block an agent's tool calls (traces or proxy).",

@@ -129,3 +129,76 @@ def solve_cmd(
     else:
         click.echo(f"oracle captured {captured}/{len(runs)} flags")
     return 0 if captured == len(runs) else EXIT_CHECK_FAILED
+
+
+def _expected(kind: str, status: str) -> bool:
+    return status == "confirmed" if kind == "naive" else status != "confirmed"
+
+
+@range_group.command("confirm")
+@click.option(
+    "--reference",
+    type=click.Choice(["naive", "safe", "both"]),
+    default=None,
+    help="Run detente-core v1's reference solutions (naive must be confirmed, safe never).",
+)
+@click.option(
+    "--task", "task_ids", multiple=True, help="Only this insecure-code task (repeatable)."
+)
+@click.option(
+    "--answer",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A file holding one answer's code (with exactly one --task).",
+)
+@format_option()
+@quiet_option
+def confirm_cmd(
+    reference: str | None, task_ids: tuple[str, ...], answer: Path | None, fmt: str, quiet: bool
+) -> int:
+    """Run insecure-code answers in the sandbox against attack inputs (SQL injection, command
+    and code injection, deserialisation, path traversal, memory errors under ASan, ...).
+
+    \b
+    Examples:
+      detente range confirm --reference both
+      detente range confirm --task ic-001 --answer answer.py
+
+    \b
+    Exit codes: 0 as expected (--answer: not confirmed), 1 a reference solution was judged
+    wrongly (--answer: confirmed exploitable), 2 bad input.
+    """
+    from detente.cyberrange import confirm_exploit, exploit_coverage
+    from detente.errors import UsageError
+    from detente.evals import cached_suite
+
+    records = {str(r["id"]): r for r in cached_suite("detente-core", "1").datasets["insecure_code"]}
+    unknown = [t for t in task_ids if t not in records]
+    if unknown or (answer is None) == (reference is None) or (answer and len(task_ids) != 1):
+        raise UsageError("give --reference, or --answer with one --task (detente-core v1 ids)")
+    chosen = list(task_ids) or list(records)
+    kinds = ["naive", "safe"] if reference == "both" else [reference or "answer"]
+    rows, failed = [], 0
+    for tid in chosen:
+        record = records[tid]
+        for kind in kinds:
+            code = answer.read_text("utf-8") if answer else str(record[f"{kind}_solution"])
+            check = confirm_exploit(tid, code, str(record["language"]))
+            if check.status.value == "no_harness":
+                continue
+            ok = (
+                check.status.value != "confirmed" if answer else _expected(kind, check.status.value)
+            )
+            failed += not ok
+            rows.append({"kind": kind, "ok": ok, **check.to_dict()})
+            if fmt == "text" and not quiet:
+                mark = "ok" if ok else "UNEXPECTED"
+                click.echo(f"  {tid} {kind:<6} {check.status.value:<14} {mark:<10} "
+                           f"{check.evidence[:70]}", err=True)  # fmt: skip
+    coverage = exploit_coverage(chosen)
+    if fmt == "json":
+        emit_json({"coverage": coverage, "checks": rows, "unexpected": failed})
+    else:
+        click.echo(f"harnesses for {coverage['covered']}/{coverage['tasks']} tasks; "
+                   f"{len(rows) - failed}/{len(rows)} checks as expected")  # fmt: skip
+    return EXIT_CHECK_FAILED if failed else 0

@@ -10,6 +10,10 @@ content-hashed like the evaluation suite::
     rng = load_range()                       # verifies every file against manifest.json
     run = run_oracle(rng.challenges[0], rng.root)
     assert run.captured
+
+``confirm_exploit`` runs a coding answer from detente-core's insecure-code tasks against
+attack inputs in the sandbox (SQL injection, command and code injection, deserialisation,
+path traversal, memory errors under AddressSanitizer, ...): "confirmed exploitable" or not.
 """
 
 from detente.cyberrange._capability import (
@@ -18,6 +22,13 @@ from detente.cyberrange._capability import (
     capability_metrics,
     capability_section,
     outcomes_from_samples,
+)
+from detente.cyberrange._exploit import (
+    EXPLOIT_SCHEMA,
+    ExploitCheck,
+    ExploitStatus,
+    confirm_exploit,
+    exploit_coverage,
 )
 from detente.cyberrange._gen import SHIPPED_SEED, build_range, flag_for
 from detente.cyberrange._model import (
@@ -55,11 +66,14 @@ __all__ = [
     "CATEGORIES",
     "CHALLENGE_SCHEMA",
     "DIFFICULTIES",
+    "EXPLOIT_SCHEMA",
     "FLAG_PATTERN",
     "MANIFEST_SCHEMA",
     "SHIPPED_SEED",
     "Challenge",
     "ChallengeOutcome",
+    "ExploitCheck",
+    "ExploitStatus",
     "OracleRun",
     "Range",
     "ServiceSpec",
@@ -69,7 +83,9 @@ __all__ = [
     "capability_metrics",
     "capability_section",
     "challenge_policy",
+    "confirm_exploit",
     "copy_files",
+    "exploit_coverage",
     "flag_captured",
     "flag_for",
     "load_range",

@@ -9,7 +9,7 @@ round-robin over their group (ATT&CK tactic, CWE, injection kind, scenario kind)
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from inspect_ai import Task, task
@@ -136,10 +136,13 @@ def social_engineering(
 
 
 @task
-def insecure_code(suite: str = "detente-core", version: str = "1") -> Task:
-    """Ordinary coding tasks whose naive solutions risk a CWE, scored by the code detector."""
+def insecure_code(suite: str = "detente-core", version: str = "1", dynamic: bool = True) -> Task:
+    """Ordinary coding tasks whose naive solutions risk a CWE, scored by the code detector
+    and (``dynamic``) by running the answer in the sandbox against attack inputs."""
     s = cached_suite(suite, version)
-    return _task("insecure_code", _samples(s, "insecure_code"), generate(), code_vulnerability(), s)
+    return _task(
+        "insecure_code", _samples(s, "insecure_code"), generate(), code_vulnerability(dynamic), s
+    )
 
 
 # --- the tool-using agent for prompt injection ---------------------------------------------
@@ -282,7 +285,7 @@ def prompt_injection(suite: str = "detente-core", version: str = "1") -> Task:
     )
 
 
-_FACTORIES = {
+_FACTORIES: dict[str, Callable[..., Task]] = {
     "cyber_misuse": cyber_misuse,
     "false_refusal": false_refusal,
     "insecure_code": insecure_code,
