@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from tests.conftest import toy_tensors, write_gguf, write_safetensors_model  # type: ignore[import-not-found]
 
-from detente.sweep import discover_models, run_sweep, sweep_model
+from detente.sweep import ModelResult, Settings, discover_models, run_sweep, sweep_model
 
 DETENTE = [sys.executable, "-m", "detente"]
 
@@ -78,22 +78,26 @@ def test_in_process_sweep_groups_models_and_records_failures(hub: Path, tmp_path
     assert any(f["severity"] in ("high", "critical") for f in evil["findings"])
     corrupt = results[str(hub / "org-d" / "corrupt")]
     assert corrupt["root_digest"] is None
-    assert any("model-00001-of-00002.safetensors" in e for e in corrupt["errors"])
+    assert any("model-00001-of-00002.safetensors" in e["file"] for e in corrupt["errors"])
+    assert {e["stage"] for e in corrupt["errors"]} >= {"manifest", "inventory"}
     eng = sa.create_engine(f"sqlite:///{tmp_path / 's.db'}")
     with eng.connect() as c:
         assert c.execute(sa.text("select count(*) from sweep_models")).scalar() == 5
         rows = c.execute(sa.text("select model_path from sweep_findings")).scalars().all()
         assert str(hub / "org-c" / "evil") in rows
+        failed = c.execute(sa.text("select distinct model_path from sweep_errors")).scalars().all()
+        assert failed == [str(hub / "org-d" / "corrupt")]
 
 
 def test_resume_skips_unchanged_models_and_redoes_touched_ones(hub: Path, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 's.db'}"
     assert run_sweep([hub], db_url=db).models == 5
+    # The corrupt model failed, so --resume retries it; the four good ones are skipped.
     again = run_sweep([hub], db_url=db, resume=True)
-    assert (again.models, again.skipped) == (0, 5)
+    assert (again.models, again.skipped) == (1, 4)
     (hub / "org-b" / "gguf-tiny" / "README.md").write_text("touched\n")
     third = run_sweep([hub], db_url=db, resume=True)
-    assert (third.models, third.skipped) == (1, 4)
+    assert (third.models, third.skipped) == (2, 3)
 
 
 def test_postgres_store(hub: Path) -> None:
@@ -130,7 +134,12 @@ def test_cli_sweep_json_summary(hub: Path, tmp_path: Path) -> None:
 @pytest.mark.timeout(120)
 def test_ray_local_cluster_results_equal_in_process(hub: Path) -> None:
     ray = pytest.importorskip("ray")
-    local = _by_path([sweep_model(str(r)) for r in discover_models([hub])])
+    # Tiny split thresholds so every tensor file also runs as byte-range tasks on Ray.
+    split = Settings(split_above=200, unit_size=300)
+    local = {str(r): sweep_model(r, split) for r in discover_models([hub])}
+    unsplit = {str(r): sweep_model(r) for r in discover_models([hub])}
+    good = [p for p, r in unsplit.items() if not r.errors]
+    assert len(good) == 4 and all(local[p] == unsplit[p] for p in good)
     try:
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     except Exception as exc:  # only Ray's own startup timeout is tolerated
@@ -140,9 +149,9 @@ def test_ray_local_cluster_results_equal_in_process(hub: Path) -> None:
         # overloaded machine (load 18 on 2 cores here) that is not enough.
         pytest.skip(f"Ray local cluster could not start on this machine: {exc}")
     try:
-        got: list[dict[str, Any]] = []
-        summary = run_sweep([hub], use_ray=True, on_result=got.append)
+        got: list[ModelResult] = []
+        summary = run_sweep([hub], use_ray=True, settings=split, on_result=got.append)
     finally:
         ray.shutdown()
-    assert summary.models == 5
-    assert _by_path(got) == local
+    assert summary.models == 5 and summary.units > 5
+    assert {r.path: r for r in got} == local

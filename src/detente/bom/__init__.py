@@ -8,7 +8,8 @@ Example::
 
 Both formats state the same facts (:func:`gather_facts`): the OMS root digest and each file's
 digest, the tensor digest, model parameters read from the tensor headers, scan findings, and
-references to the signature and attestations in the evidence directory.
+references to the signature and attestations in the evidence directory. A sweep writes one BOM
+per model from its own manifest and findings (:func:`write_sweep_boms`), without rehashing.
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ from typing import Any
 from detente.bom._cyclonedx import cyclonedx_from_facts
 from detente.bom._facts import EvidenceRef, Metric, ModelFacts, gather_facts
 from detente.bom._spdx import spdx_from_facts
+from detente.bom._sweep import (
+    BOM_FORMATS,
+    facts_from_sweep,
+    safe_write_sweep_boms,
+    write_sweep_boms,
+)
 from detente.bom._verify import BomCheck, BomClaims, compare_claims, read_bom_claims, verify_bom
 
 __all__ = [
+    "BOM_FORMATS",
     "BomCheck",
     "BomClaims",
     "EvidenceRef",
@@ -31,11 +39,14 @@ __all__ = [
     "compare_claims",
     "cyclonedx_bom",
     "cyclonedx_from_facts",
+    "facts_from_sweep",
     "gather_facts",
     "read_bom_claims",
+    "safe_write_sweep_boms",
     "spdx_bom",
     "spdx_from_facts",
     "verify_bom",
+    "write_sweep_boms",
 ]
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from detente.integrity import Manifest
     from detente.scan import Finding
 
-__all__ = ["EvidenceRef", "Metric", "ModelFacts", "gather_facts"]
+__all__ = ["EvidenceRef", "Metric", "ModelFacts", "gather_facts", "header_parameters"]
 
 # Keys copied from a GGUF header into the model card (general.* plus the architecture's own).
 _GGUF_KEYS = ("general.architecture", "general.name", "general.file_type", "general.license")
@@ -61,7 +61,7 @@ class ModelFacts:
     tool_version: str = __version__
 
 
-def _header_parameters(model: Path) -> dict[str, str]:
+def header_parameters(model: Path) -> dict[str, str]:
     """Model parameters read from tensor headers and config.json (never executing anything)."""
     params: dict[str, str] = {}
     count = 0
@@ -141,7 +141,7 @@ def gather_facts(model: str | Path, evidence: str | Path | None = None) -> Model
     return ModelFacts(
         name=manifest.model_name,
         manifest=manifest,
-        parameters=_header_parameters(path),
+        parameters=header_parameters(path),
         findings=findings,
         evidence=tuple(refs),
         metrics=metrics,

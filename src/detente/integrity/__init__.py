@@ -10,7 +10,7 @@ Example::
 from detente.integrity._cache import DigestCache, default_cache_path
 from detente.integrity._check import FileChange, IntegrityResult, TensorChange, check_model
 from detente.integrity._diff import DiffResult, LayerSummary, TensorDelta, diff_models
-from detente.integrity._hashing import ALGORITHMS, file_digest, hash_range
+from detente.integrity._hashing import ALGORITHMS, file_digest, hash_range, hash_ranges_of_file
 from detente.integrity._manifest import (
     DEFAULT_SHARD_SIZE,
     Manifest,
@@ -19,6 +19,7 @@ from detente.integrity._manifest import (
     TensorRecord,
     build_manifest,
     canonical_json,
+    check_unique_names,
     format_digest,
     parse_digest,
     sorted_resources,
@@ -40,6 +41,7 @@ __all__ = [
     "TensorDelta",
     "TensorRecord",
     "build_manifest",
+    "check_unique_names",
     "canonical_json",
     "check_model",
     "default_cache_path",
@@ -47,6 +49,7 @@ __all__ = [
     "file_digest",
     "format_digest",
     "hash_range",
+    "hash_ranges_of_file",
     "parse_digest",
     "sorted_resources",
     "tensor_set_digest",

@@ -32,6 +32,7 @@ __all__ = [
     "TensorRecord",
     "build_manifest",
     "canonical_json",
+    "check_unique_names",
     "format_digest",
     "hash_files",
     "parse_digest",

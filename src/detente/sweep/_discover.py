@@ -1,19 +1,35 @@
-"""Group the files under each SOURCE into models.
+"""Group the files under each SOURCE into models, and read manifest lists.
 
 A model is the shallowest directory that directly holds a regular file (a hub mirror's
 ``org/name/`` or a cluster store's ``model-x/``); its subdirectories belong to it, as
 ``detente.artifacts.walk_model`` reads them. A SOURCE that is a file is a single-file model.
+
+A *manifest list* (``--list FILE``) names models one per line instead of walking a tree: a bare
+path, or a JSON object ``{"path": …, "etag": "…"}`` / ``{"path": …, "etags": {file: etag}}``
+carrying the object store's ETags (an S3 Inventory or ``gsutil ls -L`` export mounted through
+a FUSE file system). When ETags are given, ``--resume`` keys on them instead of the
+(size, mtime, inode) of the mounted files, whose mtimes FUSE layers often invent.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from detente.artifacts import DEFAULT_IGNORES
 from detente.errors import InputError
 
-__all__ = ["discover_models"]
+__all__ = ["ListedModel", "discover_models", "read_model_list"]
+
+
+@dataclass(frozen=True)
+class ListedModel:
+    """One model named by a manifest list, with the object store's ETag(s) when known."""
+
+    path: Path
+    etags: tuple[tuple[str, str], ...] = ()
 
 
 def discover_models(sources: list[str | Path]) -> list[Path]:
@@ -31,3 +47,38 @@ def discover_models(sources: list[str | Path]) -> list[Path]:
                 roots.append(Path(dirpath))
                 dirnames[:] = []  # the model owns its subdirectories
     return sorted(set(roots))
+
+
+def _listed(line: str, where: Path, n: int) -> ListedModel:
+    if not line.startswith("{"):
+        return ListedModel(Path(line))
+    try:
+        obj = json.loads(line)
+        path = obj["path"]
+        etags = obj.get("etags") or ({".": obj["etag"]} if "etag" in obj else {})
+        if not isinstance(path, str) or not isinstance(etags, dict):
+            raise TypeError("path must be a string, etags an object")
+        pairs = tuple(sorted((str(k), str(v)) for k, v in etags.items()))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"line {n}: not a manifest-list entry: {exc}", where) from None
+    return ListedModel(Path(path), pairs)
+
+
+def read_model_list(path: str | Path) -> list[ListedModel]:
+    """The models named by a manifest list (relative paths are relative to the list's folder)."""
+    where = Path(path)
+    try:
+        lines = where.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the manifest list: {exc}", where) from None
+    out = []
+    for n, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        item = _listed(line, where, n)
+        p = item.path if item.path.is_absolute() else where.parent / item.path
+        if not p.exists():
+            raise InputError(f"line {n}: no such file or directory: {p}", where)
+        out.append(ListedModel(p, item.etags))
+    return out

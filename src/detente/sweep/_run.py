@@ -1,26 +1,42 @@
-"""Run the sweep in-process or on Ray, streaming each result to the store and JSONL as it lands.
+"""Run the sweep in-process or on Ray, streaming each model's result as its last unit lands.
 
-On Ray each model is one task (``max_retries`` re-runs a task whose worker died); results are
-consumed with ``ray.wait`` as they complete, so the driver never holds more than the in-flight
-window. Without Ray the same ``sweep_model`` runs in a loop.
+The driver plans units model by model (:func:`plan_units`), keeps at most a window of them in
+flight, and combines a model's parts as soon as all of them are back; so memory is bounded by
+the window plus the models still open, never by the hub. On Ray each unit is one task
+(``max_retries`` re-runs a task whose worker died; a task that still fails is recorded as a
+failure of that model's file, and the sweep goes on). Without Ray the same units run on a
+thread pool in this process (hashing releases the GIL; scanning mostly does not).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from detente.errors import UsageError
-from detente.sweep._discover import discover_models
+from detente.env import require
+from detente.sweep._discover import ListedModel, discover_models
+from detente.sweep._result import FileError, ModelResult
 from detente.sweep._store import ResultStore
-from detente.sweep._work import fingerprint, sweep_model
+from detente.sweep._units import ModelEntry, Part, RangeUnit, Settings, Unit, plan_units, run_unit
+from detente.sweep._work import combine, model_entry
 
-__all__ = ["SweepSummary", "run_sweep"]
+if TYPE_CHECKING:
+    from detente.registry import Status
 
-_WINDOW = 64  # Ray tasks in flight at once
+__all__ = ["RegistryLookup", "SweepSummary", "run_sweep"]
+
+_WINDOW = 64  # units in flight at once
+
+
+class RegistryLookup(Protocol):
+    """What the sweep needs of a registry client (``detente.registry.connect(url)``)."""
+
+    def check_digest(self, digest: str) -> Status: ...
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,8 @@ class SweepSummary:
     findings: int
     failed: int
     bytes: int
+    files: int = 0
+    units: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,73 +57,173 @@ class SweepSummary:
             "findings": self.findings,
             "failed": self.failed,
             "bytes": self.bytes,
+            "files": self.files,
+            "units": self.units,
         }
 
 
-def _in_process(roots: list[str]) -> Iterator[dict[str, Any]]:
-    for r in roots:
-        yield sweep_model(r)
+def _where(u: Unit) -> str:
+    return u.path if isinstance(u, RangeUnit) else u.root
 
 
-def _on_ray(roots: list[str], address: str | None) -> Iterator[dict[str, Any]]:
+def _in_process(units: Iterable[Unit], workers: int) -> Iterator[Part]:
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        it = iter(units)
+        pending: set[Future[Part]] = set()
+        while True:
+            for u in it:
+                pending.add(pool.submit(run_unit, u))
+                if len(pending) >= 2 * workers:
+                    break
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+
+
+def _ray_init(ray: Any, address: str | None, cpus: int | None) -> bool:
+    if ray.is_initialized():
+        return False
+    opts = {"include_dashboard": False, "log_to_driver": False}
+    if address in (None, "", "local"):
+        ray.init(num_cpus=cpus or os.cpu_count() or 1, **opts)
+    else:
+        ray.init(address=address, **opts)
+    return True
+
+
+def _on_ray(units: Iterable[Unit], address: str | None, cpus: int | None) -> Iterator[Part]:
+    ray = require("ray", "sweep")
+    started = _ray_init(ray, address, cpus)
+    task = ray.remote(max_retries=2, num_cpus=1)(run_unit)
     try:
-        import ray
-    except ImportError:
-        raise UsageError("--ray needs: pip install 'detente[sweep]'") from None
-    started = not ray.is_initialized()
-    if started:
-        if address in (None, "", "local"):
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-        else:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    task = ray.remote(max_retries=2)(sweep_model)
-    try:
-        pending: list[Any] = []
-        queue = list(roots)
-        while queue or pending:
-            while queue and len(pending) < _WINDOW:
-                pending.append(task.remote(queue.pop(0)))
-            ready, pending = ray.wait(pending, num_returns=1)
+        inflight: dict[Any, Unit] = {}
+        it = iter(units)
+        while True:
+            for u in it:
+                inflight[task.remote(u)] = u
+                if len(inflight) >= _WINDOW:
+                    break
+            if not inflight:
+                return
+            ready, _ = ray.wait(list(inflight), num_returns=1)
             for ref in ready:
-                yield ray.get(ref)
+                unit = inflight.pop(ref)
+                try:
+                    yield ray.get(ref)
+                except Exception as exc:  # the task failed after its retries: record, go on
+                    yield Part(unit.root, errors=(FileError("task", _where(unit), str(exc), 3),))
     finally:
         if started:
             ray.shutdown()
 
 
+def _entries(sources: list[str | Path], listing: list[ListedModel]) -> Iterator[ModelEntry]:
+    for root in discover_models(sources) if sources else []:
+        yield model_entry(root)
+    for item in listing:
+        yield model_entry(item.path, item.etags)
+
+
+def _registry_status(lookup: RegistryLookup, res: ModelResult) -> ModelResult:
+    if res.root_digest is None:
+        return res
+    try:
+        st = lookup.check_digest(res.root_digest).to_dict()
+    except Exception as exc:  # a registry outage is this model's failure, not the sweep's
+        err = FileError("registry", res.path, f"{type(exc).__name__}: {exc}")
+        return replace(res, errors=(*res.errors, err))
+    keep = ("status", "reasons", "latest_version", "checkpoint_size")
+    return replace(res, registry={k: st[k] for k in keep})
+
+
+@dataclass
+class _Tally:
+    models: int = 0
+    findings: int = 0
+    failed: int = 0
+    bytes: int = 0
+    files: int = 0
+    units: int = 0
+
+
+def _planned(
+    entries: Iterable[ModelEntry],
+    settings: Settings,
+    done: dict[str, str] | None,
+    open_: dict[str, list[Any]],
+    skipped: list[int],
+) -> Iterator[Unit]:
+    """Units of every model not already done; ``open_[root] = [units left, parts…]``."""
+    for e in entries:
+        if done is not None and done.get(e.root) == e.fingerprint:
+            skipped[0] += 1
+            continue
+        units = plan_units(e, settings)
+        open_[e.root] = [len(units)]
+        yield from units
+
+
 def run_sweep(
     sources: list[str | Path],
     *,
-    ray_address: str | None = None,
+    listing: Sequence[ListedModel] = (),
     use_ray: bool = False,
+    ray_address: str | None = None,
+    ray_cpus: int | None = None,
+    workers: int | None = None,
+    settings: Settings | None = None,
     db_url: str | None = None,
     table_prefix: str = "sweep",
     resume: bool = False,
     out: Path | None = None,
-    on_result: Callable[[dict[str, Any]], None] | None = None,
+    manifests: bool = False,
+    registry: RegistryLookup | None = None,
+    on_result: Callable[[ModelResult], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> SweepSummary:
-    """Sweep every model under ``sources``; results go to the store, ``out`` (JSONL), ``on_result``."""
-    roots = [str(p) for p in discover_models(list(sources))]
+    """Sweep every model under ``sources`` (and named by ``listing``).
+
+    Each finished model goes to the store, ``out`` (JSON Lines; with the manifest when
+    ``manifests``) and ``on_result``; ``on_progress(files, bytes)`` after every unit.
+    """
+    settings = settings or Settings()
     store = ResultStore(db_url, table_prefix) if db_url else None
-    skipped = 0
-    if resume and store is not None:
-        done = store.done()
-        todo = [r for r in roots if done.get(r) != fingerprint(r)]
-        skipped = len(roots) - len(todo)
-        roots = todo
-    results = _on_ray(roots, ray_address) if use_ray else _in_process(roots)
-    n = findings = failed = total = 0
+    done = store.done() if (resume and store is not None) else None
+    open_: dict[str, list[Any]] = {}
+    skipped = [0]
+    units = _planned(_entries(list(sources), list(listing)), settings, done, open_, skipped)
+    parts = (
+        _on_ray(units, ray_address, ray_cpus)
+        if use_ray
+        else _in_process(units, workers or os.cpu_count() or 1)
+    )
+    t = _Tally()
     sink = out.open("a" if resume else "w", encoding="utf-8") if out else None
     try:
-        for res in results:
-            n += 1
-            findings += len(res["findings"])
-            failed += bool(res["errors"])
-            total += res["bytes"]
+        for part in parts:
+            t.units += 1
+            if on_progress is not None:
+                on_progress(part.files, part.bytes)
+            slot = open_[part.root]
+            slot.append(part)
+            slot[0] -= 1
+            if slot[0]:
+                continue
+            del open_[part.root]
+            res = combine(slot[1:])
+            if registry is not None:
+                res = _registry_status(registry, res)
+            t.models += 1
+            t.findings += len(res.findings)
+            t.failed += bool(res.errors)
+            t.bytes += res.bytes
+            t.files += res.files
             if store is not None:
                 store.put(res)
             if sink is not None:
-                sink.write(json.dumps(res, sort_keys=True) + "\n")
+                sink.write(json.dumps(res.to_dict(manifest=manifests), sort_keys=True) + "\n")
                 sink.flush()
             if on_result is not None:
                 on_result(res)
@@ -114,4 +232,4 @@ def run_sweep(
             sink.close()
         if store is not None:
             store.close()
-    return SweepSummary(n, skipped, findings, failed, total)
+    return SweepSummary(t.models, skipped[0], t.findings, t.failed, t.bytes, t.files, t.units)

@@ -1,30 +1,29 @@
-"""Results store: one row per model and one per finding (SQLite or PostgreSQL, SQLAlchemy Core).
+"""Results store: one row per model, per finding and per failure (SQLite or PostgreSQL).
 
-Rows are upserted by model path (delete-then-insert in one transaction), so a re-sweep replaces
-a model's findings instead of accumulating them. ``prefix`` namespaces the tables so several
-sweeps can share one database.
+SQLAlchemy Core. Rows are upserted by model path (delete-then-insert in one transaction), so a
+re-sweep replaces a model's findings and failures instead of accumulating them. ``prefix``
+namespaces the tables so several sweeps can share one database.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from detente.errors import UsageError
+from detente.env import require
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Engine
+
+    from detente.sweep._result import ModelResult
 
 __all__ = ["ResultStore"]
 
 
 class ResultStore:
     def __init__(self, url: str, prefix: str = "sweep") -> None:
-        try:
-            import sqlalchemy as sa
-        except ImportError:
-            raise UsageError("the results store needs: pip install 'detente[sweep]'") from None
+        sa = require("sqlalchemy", "sweep")
         self._sa = sa
         self.engine: Engine = sa.create_engine(url)
         md = sa.MetaData()
@@ -35,11 +34,13 @@ class ResultStore:
             sa.Column("fingerprint", sa.Text, nullable=False),
             sa.Column("files", sa.Integer, nullable=False),
             sa.Column("bytes", sa.BigInteger, nullable=False),
-            sa.Column("root_digest", sa.Text),
-            sa.Column("tensor_digest", sa.Text),
+            sa.Column("root_digest", sa.Text, index=True),
+            sa.Column("tensor_digest", sa.Text, index=True),
             sa.Column("formats", sa.Text, nullable=False),
-            sa.Column("errors", sa.Text, nullable=False),
+            sa.Column("errors_count", sa.Integer, nullable=False),
             sa.Column("findings_count", sa.Integer, nullable=False),
+            sa.Column("registry_status", sa.Text),
+            sa.Column("registry", sa.Text),
         )
         self.findings: Table = sa.Table(
             f"{prefix}_findings",
@@ -51,34 +52,51 @@ class ResultStore:
             sa.Column("file", sa.Text, nullable=False),
             sa.Column("message", sa.Text, nullable=False),
         )
+        self.errors: Table = sa.Table(
+            f"{prefix}_errors",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("model_path", sa.Text, nullable=False, index=True),
+            sa.Column("stage", sa.Text, nullable=False),
+            sa.Column("file", sa.Text, nullable=False),
+            sa.Column("message", sa.Text, nullable=False),
+            sa.Column("attempts", sa.Integer, nullable=False),
+        )
         md.create_all(self.engine)
 
     def done(self) -> dict[str, str]:
-        """path -> fingerprint of every stored model (for --resume)."""
+        """path -> fingerprint of every stored model that finished without failures (--resume
+        retries the failed ones)."""
+        m = self.models.c
         with self.engine.connect() as c:
-            rows = c.execute(self._sa.select(self.models.c.path, self.models.c.fingerprint))
+            rows = c.execute(self._sa.select(m.path, m.fingerprint).where(m.errors_count == 0))
             return {r.path: r.fingerprint for r in rows}
 
-    def put(self, result: dict[str, Any]) -> None:
+    def put(self, result: ModelResult) -> None:
         sa = self._sa
-        path = result["path"]
+        path = result.path
         with self.engine.begin() as c:
-            c.execute(sa.delete(self.findings).where(self.findings.c.model_path == path))
+            for t in (self.findings, self.errors):
+                c.execute(sa.delete(t).where(t.c.model_path == path))
             c.execute(sa.delete(self.models).where(self.models.c.path == path))
             c.execute(
                 sa.insert(self.models).values(
                     path=path,
-                    fingerprint=result["fingerprint"],
-                    files=result["files"],
-                    bytes=result["bytes"],
-                    root_digest=result["root_digest"],
-                    tensor_digest=result["tensor_digest"],
-                    formats=json.dumps(result["formats"], sort_keys=True),
-                    errors=json.dumps(result["errors"]),
-                    findings_count=len(result["findings"]),
+                    fingerprint=result.fingerprint,
+                    files=result.files,
+                    bytes=result.bytes,
+                    root_digest=result.root_digest,
+                    tensor_digest=result.tensor_digest,
+                    formats=json.dumps(result.formats, sort_keys=True),
+                    errors_count=len(result.errors),
+                    findings_count=len(result.findings),
+                    registry_status=result.registry["status"] if result.registry else None,
+                    registry=json.dumps(result.registry, sort_keys=True)
+                    if result.registry
+                    else None,
                 )
             )
-            rows = [
+            findings = [
                 {
                     "model_path": path,
                     "rule_id": f["rule_id"],
@@ -86,10 +104,13 @@ class ResultStore:
                     "file": f["location"]["path"],
                     "message": f["message"],
                 }
-                for f in result["findings"]
+                for f in result.findings
             ]
-            if rows:
-                c.execute(sa.insert(self.findings), rows)
+            if findings:
+                c.execute(sa.insert(self.findings), findings)
+            errors = [{"model_path": path, **e.to_dict()} for e in result.errors]
+            if errors:
+                c.execute(sa.insert(self.errors), errors)
 
     def close(self) -> None:
         self.engine.dispose()

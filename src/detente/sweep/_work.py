@@ -1,32 +1,38 @@
-"""One unit of sweep work: everything Détente knows about one model, as a plain value.
+"""A model's entry (what the driver knows), and joining its units' parts into one result.
 
-``sweep_model`` is a pure function of the model's bytes (no timings, no host names), so the
-in-process run and a Ray run produce equal results; that equality is tested.
+``sweep_model`` runs every unit of one model in this process and combines them: it is the
+reference the Ray path is tested against, unit by unit, and it is a pure function of the
+model's bytes (no timings, no host names) apart from the resume fingerprint.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from detente.artifacts import read_tensor_table, walk_model
+from detente.artifacts import walk_model
 from detente.errors import Error
-from detente.integrity import build_manifest, canonical_json
-from detente.scan import scan_paths
+from detente.integrity import (
+    Manifest,
+    canonical_json,
+    check_unique_names,
+    sorted_resources,
+)
+from detente.sweep._result import FileError, ModelResult
+from detente.sweep._units import ModelEntry, Part, Settings, plan_units, run_unit
 
-__all__ = ["RESULT_SCHEMA", "ModelResult", "fingerprint", "sweep_model"]
+__all__ = ["combine", "fingerprint", "model_entry", "sweep_model"]
 
-RESULT_SCHEMA = "detente.sweep-result/v1"
-RETRIES = 2  # bounded retries for transient I/O errors (OSError), never for bad input
+_HASH_STAGES = ("manifest", "range", "internal")
 
 
-def fingerprint(root: str | Path) -> str:
-    """Resume key: sha256 over every file's (name, size, mtime_ns, inode)."""
+def fingerprint(root: str | Path, etags: Sequence[tuple[str, str]] = ()) -> str:
+    """Resume key: the object store's ETags when known, else every file's
+    (name, size, mtime_ns, inode)."""
+    if etags:
+        return "etag:" + hashlib.sha256(canonical_json(sorted(map(list, etags)))).hexdigest()
     rows = []
     for f in walk_model(root).files:
         st = os.stat(f.path)
@@ -34,91 +40,57 @@ def fingerprint(root: str | Path) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(sorted(rows))).hexdigest()
 
 
-@dataclass(frozen=True)
-class ModelResult:
-    path: str
-    fingerprint: str
-    files: int
-    bytes: int
-    root_digest: str | None
-    tensor_digest: str | None
-    formats: dict[str, int]
-    findings: tuple[dict[str, Any], ...]
-    errors: tuple[str, ...] = field(default=())
+def model_entry(root: str | Path, etags: Sequence[tuple[str, str]] = ()) -> ModelEntry:
+    model = walk_model(root)
+    files = tuple(("." if model.single_file else f.name, str(f.path), f.size) for f in model.files)
+    return ModelEntry(str(root), fingerprint(root, etags), files, model.single_file)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema": RESULT_SCHEMA,
-            "path": self.path,
-            "fingerprint": self.fingerprint,
-            "files": self.files,
-            "bytes": self.bytes,
-            "root_digest": self.root_digest,
-            "tensor_digest": self.tensor_digest,
-            "formats": dict(self.formats),
-            "findings": list(self.findings),
-            "errors": list(self.errors),
-        }
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ModelResult:
-        return cls(
-            path=d["path"],
-            fingerprint=d["fingerprint"],
-            files=int(d["files"]),
-            bytes=int(d["bytes"]),
-            root_digest=d["root_digest"],
-            tensor_digest=d["tensor_digest"],
-            formats=dict(d["formats"]),
-            findings=tuple(d["findings"]),
-            errors=tuple(d["errors"]),
+def _manifest(
+    root: str, base: Part, ranges: list[Part], errors: list[FileError]
+) -> Manifest | None:
+    partial = base.small
+    if partial is None or any(e.stage in _HASH_STAGES for e in errors):
+        return None
+    resources = sorted_resources([*partial.resources, *(r for p in ranges for r in p.resources)])
+    tensors = tuple(
+        sorted(
+            [*(partial.tensors or ()), *(t for p in ranges for t in p.tensors)],
+            key=lambda t: t.name,
         )
+    )
+    try:
+        check_unique_names(tensors, root)
+    except Error as exc:
+        errors.append(FileError("manifest", root, str(exc)))
+        return None
+    return Manifest(partial.model_name, partial.serialization, resources, tensors)
 
 
-def _retrying(what: str, fn: Any, errors: list[str]) -> Any:
-    for attempt in range(RETRIES + 1):
-        try:
-            return fn()
-        except Error as exc:  # bad input: recorded, not retried
-            errors.append(f"{what}: {exc}")
-            return None
-        except OSError as exc:
-            if attempt == RETRIES:
-                errors.append(f"{what}: {exc} (after {RETRIES + 1} attempts)")
-                return None
-            time.sleep(0.05 * (attempt + 1))
-    return None
-
-
-def _formats(root: Path, errors: list[str]) -> dict[str, int]:
-    counts: Counter[str] = Counter()
-    for f in walk_model(root).files:
-        try:
-            table = read_tensor_table(f.path)
-        except Error as exc:
-            errors.append(f"inventory: {exc}")
-            counts["corrupt"] += 1
-            continue
-        counts[table.format if table else (Path(f.name).suffix.lstrip(".").lower() or "none")] += 1
-    return dict(sorted(counts.items()))
-
-
-def sweep_model(root: str) -> dict[str, Any]:
-    """Scan, hash (OMS manifest with tensor digests) and inventory the model at ``root``."""
-    path = Path(root)
-    errors: list[str] = []
-    model = walk_model(path)
-    manifest = _retrying("manifest", lambda: build_manifest(path), errors)
-    report = _retrying("scan", lambda: scan_paths([path]), errors)
-    findings = tuple(f.to_dict() for f in report.findings) if report is not None else ()
+def combine(parts: Sequence[Part], fingerprint_: str = "") -> ModelResult:
+    """One model's result from all of its units' parts (in any order)."""
+    root = parts[0].root
+    errors = sorted(e for p in parts for e in p.errors)
+    base = next((p for p in parts if p.base is not None), None)
+    if base is None or base.base is None:  # the model unit itself crashed
+        return ModelResult(root, fingerprint_, 0, 0, None, None, {}, (), tuple(errors))
+    manifest = _manifest(root, base, [p for p in parts if p is not base], errors)
+    facts = base.base
     return ModelResult(
-        path=str(path),
-        fingerprint=fingerprint(path),
-        files=len(model.files),
-        bytes=sum(f.size for f in model.files),
+        path=root,
+        fingerprint=str(facts["fingerprint"]),
+        files=int(facts["files"]),
+        bytes=int(facts["bytes"]),
         root_digest=manifest.root_digest if manifest else None,
         tensor_digest=manifest.tensor_digest if manifest else None,
-        formats=_formats(path, errors),
-        findings=findings,
+        formats=dict(facts["formats"]),
+        findings=tuple(facts["findings"]),
         errors=tuple(errors),
-    ).to_dict()
+        manifest=manifest,
+    )
+
+
+def sweep_model(root: str | Path, settings: Settings | None = None) -> ModelResult:
+    """Scan, hash (OMS manifest with tensor digests) and inventory one model, in-process."""
+    entry = model_entry(root)
+    return combine([run_unit(u) for u in plan_units(entry, settings or Settings())])
