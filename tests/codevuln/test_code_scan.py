@@ -62,7 +62,7 @@ def test_min_severity_hides_hygiene_notes(tmp_path: Path) -> None:
     f.write_text("#include <stdlib.h>\nint port(const char *s) { return atoi(s); }\n")
     assert scan_code_paths([f]).findings == []
     (finding,) = [x for _, x in scan_code_paths([f], Severity.INFO).findings]
-    assert finding.rule_id == "c-dangerous-func" and finding.severity == "info"
+    assert finding.rule_id == "c-dangerous-func" and finding.severity == Severity.INFO
 
 
 def test_sarif_is_sarif_2_1_0(tmp_path: Path) -> None:

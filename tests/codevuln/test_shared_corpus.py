@@ -38,11 +38,7 @@ def test_shared_corpus_floor(shared_data: Path) -> None:
     assert len(rows) >= 998
     counts: dict[str, list[int]] = {k: [0, 0, 0, 0] for k in FLOORS}  # tp fp fn cwe-exact
     for r in rows:
-        found = [
-            f
-            for f in analyze_code(r["code"], r["language"])
-            if Severity.parse(f.severity) >= Severity.LOW
-        ]
+        found = [f for f in analyze_code(r["code"], r["language"]) if f.severity >= Severity.LOW]
         lang = "c" if r["language"] == "cpp" else r["language"]
         vulnerable = r["label"] == "vulnerable"
         for key in (lang, "all"):

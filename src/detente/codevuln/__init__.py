@@ -26,7 +26,7 @@ from detente.codevuln._analyze import (
     normalize_language,
 )
 from detente.codevuln._markdown import extract_code_blocks, guess_language
-from detente.codevuln._rules import CWE_TITLES, LANGUAGES, RULES, SEVERITIES, Rule, SeverityName
+from detente.codevuln._rules import CWE_TITLES, LANGUAGES, RULES, Rule
 from detente.codevuln._scan import (
     CodeScanReport,
     FileResult,
@@ -41,12 +41,10 @@ __all__ = [
     "DETECTOR_ID",
     "LANGUAGES",
     "RULES",
-    "SEVERITIES",
     "CodeScanReport",
     "FileResult",
     "Finding",
     "Rule",
-    "SeverityName",
     "UnknownLanguageError",
     "analyze_code",
     "extract_code_blocks",

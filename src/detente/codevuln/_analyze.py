@@ -12,8 +12,9 @@ from typing import Any
 from detente.codevuln._c import analyze_c
 from detente.codevuln._js import analyze_js
 from detente.codevuln._python import analyze_python
-from detente.codevuln._rules import RULES, SEVERITIES, Raw, SeverityName
+from detente.codevuln._rules import RULES, Raw
 from detente.errors import FormatError, UsageError
+from detente.taxonomy import Severity
 
 __all__ = [
     "DETECTOR_ID",
@@ -66,7 +67,7 @@ class Finding:
 
     rule_id: str
     cwe: str
-    severity: SeverityName
+    severity: Severity
     line: int
     column: int
     message: str
@@ -76,7 +77,7 @@ class Finding:
         return {
             "rule_id": self.rule_id,
             "cwe": self.cwe,
-            "severity": self.severity,
+            "severity": str(self.severity),
             "line": self.line,
             "column": self.column,
             "message": self.message,
@@ -92,9 +93,10 @@ class Finding:
             value = data.get(name)
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise FormatError(f"code finding: {name!r} must be a {kind.__name__}")
-        severity = data["severity"]
-        if severity not in SEVERITIES:
-            raise FormatError(f"code finding: unknown severity {severity!r}")
+        try:
+            severity = Severity.parse(data["severity"])
+        except ValueError as exc:
+            raise FormatError(f"code finding: {exc}") from None
         return cls(
             data["rule_id"],
             data["cwe"],

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-__all__ = ["CWE_TITLES", "LANGUAGES", "RULES", "SEVERITIES", "Raw", "Rule", "SeverityName"]
+from detente.taxonomy import Severity
 
-# The names of detente.taxonomy.Severity (``Severity.parse(name)`` orders them). "info" marks
-# hygiene notes (a function with no error reporting), not a vulnerability by itself;
-# ``detente code scan`` shows them only with ``--min-severity info``.
-SeverityName = Literal["info", "low", "medium", "high", "critical"]
-SEVERITIES: tuple[SeverityName, ...] = ("info", "low", "medium", "high", "critical")
+__all__ = ["CWE_TITLES", "LANGUAGES", "RULES", "Raw", "Rule"]
+
+# Severities are detente.taxonomy.Severity. INFO marks hygiene notes (a function with no error
+# reporting), not a vulnerability by itself; ``detente code scan`` shows them only with
+# ``--min-severity info``.
+_Level = Literal["info", "low", "medium", "high", "critical"]
 
 LANGUAGES: tuple[str, ...] = ("python", "c", "javascript")
 
@@ -102,7 +103,7 @@ class Rule:
 
     id: str
     cwe: str
-    severity: SeverityName
+    severity: Severity
     title: str
     description: str
     language: str
@@ -111,7 +112,7 @@ class Rule:
         return {
             "id": self.id,
             "cwe": self.cwe,
-            "severity": self.severity,
+            "severity": str(self.severity),
             "title": self.title,
             "description": self.description,
             "language": self.language,
@@ -119,7 +120,7 @@ class Rule:
 
 
 # (id, CWE, default severity, description); the language is the id's prefix.
-_TABLE: tuple[tuple[str, str, SeverityName, str], ...] = (
+_TABLE: tuple[tuple[str, str, _Level, str], ...] = (
     # python
     (
         "py-os-command",
@@ -319,7 +320,8 @@ def _build() -> Mapping[str, Rule]:
     out: dict[str, Rule] = {}
     for rule_id, cwe, severity, description in _TABLE:
         language = _LANG_OF_PREFIX[rule_id.split("-", 1)[0]]
-        out[rule_id] = Rule(rule_id, cwe, severity, CWE_TITLES[cwe], description, language)
+        level = Severity.parse(severity)
+        out[rule_id] = Rule(rule_id, cwe, level, CWE_TITLES[cwe], description, language)
     return MappingProxyType(out)
 
 

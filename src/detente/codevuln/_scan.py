@@ -86,11 +86,11 @@ class CodeScanReport:
         return [(r.path, f) for r in self.files for f in r.findings]
 
     def worst(self) -> Severity | None:
-        return max((Severity.parse(f.severity) for _, f in self.findings), default=None)
+        return max((f.severity for _, f in self.findings), default=None)
 
     def exit_code(self, fail_on: Severity) -> int:
         """1 if a finding is at or above ``fail_on``, else 2 if no file could be read, else 0."""
-        if any(Severity.parse(f.severity) >= fail_on for _, f in self.findings):
+        if any(f.severity >= fail_on for _, f in self.findings):
             return 1
         if self.files and all(r.skipped for r in self.files):
             return 2
@@ -99,7 +99,7 @@ class CodeScanReport:
     def to_dict(self) -> dict[str, Any]:
         counts = {str(s): 0 for s in Severity}
         for _, f in self.findings:
-            counts[f.severity] += 1
+            counts[str(f.severity)] += 1
         return {
             "schema": SCHEMA,
             "detector": self.detector,
@@ -162,7 +162,7 @@ def _scan_file(path: Path, explicit: bool, min_severity: Severity) -> FileResult
     lang = language_of(path, text[:4096])
     if lang is None:
         return FileResult(str(path), None, skipped="unknown language") if explicit else None
-    found = tuple(f for f in analyze_code(text, lang) if Severity.parse(f.severity) >= min_severity)
+    found = tuple(f for f in analyze_code(text, lang) if f.severity >= min_severity)
     return FileResult(str(path), lang, found)
 
 

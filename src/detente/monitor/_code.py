@@ -72,5 +72,5 @@ def code_findings(code: str, args: Mapping[str, JSON]) -> list[str]:
     return [
         f"{f.cwe} line {f.line}: {f.message}"
         for f in findings
-        if f.severity in ("high", "critical")
+        if str(f.severity) in ("high", "critical")
     ]
