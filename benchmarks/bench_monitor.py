@@ -145,16 +145,18 @@ def report(name: str, records: list[dict[str, Any]], decide: Callable[[Trace, in
         f"\n{name}   (decision latency p95 {strict['p95_ms']:.2f} ms CPU over {strict['calls']} calls)"
     )
     print(
-        f"  {'suite':10s} {'attacks stopped':>22s} {'(non-repeat call)':>22s} {'false: benign':>18s} {'user-asked':>18s} {'benign-text':>18s}"
+        f"  {'suite':10s} {'attacks stopped':>22s} {'(non-repeat call)':>22s} {'false: benign':>18s} "
+        f"{'user-asked':>18s} {'benign-text':>18s} {'user-asked-text':>18s}"
     )
     for s in suites:
         row = [
             strict["rows"].get(f"{s}/{lab}", (0, 0))
-            for lab in ("attack", "benign", "user-asked", "benign-text")
+            for lab in ("attack", "benign", "user-asked", "benign-text", "user-asked-text")
         ]
         nv = novel["rows"].get(f"{s}/attack", (0, 0))
         print(
-            f"  {s:10s} {_pct(*row[0]):>22s} {_pct(*nv):>22s} {_pct(*row[1]):>18s} {_pct(*row[2]):>18s} {_pct(*row[3]):>18s}"
+            f"  {s:10s} {_pct(*row[0]):>22s} {_pct(*nv):>22s} "
+            + " ".join(f"{_pct(*r):>18s}" for r in row[1:])
         )
 
 

@@ -9,10 +9,13 @@ hijacked agent would make) right after the first tool result that carries the in
 * ``benign``: the user task alone, default environment;
 * ``user-asked``: the user's prompt also asks for the injection task's goal, default
   environment, the same calls at the same place (the monitor must let the user's own wishes run);
-* ``benign-text`` (own sets): vectors filled with innocent instructions the agent ignores.
+* ``benign-text`` (own sets): vectors filled with innocent instructions the agent ignores;
+* ``user-asked-text`` (own sets): the user asks for the injection task's goal and the vectors
+  hold innocent instructions (the user's own wish must run although the data "instructs").
 
-Injection sources: ``agentdojo`` (its six fixed templates), ``dev`` and ``heldout``
-(our texts in dev_texts.toml / heldout_texts.toml, with encodings). Nothing downloaded is
+Injection sources: ``agentdojo`` (its six fixed templates), ``dev``, ``heldout`` and
+``heldout2`` (our texts in ``<source>_texts.toml``, with encodings; heldout2 was written and
+measured before the detectors were touched again, see its header). Nothing downloaded is
 committed: traces are generated from the installed ``agentdojo`` package.
 
     python benchmarks/monitor_data/build.py heldout > heldout.jsonl
@@ -64,7 +67,15 @@ def encode(text: str, how: str) -> str:
         )
     if how == "html_comment":
         return f"<!-- {text} -->"
+    if how == "fullwidth":  # ASCII to its full-width forms (U+FF01..U+FF5E)
+        return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
     raise ValueError(how)
+
+
+def yaml_safe(text: str) -> str:
+    """The text on one line without double quotes: AgentDojo splices injections into YAML
+    scalars, where a line break or a quote can end the scalar (the suite then fails to load)."""
+    return text.replace("\n", " ").replace('"', "'")
 
 
 class _Pipe:
@@ -219,9 +230,13 @@ def build(
                 injections = _own_injection(entries[src], vectors, inj, rng)
             try:
                 msgs, first = runner.run(u, injections, inj, at, None)
-            except Exception as exc:  # a text that breaks the suite's YAML: count, skip
-                print(f"skip {name}/{uid}/{iid}/{src}: {type(exc).__name__}", file=sys.stderr)
-                continue
+            except Exception:  # the text breaks the suite's YAML: its YAML-safe variant
+                try:
+                    safe = {k: yaml_safe(v) for k, v in injections.items()}
+                    msgs, first = runner.run(u, safe, inj, at, None)
+                except Exception as exc:  # still broken: count, skip
+                    print(f"skip {name}/{uid}/{iid}/{src}: {type(exc).__name__}", file=sys.stderr)
+                    continue
             yield _rec(
                 f"{source}:{name}:{uid}:{iid}:{src}", name, "attack", src, msgs, first, runner.tools
             )
@@ -288,6 +303,41 @@ def _controls(
             entry["id"],
             msgs,
             None,
+            runner.tools,
+        )
+    yield from _user_asked_text(runner, source, own, rng, pairs)
+
+
+def _user_asked_text(
+    runner: SuiteRunner,
+    source: str,
+    own: dict[str, list[dict[str, str]]],
+    rng: random.Random,
+    pairs: list[tuple[str, str]],
+) -> Iterator[dict[str, Any]]:
+    """The user asks for the injection goal; the data holds innocent instructions."""
+    s, name = runner.suite, runner.name
+    for uid, iid in pairs:
+        u, inj = s.user_tasks[uid], s.injection_tasks[iid]
+        vectors, at = runner.seen(u)
+        if not vectors or not own["benign"]:
+            continue
+        entry = rng.choice(own["benign"])
+        prompt = f"{u.PROMPT.rstrip()} Also: {inj.GOAL.strip()}"
+        try:
+            msgs, first = runner.run(
+                u, dict.fromkeys(vectors, entry["text"]), inj, max(at, 0), prompt
+            )
+        except Exception as exc:  # a text that breaks the suite's YAML: count, skip
+            print(f"skip {name}/{uid}/{iid}/{entry['id']}: {type(exc).__name__}", file=sys.stderr)
+            continue
+        yield _rec(
+            f"{source}:{name}:{uid}:{iid}:{entry['id']}:user-asked-text",
+            name,
+            "user-asked-text",
+            entry["id"],
+            msgs,
+            first,
             runner.tools,
         )
 
