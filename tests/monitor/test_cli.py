@@ -109,3 +109,55 @@ def test_rules_lists_the_default() -> None:
     r = CliRunner().invoke(cli, ["monitor", "rules", "--format", "json"])
     ids = [x["id"] for x in json.loads(r.output)["rules"]]
     assert "DM-FLOW-001" in ids and "DM-SHELL-001" in ids
+
+
+def test_check_writes_incident_and_signed_decision(tmp_path: Path) -> None:
+    from detente import attest
+    from detente.incidents import Determination, read_report
+
+    key = attest.generate_key("ed25519")
+    attest.write_key_pair(key, tmp_path / "keys")
+    key_file = next((tmp_path / "keys").glob("*.key"))
+    out = tmp_path / "ev"
+    f = _file(tmp_path, ATTACK, BENIGN)
+    args = ["monitor", "check", str(f), "--format", "json"]
+    res = CliRunner().invoke(
+        cli, [*args, "--incident-dir", str(out), "--sign-key", str(key_file)], standalone_mode=False
+    )
+    assert res.return_value == 1, res.output
+    written = sorted(Path(p).name for p in json.loads(res.output)["evidence"])
+    assert written == [
+        "attack-1.call1.decision.intoto.json",
+        "attack-1.call1.decision.secrets.json",
+        "attack-1.call1.incident.json",
+    ]
+    report = read_report(out / "attack-1.call1.incident.json")
+    assert report.determination is Determination.BLOCKED
+    bundle = json.loads((out / "attack-1.call1.decision.intoto.json").read_text())
+    st = attest.verify_bundle(bundle, key.public_key())
+    assert st.predicate["decision"]["action"] == "block"
+    assert "eve@evil.example" not in json.dumps(st.predicate)
+    assert (out / "attack-1.call1.decision.secrets.json").stat().st_mode & 0o077 == 0
+    # the incident report goes on through `detente incident sign` like any other
+    res = CliRunner().invoke(
+        cli, ["incident", "sign", str(out / "attack-1.call1.incident.json"), "--key", str(key_file)]
+    )
+    assert res.exit_code == 0, res.output
+
+
+def test_sign_key_needs_incident_dir(tmp_path: Path) -> None:
+    key_file = tmp_path / "k.key"
+    key_file.write_text("x")
+    res = CliRunner().invoke(
+        cli, ["monitor", "check", str(_file(tmp_path, ATTACK)), "--sign-key", str(key_file)]
+    )
+    assert res.exit_code == 2 and "--incident-dir" in res.output
+
+
+def test_incident_dir_refuses_to_overwrite(tmp_path: Path) -> None:
+    f, out = _file(tmp_path, ATTACK), tmp_path / "ev"
+    args = ["monitor", "check", str(f), "--incident-dir", str(out)]
+    assert CliRunner().invoke(cli, args, standalone_mode=False).return_value == 1
+    assert len(list(out.iterdir())) == 1  # no key: the incident report only
+    res = CliRunner().invoke(cli, args, standalone_mode=False)
+    assert getattr(res.exception, "exit_code", None) == 2 and "overwrite" in str(res.exception)

@@ -12,6 +12,7 @@ from detente.monitor import (
     Monitor,
     ToolCall,
     Trace,
+    decision_statement,
     incident_draft,
     incident_report,
     sign_decision,
@@ -43,8 +44,24 @@ def test_signed_decision_verifies() -> None:
     st = attest.verify_bundle(bundle, key.public_key())
     assert st.predicate_type == DECISION_PREDICATE
     assert st.predicate["decision"]["rule"] == d.rule
-    assert "sk-proj" not in json.dumps(bundle)  # arguments are commitments, not values
+    # arguments are commitments; the reason and excerpts went through the incidents redactor
+    signed = json.dumps(st.predicate)
+    assert "sk-proj" not in signed and "eve@evil.example" not in signed, signed
+    assert "eve@evil.example" in d.reason  # ... which did quote them
     assert all(v.startswith("sha256:") for v in st.predicate["argument_commitments"].values())
+    assert {m["type"] for m in st.predicate["redactions"]} >= {"email"}
+
+
+def test_decision_secrets_open_the_commitments() -> None:
+    from detente.incidents import Opening
+
+    trace, call = _blocked()
+    d = Monitor().check_call(trace, call)
+    statement, secret = decision_statement(d, trace, call)
+    marks = {m["placeholder"]: m["commitment"] for m in statement.predicate["redactions"]}
+    openings = [Opening.from_dict(o) for o in secret["openings"]]
+    assert openings and all(o.verifies(marks[o.placeholder]) for o in openings)
+    assert "eve@evil.example" in {o.value for o in openings}
 
 
 def test_incident_draft_is_redacted() -> None:
@@ -53,14 +70,19 @@ def test_incident_draft_is_redacted() -> None:
     draft = incident_draft(d, trace, call)
     assert draft["schema"] == "detente.monitor-incident-draft/v1"
     assert draft["atlas"] and draft["trace_digest"].startswith("sha256:")
-    assert "eve@evil.example" not in draft["title"]
+    assert "eve@evil.example" not in json.dumps(draft)
 
 
-def test_incident_report_round_trips_and_redacts() -> None:
+def test_incident_report_round_trips_and_signs_redacted() -> None:
+    from detente.incidents import sign_report
+
     trace, call = _blocked()
     d = Monitor().check_call(trace, call)
     report = incident_report(d, trace, call)
     assert report.determination is Determination.BLOCKED
     assert report.atlas == d.atlas and report.evidence[0].digest.startswith("sha256:")
-    assert "eve@evil.example" not in report.summary
     assert IncidentReport.from_dict(report.to_dict()) == report
+    # a draft stays with the reporter; signing redacts it with commitments
+    _, redacted, openings = sign_report(report, attest.generate_key("ed25519"))
+    assert "eve@evil.example" not in redacted.summary and redacted.redactions
+    assert "eve@evil.example" in {o.value for o in openings}

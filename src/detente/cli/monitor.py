@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from detente.cli._common import emit_json, format_option
+
+if TYPE_CHECKING:
+    from detente.monitor import Trace, TraceResult
 
 _POLICY = click.option(
     "--policy",
@@ -34,7 +38,26 @@ def monitor() -> None:
 @click.option(
     "--halt/--no-halt", default=False, help="Stop deciding a trace after its first block."
 )
-def check(traces: Path, policy: Path | None, fmt: str, halt: bool) -> int:
+@click.option(
+    "--incident-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write a draft incident report (detente.incidents, blocked) per stopped call here.",
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Also sign each stopped call's decision (in-toto, DSSE) with this key (needs --incident-dir).",
+)
+def check(
+    traces: Path,
+    policy: Path | None,
+    fmt: str,
+    halt: bool,
+    incident_dir: Path | None,
+    sign_key: Path | None,
+) -> int:
     """Decide every tool call in TRACES (JSONL: OpenAI messages, MCP JSON-RPC, AgentDojo; or an inspect log).
 
     Each call is decided on the trace as it stood before that call. One JSON object with
@@ -45,16 +68,27 @@ def check(traces: Path, policy: Path | None, fmt: str, halt: bool) -> int:
     Example:
       detente monitor check traces.jsonl --format json
       detente monitor check traces.jsonl --policy strict.toml --format sarif > monitor.sarif
+      detente monitor check traces.jsonl --incident-dir incidents/ --sign-key my.key
+      detente incident sign incidents/mail-1.call1.incident.json   # then publish as usual
 
     Exit codes: 0 every call allowed, 1 a call was blocked or needs a human (ask),
     2 usage or input error (malformed trace file), 3 internal error.
     """
     from detente.monitor import Monitor, load_traces, to_sarif
 
+    if sign_key is not None and incident_dir is None:
+        raise click.UsageError("--sign-key needs --incident-dir (where the signed decisions go)")
     mon = Monitor.from_policy_file(policy)
-    results = [mon.check_trace(t, halt=halt) for t in load_traces(traces)]
+    loaded = list(load_traces(traces))
+    results = [mon.check_trace(t, halt=halt) for t in loaded]
+    written = _write_evidence(loaded, results, incident_dir, sign_key)
     if fmt == "json":
-        emit_json({"results": [r.to_dict() for r in results]})
+        emit_json(
+            {
+                "results": [r.to_dict() for r in results],
+                **({"evidence": [str(p) for p in written]} if incident_dir else {}),
+            }
+        )
     elif fmt == "sarif":
         emit_json(to_sarif(results, mon.policy))
     else:
@@ -66,7 +100,28 @@ def check(traces: Path, policy: Path | None, fmt: str, halt: bool) -> int:
                     )
             n = sum(d.action.value != "allow" for d in r.decisions)
             click.echo(f"{r.id}: {len(r.decisions)} calls, {n} not allowed")
+        if incident_dir is not None:
+            click.echo(f"wrote {len(written)} evidence files to {incident_dir}")
     return 1 if any(d.action.value != "allow" for r in results for d in r.decisions) else 0
+
+
+def _write_evidence(
+    traces: list[Trace], results: list[TraceResult], out: Path | None, key_path: Path | None
+) -> list[Path]:
+    if out is None:
+        return []
+    from detente.cli.keys import load_signing_key
+    from detente.incidents import write_files
+    from detente.monitor import evidence_files
+
+    key = load_signing_key(key_path) if key_path is not None else None
+    files = [
+        (out / name, data, mode)
+        for t, r in zip(traces, results, strict=True)
+        for name, data, mode in evidence_files(t, r, key)
+    ]
+    write_files(files)
+    return [p for p, _, _ in files]
 
 
 @monitor.command()

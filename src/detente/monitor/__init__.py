@@ -31,6 +31,7 @@ from detente.monitor._detect import OutputAnalysis, Span, analyze_output
 from detente.monitor._evidence import (
     DECISION_PREDICATE,
     decision_statement,
+    evidence_files,
     incident_draft,
     incident_report,
     sign_decision,
@@ -84,6 +85,7 @@ __all__ = [
     "decision_statement",
     "default_policy",
     "enforce_calls",
+    "evidence_files",
     "incident_draft",
     "incident_report",
     "load_policy",
