@@ -1,10 +1,11 @@
 """Agent monitor benchmark: attacks stopped before the first attacker call, false blocks, latency.
 
 Traces are built from AgentDojo 0.1.35 (its four suites' ground-truth calls run against their
-environments, no model): ``agentdojo`` uses its six fixed attack templates; ``heldout`` uses our
-own injection texts written before the detectors and never tuned on (other phrasings,
-languages, encodings, fake errors and policies) plus benign outputs with innocent instructions;
-``dev`` is the set we tuned on. Halting semantics: the first block (or ask) stops the agent.
+environments, no model): ``agentdojo`` uses its six fixed attack templates; ``dev`` is our set
+we tune on; ``heldout`` was written before the detectors but a fix was later made after seeing
+its results (no longer clean); ``heldout2`` was written and measured once before the detector
+changes that followed, and is never tuned on. Halting semantics: the first block (or ask)
+stops the agent.
 
 Compared in the same run (offline):
 
@@ -12,12 +13,15 @@ Compared in the same run (offline):
 * ``detente flow-only`` — the same without the quarantine rule DM-INJ-001;
 * ``provenance`` — "a sink argument came from a tool result, not the user" (the issue's
   naive data-flow anchor);
-* ``invariant`` — Invariant's rule engine (``pip install invariant-ai==0.3.5``, runs offline)
-  with the issue's data-flow rule "a tool output flows into a sink call", when installed
-  (it pins another openai version, so it is not in our extras: run the benchmark from a
-  separate environment to include it);
-* LlamaFirewall / NeMo — not installable here without replacing pinned packages (PromptGuard
-  also needs hub weights), so the issue's recorded rows are printed, labelled as recorded.
+* anchors from a separate virtualenv (``--anchors-python``, default /tmp/venv-anchors), run by
+  ``monitor_data/anchors.py`` in a subprocess: LlamaFirewall's offline scanners, NeMo
+  Guardrails' YARA injection rules, Invariant's rule engine with the data-flow rule. They pin
+  packages our environment must not change, so they are never imported here; an anchor that is
+  not installed is printed as such. Make the venv with::
+
+    python3 -m venv /tmp/venv-anchors && /tmp/venv-anchors/bin/pip install yara-python==4.5.4 \
+        invariant-ai==0.3.5 typing_extensions && \
+        /tmp/venv-anchors/bin/pip install --no-deps nemoguardrails==0.24.1 llamafirewall==1.0.3
 
     python benchmarks/bench_monitor.py --sample 40            # per suite, all three sources
     python benchmarks/bench_monitor.py --jsonl heldout.jsonl  # traces built earlier (build.py)
@@ -27,26 +31,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent / "monitor_data"))
 
+from anchors import ANCHORS
 from evaluate import score
 
 from detente.monitor import Monitor, Trace, default_policy, parse_policy, trace_from_dict
 
 RECORDED = [  # issue 12, measured by its author on this machine, same trace construction
-    (
-        "Invariant guardrails, data-flow rule (recorded; run above when installed)",
-        "57.5% (96.6% later)",
-        "0% / 0%",
-    ),
-    ("LlamaFirewall offline scanners (recorded)", "54.7%", "51.5% / 58.3%"),
-    ("NeMo Guardrails YARA injection rules (recorded)", "14.9%", "9.3% / 8.9%"),
-    ("regex fitted to AgentDojo's six templates (recorded)", "100%", "0% / 0%"),
+    ("Invariant guardrails, data-flow rule", "57.5% (96.6% later)", "0% / 0%"),
+    ("LlamaFirewall offline scanners", "54.7%", "51.5% / 58.3%"),
+    ("NeMo Guardrails YARA injection rules", "14.9%", "9.3% / 8.9%"),
+    ("regex fitted to AgentDojo's six templates", "100%", "0% / 0%"),
 ]
 
 
@@ -82,55 +85,42 @@ def _provenance_decider(trace: Trace, k: int) -> str:
     return "allow"
 
 
-def _invariant_decider() -> Callable[[Trace, int], str] | None:
+def _anchor_deciders(
+    python: str | None, records: list[dict[str, Any]]
+) -> tuple[dict[str, tuple[str, Callable[[Trace, int], str]]], dict[str, str]]:
+    """Run anchors.py in the anchors' own interpreter; a decider per anchor that ran."""
+    if not python or not Path(python).exists():
+        return {}, dict.fromkeys(ANCHORS, f"not installed (no interpreter {python!r})")
+    pol = default_policy()
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fh:
+        for rec in records:
+            names = {t["function"]["name"] for t in rec.get("tools") or []}
+            sinks = sorted(n for n in names if pol.sink_kind(n))
+            fh.write(json.dumps({"id": rec["id"], "messages": rec["messages"], "sinks": sinks}))
+            fh.write("\n")
     try:
-        from invariant.analyzer import LocalPolicy
-    except ImportError:
-        return None
-    policies: dict[frozenset[str], Any] = {}
-    failures = [0]  # engine errors, each counted as a block (fail closed)
+        proc = subprocess.run(
+            [python, str(Path(__file__).parent / "monitor_data" / "anchors.py"), fh.name],
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
+    finally:
+        Path(fh.name).unlink()
+    if proc.returncode != 0:
+        return {}, dict.fromkeys(ANCHORS, f"failed: {proc.stderr.strip()[-300:]}")
+    out = json.loads(proc.stdout)
+    deciders = {}
+    for name, a in out["anchors"].items():
+        table: dict[str, list[str]] = a["decisions"]
 
-    def decide(trace: Trace, k: int) -> str:
-        prefix, call = trace.before_call(k)
-        names = {c.name for _, c in trace.calls()} | {call.name}
-        sinks = frozenset(n for n in names if default_policy().sink_kind(n))
-        if sinks not in policies:
-            policies[sinks] = LocalPolicy.from_string(
-                'raise "tool output flows into a sink" if:\n'
-                "    (out: ToolOutput) -> (call: ToolCall)\n"
-                f"    call.function.name in {json.dumps(sorted(sinks))}\n"
-            )
-        msgs: list[dict[str, Any]] = []
-        for m in prefix.messages:
-            calls = [
-                {
-                    "id": c.id or f"x{i}",
-                    "type": "function",
-                    "function": {"name": c.name, "arguments": dict(c.arguments)},
-                }
-                for i, c in enumerate(m.tool_calls)
-            ]
-            msgs.append(
-                {
-                    "role": m.role,
-                    "content": m.content,
-                    **({"tool_calls": calls} if calls else {}),
-                    **({"tool_call_id": m.tool_call_id} if m.tool_call_id else {}),
-                }
-            )
-        fc = {
-            "id": call.id or "cur",
-            "type": "function",
-            "function": {"name": call.name, "arguments": dict(call.arguments)},
-        }
-        msgs.append({"role": "assistant", "content": None, "tool_calls": [fc]})
-        try:
-            return "block" if policies[sinks].analyze(msgs).errors else "allow"
-        except RuntimeError:  # "Maximum checking cycles exceeded" on long traces: fail closed
-            failures[0] += 1
-            return "block"
+        def decide(trace: Trace, k: int, table: dict[str, list[str]] = table) -> str:
+            acts = table[trace.id]
+            return acts[k] if k < len(acts) else "allow"
 
-    return decide
+        deciders[name] = (f"{name} {a['version']}: {a['note']} (separate venv)", decide)
+    return deciders, out["missing"]
 
 
 def _pct(a: int, b: int) -> str:
@@ -179,6 +169,12 @@ def main(argv: Iterable[str] | None = None) -> None:
     ap.add_argument("--sample", type=int, default=40, help="attack (and control) traces per suite")
     ap.add_argument("--sources", nargs="+", default=["agentdojo", "heldout", "dev"])
     ap.add_argument("--jsonl", nargs="*", help="use traces written by build.py instead of building")
+    ap.add_argument(
+        "--anchors-python",
+        default="/tmp/venv-anchors/bin/python",
+        help="interpreter of a separate venv with the anchors (llamafirewall, nemoguardrails, "
+        "yara-python, invariant-ai); '' to skip",
+    )
     args = ap.parse_args(list(argv) if argv is not None else None)
     flow_only = Monitor(
         default_policy().merged(
@@ -196,12 +192,12 @@ def main(argv: Iterable[str] | None = None) -> None:
             records,
             _provenance_decider,
         )
-        inv = _invariant_decider()
-        if inv is not None:
-            report("Invariant rule engine 0.3.5: tool output -> sink (run here)", records, inv)
-    print(
-        "\nAnchors not run here (pip installs would change the shared environment's pinned packages):"
-    )
+        anchors, missing = _anchor_deciders(args.anchors_python, records)
+        for label, decide in anchors.values():
+            report(label + "; latency is a table look-up", records, decide)
+        for name, why in missing.items():
+            print(f"\n{name}: {why}")
+    print("\nThe issue's recorded anchor rows (same trace construction, measured by its author):")
     for name, stopped, false in RECORDED:
         print(f"  {name:55s} stopped {stopped:22s} false blocks benign/user-asked {false}")
 
