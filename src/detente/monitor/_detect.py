@@ -36,7 +36,16 @@ _VERBS = (
 _VERBS_OTHER = (
     "envía|envia|manda|transfiere|borra|elimina|haz|haga|visita|reenvía|sende|schicke|"
     "überweise|lösche|erledige|mache|besuche|leite|envoie|envoyez|transférez|transfère|"
-    "supprime|supprimez|fais|faites|visitez|invia|inoltra|elimina|trasferisci|fai|visita"
+    "supprime|supprimez|fais|faites|visitez|invia|inoltra|elimina|trasferisci|fai|visita|"
+    # Portuguese, Russian
+    "envie|transfira|apague|exclua|faça|visite|encaminhe|"
+    "выполни|выполните|отправь|отправьте|перешли|перешлите|переведи|переведите|удали|удалите|"
+    "сделай|сделайте|открой|пожалуйста|необходимо|нужно"
+)
+# Japanese and Korean request forms (kana / hangul; no word boundaries in these scripts).
+_JA_KO_DIRECTIVE = (
+    "ください|して下さい|しなさい|実行|送信|送って|転送|削除|振り込|お願い|"
+    "하세요|하십시오|주세요|해라|보내|전송|삭제|송금|수행|실행"
 )
 _ZH_VERBS = (
     "发送|发给|发到|转发|转账|汇款|支付|付款|删除|创建|邀请|访问|打开|执行|运行|修改|更改|预订|"
@@ -52,11 +61,13 @@ _LEAD_ONE = re.compile(
 )
 _IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-])", re.I)
 _CLAUSE_IMPERATIVE = re.compile(
-    rf"(?:[,:;—–)\]>】]|：|，)\s*(?:please\s+|kindly\s+|then\s+)?(?:{_VERBS})\b(?![:=_\-])(?!\s+(?:of|to)\b)",
+    rf"(?:[,:;—–)\]>】]|：|，)\s*[\"'“‘]?(?:please\s+|kindly\s+|then\s+)?(?:{_VERBS})\b(?![:=_\-])"
+    rf"(?!\s+(?:of|to)\b)",
     re.I,
 )
 _MODAL = re.compile(
-    rf"\b(?:you|assistants?|agents?|ai|models?)\b[^.!?\n]{{0,30}}?\b(?:must|should|shall|need to|have to|are to|"
+    rf"\b(?:you|assistants?|agents?|ai|models?|handlers?|process(?:es)?|programs?|services?|"
+    rf"systems?|software|whoever)\b[^.!?\n]{{0,30}}?\b(?:must|should|shall|need to|have to|are to|"
     rf"are required to|will now|ought to)\b|\b(?:required|instructed|asked|expected) to\s+"
     rf"(?:{_VERBS})\b|\b(?:please|kindly|could you|can you|would you|want you to|make sure to|"
     rf"don'?t forget to|remember to|be sure to)\s+(?:{_VERBS})\b|\byour (?:new |next |real )?"
@@ -64,27 +75,41 @@ _MODAL = re.compile(
     rf"\b(?:{_VERBS_OTHER})\b|\bbitte\b|\bveuillez\b|\bpor favor\b|\bper favore\b",
     re.I,
 )
-_ZH_DIRECTIVE = re.compile(rf"请|务必|必须|需要你|你需要|你必须|立即|立刻|马上|{_ZH_VERBS}")
+_ZH_DIRECTIVE = re.compile(
+    rf"请|务必|必须|需要你|你需要|你必须|立即|立刻|马上|{_ZH_VERBS}|{_JA_KO_DIRECTIVE}"
+)
 _ADDRESS = re.compile(
     r"\b(?:assistants?|ai|a\.i\.|agents?|models?|bots?|chatbots?|llms?|language model|gpt[\w.\-]*|chatgpt|"
     r"claude|llama|gemini|copilot|asistente|assistente|assistent(?:en)?|ki|ia|intelligence "
-    r"artificielle|inteligencia artificial)\b|助手|人工智能|模型|智能体|机器人",
+    r"artificielle|inteligencia artificial|agente|ассистент\w*|помощник\w*|бот\w*|нейросет\w*|"
+    r"ии)\b|助手|人工智能|模型|智能体|机器人|アシスタント|エージェント|ＡＩ|비서|에이전트|어시스턴트|"
+    # a reader that is software, however it is named ("any program processing this", "if
+    # this is read by software", "the automated handler", "whoever reads this on behalf of")
+    r"\b(?:automated|automatic|digital|virtual|software)\s+(?:systems?|handlers?|helpers?|"
+    r"process(?:es|ors?)?|readers?|services?|workers?|tools?|assistants?)\b|\b(?:any|the)\s+"
+    r"(?:program|software|script|service|system|process|tool)s?\s+(?:processing|reading|handling|"
+    r"that (?:reads|processes|handles|opens))\b|\bread by (?:software|a (?:program|machine|bot))\b|"
+    r"\bwhoever (?:is )?(?:reads?|reading|process(?:es|ing)?|handl(?:es|ing))\b|"
+    r"\bprocessing (?:service|system|pipeline)\b",
     re.I,
 )
 _OVERRIDE = re.compile(
-    r"\b(?:ignore|disregard|forget|override|overrule|supersede)\b|\binstead\b|\bnew (?:instructions?|"
+    r"\b(?:ignore|disregard|forget|override|overrule|supersede)\b(?!\s+(?:this|that|the|these|"
+    r"those)\s+(?:e-?mails?|messages?|notices?|letters?|reminders?|mails?|texts?|alerts?)\b)|\binstead\b|\bnew (?:instructions?|"
     r"task|objective|goal|orders?)\b|changed (?:their|his|her|my) mind|\bbefore (?:you|doing|"
     r"continuing|answering|replying|responding|summari[sz]ing|solving|proceeding|processing|"
     r"anything)\b|\b(?:previous|prior|earlier|above|original) (?:instructions?|task|request|"
     r"prompt)\b|\bwithout (?:asking|telling|confirmation|confirming)\b|"
     r"\bignora\w*|\bignorier\w*|\bignorez\b|\bantes de\b|\bzuerst\b|\bbevor\b|\bavant (?:de|"
-    r"toute)\b|\bprima di\b|忽略|无视|忘记|之前的|先(?!生)|取而代之|改为",
+    r"toute)\b|\bprima di\b|忽略|无视|忘记|之前的|先(?!生)|取而代之|改为|игнорируй\w*|забудь\w*|"
+    r"сначала|antes de|無視|先に|무시|먼저",
     re.I,
 )
 _SECRECY = re.compile(
     r"\b(?:do not|don'?t|never) (?:tell|mention|inform|reveal|say|notify|let)\b|\bno le digas\b|"
     r"\bne (?:pas|rien) (?:en parler|dire)\b|\bnicht (?:erwähnen|sagen)\b|\bnon dirlo\b|"
-    r"不要告诉|不要提|别告诉|保密",
+    r"不要告诉|不要提|别告诉|保密|не (?:сообщай|говори|упоминай)|não (?:conte|diga|mencione)|"
+    r"言わないで|伝えないで|内緒|말하지 마|알리지 마",
     re.I,
 )
 _AUTHORITY = re.compile(
@@ -92,24 +117,28 @@ _AUTHORITY = re.compile(
     r"information|system|instructions?|user|assistant|tool_output|im_start|im_end)\s*>|<\|im_|"
     r"\[\s*(?:system|admin|compliance|policy|security|important)|\bimportant!|\burgent\b|"
     r"\bcompliance\b|\bmandatory\b|\badministrator\b|\bsecurity policy\b|\bautomated\b|"
-    r"\beffective immediately\b|\bnon-compliance\b|系统|通知|指令|【",
+    r"\beffective immediately\b|\bnon-compliance\b|系统|通知|指令|【|"
+    r"\b(?:policy|guideline|rule|regulation|procedure)\s+[a-z]{0,4}-?\d+(?:\.\d+)*\b",
     re.I,
 )
 _FAKE_ERROR = re.compile(
-    r"\b(?:error|exception|failed|failure|denied|expired|unauthori[sz]ed|40[13]|50[03])\b.{0,200}"
+    r"\b(?:error|exception|failed|failure|denied|expired|unauthori[sz]ed|40[13]|429|50[03]|"
+    r"rate limit|unavailable)\b.{0,200}"
     r"\b(?:agents?|assistants?|models?|to continue|to retrieve|recovery|verification|verify|must|"
-    r"call this tool|retry)\b",
+    r"call this tool|retry|remediation|workaround|to resolve|to fix)\b",
     re.I | re.S,
 )
 _TOOL_WORDS = re.compile(r"\b(?:use|call|invoke|run) the (?:tool|function)\b", re.I)
 # Sentence ends, paragraph breaks, and a new line that starts a list item or a "key:" field.
 # Other line breaks are soft: tool outputs (YAML, e-mail bodies) wrap sentences across lines.
 _SPLIT = re.compile(
-    r"(?<=[.!?。！？；;])\s+|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
+    r"(?<=[.!?。！？；;])\s+|(?<=[.!?。！？])[\"'”’]+[,;]?\s*|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
 )
 # A split that starts a new record (list item, "key:" field, markup line): an instruction's
 # values do not continue across it.
-_RECORD = re.compile(r"\n\s*\n|\n[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-])")
+_RECORD = re.compile(
+    r"\n\s*\n|[\"'”’]\s*[,;]\s*[\"'“‘]|\n[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-])"
+)
 # YAML/JSON escapes inside quoted scalars: an escaped line break (continuation) joins lines
 # (YAML 1.2 §7.3.1); a literal backslash-n is a newline the writer escaped.
 _YAML_FOLD = re.compile(r"\\\n[ \t]*(?:\\(?= ))?")
@@ -197,7 +226,7 @@ _SIGNALS = (
 # Python's re tries every alternative at every position, so each sentence is first checked for
 # a trigger word (a set look-up) and searched only then: ~50x faster on long tool outputs.
 _WORDS = re.compile(r"[^\W\d_]+")
-_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _VERB_SET = frozenset(
     (_VERBS + "|" + _VERBS_OTHER)
     .replace("e-?mail", "email|mail|e")
@@ -233,8 +262,24 @@ _TRIGGERS: dict[str, frozenset[str]] = {
             "ia",
             "intelligence",
             "inteligencia",
+            "agente",
+            "automated",
+            "automatic",
+            "digital",
+            "virtual",
+            "software",
+            "program",
+            "script",
+            "service",
+            "system",
+            "process",
+            "tool",
+            "whoever",
+            "processing",
+            "ии",
         ]
-    ),
+    )
+    | frozenset(["ассистент", "помощник", "бот", "нейросеть"]),
     "override": frozenset(
         [
             "ignore",
@@ -264,9 +309,12 @@ _TRIGGERS: dict[str, frozenset[str]] = {
             "bevor",
             "avant",
             "prima",
+            "сначала",
+            "забудь",
+            "игнорируй",
         ]
     ),
-    "secrecy": frozenset(["not", "don", "dont", "never", "no", "ne", "nicht", "non"]),
+    "secrecy": frozenset(["not", "don", "dont", "never", "no", "ne", "nicht", "non", "не", "não"]),
     "authority": frozenset(
         [
             "system",
@@ -287,6 +335,10 @@ _TRIGGERS: dict[str, frozenset[str]] = {
             "non",
             "admin",
             "policy",
+            "guideline",
+            "rule",
+            "regulation",
+            "procedure",
         ]
     ),
     "fake-error": frozenset(
@@ -299,6 +351,8 @@ _TRIGGERS: dict[str, frozenset[str]] = {
             "expired",
             "unauthorized",
             "unauthorised",
+            "rate",
+            "unavailable",
         ]
     ),
     "tool-mention": frozenset(["tool", "function"]),
@@ -313,6 +367,20 @@ _MODAL_TRIGGERS = _VERB_SET | frozenset(
         "ai",
         "model",
         "models",
+        "handler",
+        "handlers",
+        "process",
+        "processes",
+        "program",
+        "programs",
+        "service",
+        "services",
+        "system",
+        "systems",
+        "software",
+        "whoever",
+        "require",
+        "requires",
         "required",
         "instructed",
         "asked",

@@ -16,12 +16,38 @@ from functools import lru_cache
 from detente.monitor._text import normalize
 from detente.monitor._trace import JSON
 
-__all__ = ["IndexedText", "found_in", "leaf_values", "value_text"]
+__all__ = ["IndexedText", "embedded_entities", "found_in", "leaf_values", "value_text"]
 
 _NUM = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?")
 _TOKEN = re.compile(r"[^\W_]+")
 _URL_PREFIX = re.compile(r"\b(?:https?://)?(?:www\.)?")
 _TRIVIAL = frozenset({"", "true", "false", "none", "null"})
+# Values with a provenance of their own inside free text: URLs, e-mail addresses, IBANs.
+_ENTITIES = (
+    (
+        "url",
+        re.compile(
+            r"\b(?:https?://|www\.)[^\s<>\"')\]]+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|dev|co|info|biz)(?:/[^\s<>\"')\]]*)?\b",
+            re.I,
+        ),
+    ),
+    ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
+    ("iban", re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b")),
+)
+
+
+def embedded_entities(text: str) -> list[tuple[str, str]]:
+    """(kind, value) for every URL, e-mail address and IBAN in ``text`` (an address is not
+    also reported as the URL of its domain)."""
+    out: list[tuple[str, str]] = []
+    taken: list[tuple[int, int]] = []
+    for kind, rx in reversed(_ENTITIES):
+        for m in rx.finditer(text[:100_000]):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append(m.span())
+            out.append((kind, m.group().rstrip(".,;:!?")))
+    return out
 
 
 @dataclass(frozen=True)

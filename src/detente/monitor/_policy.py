@@ -28,6 +28,7 @@ __all__ = ["CHECKS", "Action", "Policy", "Rule", "default_policy", "load_policy"
 SCHEMA = "detente.monitor-policy/v1"
 CHECKS = (
     "injected-call",
+    "data-directed-call",
     "injection-halt",
     "sink-after-injection",
     "untrusted-critical-arg",

@@ -28,6 +28,7 @@ _CONFUSABLES = str.maketrans(
 )
 _LATIN = re.compile(r"[A-Za-z]")
 _NONLATIN_LOOKALIKE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
+_FULLWIDTH = re.compile("[\uff21-\uff3a\uff41-\uff5a]{3}")
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
 _WORD = re.compile(r"[a-z]+")
@@ -113,6 +114,8 @@ def _decode_b64(blob: str) -> str | None:
 def derived_texts(text: str) -> tuple[Derived, ...]:
     """Every hidden or encoded text inside ``text`` (empty for ordinary text)."""
     out: list[Derived] = []
+    if _FULLWIDTH.search(text):  # full-width Latin (U+FF01..FF5E) reads as ASCII after NFKC
+        out.append(Derived("fullwidth", 0, len(text), unicodedata.normalize("NFKC", text)))
     invisible = _INVISIBLE.findall(text)
     if len(invisible) >= 3:
         out.append(Derived("zero-width", 0, len(text), strip_invisible(text)))
