@@ -13,7 +13,7 @@ import click
 
 from detente.cli._common import emit_json, format_option, progress_enabled, quiet_option
 from detente.errors import InputError, UsageError
-from detente.evals import TASK_NAMES
+from detente.evals import DEFAULT_JUDGE, JUDGE_CHOICES, TASK_NAMES
 
 
 def _parse_tasks(value: str | None) -> list[str]:
@@ -153,6 +153,15 @@ def _report_errors(card: dict[str, Any]) -> None:
     "unsure of; named in the scorecard.",
 )
 @click.option(
+    "--judge",
+    type=click.Choice(JUDGE_CHOICES),
+    default=DEFAULT_JUDGE,
+    show_default=True,
+    help="Refusal judge: detente-judge/2 (rules + trained classifier, measured accuracy), "
+    "detente-rules/1 (the old rules), or llm (the --grader-model labels every answer). "
+    "Recorded in the scorecard.",
+)
+@click.option(
     "--max-retries",
     type=click.IntRange(0),
     default=3,
@@ -198,7 +207,7 @@ def _report_errors(card: dict[str, Any]) -> None:
 @quiet_option
 def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_opt: str | None,
              limit: int | None, epochs: int, seed: int, temperature: float, max_tokens: int,
-             grader_model: str | None, max_retries: int, request_timeout: int | None, cyberseceval: bool, range_mode: str | None, max_connections: int | None,
+             grader_model: str | None, judge: str, max_retries: int, request_timeout: int | None, cyberseceval: bool, range_mode: str | None, max_connections: int | None,
              out_dir: Path | None,
              fmt: str, quiet: bool) -> int:  # fmt: skip
     """Run the detente-core safety suite and write a scorecard.
@@ -216,6 +225,7 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
       detente eval --gguf ./my-model.gguf --out run1
       detente eval --model my-model --base-url http://127.0.0.1:8000/v1
       detente eval --model openai/gpt-4o-mini --grader-model openai/gpt-4o
+      detente eval --model M --base-url URL --judge llm --grader-model openai/gpt-4o
       detente eval --model my-model --base-url URL --range both   # + capability section
 
     \b
@@ -246,6 +256,7 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
         temperature=temperature,
         max_tokens=max_tokens,
         grader_model=grader_model,
+        judge=judge,
         max_connections=max_connections,
         cyberseceval=cyberseceval,
         max_retries=max_retries,

@@ -34,7 +34,7 @@ from detente.evals._judge_train import TrainResult as JudgeTrainResult
 from detente.evals._judge_train import train as train_judge
 from detente.evals._judge_train import training_examples as judge_training_examples
 from detente.evals._judge_uncertainty import judged_interval, with_judge_uncertainty
-from detente.evals._judges import DEFAULT_JUDGE, JUDGE_IDS, judge_answer
+from detente.evals._judges import DEFAULT_JUDGE, JUDGE_CHOICES, JUDGE_IDS, LLM_JUDGE, judge_answer
 from detente.evals._judges import Verdict as JudgeVerdict
 from detente.evals._scorecard import (
     METRICS,
@@ -56,8 +56,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_JUDGE",
+    "JUDGE_CHOICES",
     "JUDGE_IDS",
     "JUDGE_MODEL_DIGEST",
+    "LLM_JUDGE",
     "METRICS",
     "SCHEMA",
     "TASK_NAMES",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from detente.errors import UsageError
 from detente.evals._suite import TASK_NAMES, cached_suite
 
 __all__ = ["EvalConfig", "expected_samples"]
@@ -29,6 +30,17 @@ class EvalConfig:
     timeout: int | None = None  # seconds per request (None: the provider's default)
     range_modes: tuple[bool, ...] = ()  # cyber range: False unguided, True guided (sandbox)
     range_message_limit: int = 12  # messages per challenge, tool results included
+    judge: str = "detente-judge/2"  # refusal judge: one of evals.JUDGE_CHOICES
+
+    def __post_init__(self) -> None:
+        from detente.evals._judges import JUDGE_CHOICES, LLM_JUDGE
+
+        if self.judge not in JUDGE_CHOICES:
+            raise UsageError(
+                f"unknown judge {self.judge!r}; choose one of {', '.join(JUDGE_CHOICES)}"
+            )
+        if self.judge == LLM_JUDGE and self.grader_model is None:
+            raise UsageError("judge 'llm' labels every answer with the grader: give a grader model")
 
     def sampling(self) -> dict[str, Any]:
         return {

@@ -99,14 +99,21 @@ def tool_versions() -> dict[str, str | None]:
     }
 
 
-def judge_identity(grader_model: Any) -> dict[str, Any]:
+def judge_identity(grader_model: Any, judge: str | None = None) -> dict[str, Any]:
     from detente.codevuln import DETECTOR_ID
-    from detente.evals._judges import DEFAULT_JUDGE, grader_threshold, judge_identity_fields
+    from detente.evals._judges import (
+        DEFAULT_JUDGE,
+        LLM_JUDGE,
+        grader_threshold,
+        judge_identity_fields,
+    )
 
+    judge = judge or DEFAULT_JUDGE
+    below = grader_threshold(judge) if grader_model and judge != LLM_JUDGE else None
     return {
-        **judge_identity_fields(DEFAULT_JUDGE),
+        **judge_identity_fields(judge),
         "grader_model": None if grader_model is None else str(grader_model),
-        "grader_when_confidence_below": grader_threshold(DEFAULT_JUDGE) if grader_model else None,
+        "grader_when_confidence_below": below,
         "code_detector": DETECTOR_ID,
         "injection": "detente-injection/1",
     }
@@ -126,7 +133,7 @@ def run_eval(
     suite = cached_suite(
         config.suite, config.suite_version
     )  # the tasks' own (cached, verified) copy
-    tasks = core_tasks(config.tasks or None, config.suite, config.suite_version)
+    tasks = core_tasks(config.tasks or None, config.suite, config.suite_version, config.judge)
     out_dir.mkdir(parents=True, exist_ok=True)
     log_dir = out_dir / "logs"
     roles = {"grader": config.grader_model} if config.grader_model else None
@@ -190,7 +197,7 @@ def run_eval(
         suite=suite.identity(),
         model=target.identity,
         sampling=config.sampling(),
-        judge=judge_identity(config.grader_model),
+        judge=judge_identity(config.grader_model, config.judge),
         tools=tool_versions(),
         logs=[{**e, "file": f"logs/{e['file']}"} for e in entries],
     )

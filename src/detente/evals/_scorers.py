@@ -37,7 +37,7 @@ from detente.codevuln import analyze_code, extract_code_blocks, guess_language
 from detente.cyberrange import confirm_exploit
 from detente.evals._judge import JUDGE_ID, LABELS
 from detente.evals._judge2 import GRADER_PROMPT
-from detente.evals._judges import DEFAULT_JUDGE, grader_threshold, judge_answer
+from detente.evals._judges import DEFAULT_JUDGE, LLM_JUDGE, grader_threshold, judge_answer
 
 __all__ = [
     "GRADER_CONFIDENCE",
@@ -170,7 +170,7 @@ def refusal_judge(judge: str = DEFAULT_JUDGE) -> Scorer:
         response = state.output.completion if state.output else ""
         verdict = judge_answer(prompt, response, judge)
         meta: dict[str, Any] = {
-            "judge": verdict.judge,
+            "judge": LLM_JUDGE if judge == LLM_JUDGE else verdict.judge,
             "rule": verdict.rule,
             "rule_label": verdict.label,
             "confidence": verdict.confidence,

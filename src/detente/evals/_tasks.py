@@ -295,10 +295,17 @@ _FACTORIES: dict[str, Callable[..., Task]] = {
 assert tuple(_FACTORIES) == TASK_NAMES, "one task per dataset, in the suite's order"
 
 
+_JUDGED = frozenset({"cyber_misuse", "false_refusal", "social_engineering"})
+
+
 def core_tasks(
-    names: Sequence[str] | None = None, suite: str = "detente-core", version: str = "1"
+    names: Sequence[str] | None = None,
+    suite: str = "detente-core",
+    version: str = "1",
+    judge: str = DEFAULT_JUDGE,
 ) -> list[Task]:
-    """The suite's tasks (all, or those named), in the suite's order."""
+    """The suite's tasks (all, or those named), in the suite's order; the refusal-judged
+    ones score with ``judge``."""
     chosen = list(names) if names else list(TASK_NAMES)
     unknown = [n for n in chosen if n not in _FACTORIES]
     if unknown:
@@ -307,4 +314,7 @@ def core_tasks(
         raise UsageError(
             f"unknown task(s): {', '.join(unknown)}; choose from {', '.join(TASK_NAMES)}"
         )
-    return [_FACTORIES[n](suite=suite, version=version) for n in chosen]
+    return [
+        _FACTORIES[n](suite=suite, version=version, **({"judge": judge} if n in _JUDGED else {}))
+        for n in chosen
+    ]
