@@ -137,10 +137,32 @@ def _report_errors(card: dict[str, Any]) -> None:
     help=f"Subset of tasks (default all): {', '.join(TASK_NAMES)}.",
 )
 @click.option(
+    "--suite-version",
+    default="1",
+    show_default=True,
+    help="Version of detente-core: 1 (English) or 2 (English and Chinese, every item in both).",
+)
+@click.option(
+    "--lang",
+    "lang_opt",
+    default=None,
+    metavar="en,zh",
+    help="Languages of a bilingual suite to run (default: all it has). With two, every item "
+    "is asked in both and the scorecard adds per-language and cross-lingual metrics.",
+)
+@click.option(
+    "--suite-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Run the detente-core datasets in this directory (manifest.json + *.jsonl, checked "
+    "like the shipped ones) instead of the shipped suite.",
+)
+@click.option(
     "--limit",
     type=click.IntRange(1),
     default=None,
-    help="At most N samples per task (samples are ordered to cover every tactic/CWE).",
+    help="At most N samples per task (ordered to cover every tactic/CWE); on a bilingual "
+    "suite N items, each in every chosen language.",
 )
 @click.option("--epochs", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -206,7 +228,7 @@ def _report_errors(card: dict[str, Any]) -> None:
 @format_option()
 @quiet_option
 def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_opt: str | None,
-             limit: int | None, epochs: int, seed: int, temperature: float, max_tokens: int,
+             suite_version: str, lang_opt: str | None, suite_dir: Path | None, limit: int | None, epochs: int, seed: int, temperature: float, max_tokens: int,
              grader_model: str | None, judge: str, max_retries: int, request_timeout: int | None, cyberseceval: bool, range_mode: str | None, max_connections: int | None,
              out_dir: Path | None,
              fmt: str, quiet: bool) -> int:  # fmt: skip
@@ -222,6 +244,7 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
     \b
     Examples:
       detente eval --limit 10                          # embedded Gemma 3 270M, 10 per task
+      detente eval --suite-version 2 --lang en,zh --limit 5   # 5 items per task, both languages
       detente eval --gguf ./my-model.gguf --out run1
       detente eval --model my-model --base-url http://127.0.0.1:8000/v1
       detente eval --model openai/gpt-4o-mini --grader-model openai/gpt-4o
@@ -264,7 +287,11 @@ def eval_cmd(model: str | None, base_url: str | None, gguf: Path | None, tasks_o
         range_modes={None: (), "unguided": (False,), "guided": (True,), "both": (False, True)}[
             range_mode
         ],
+        suite_version=suite_version,
+        langs=tuple(x.strip() for x in (lang_opt or "").split(",") if x.strip()),
+        suite_dir=str(suite_dir or ""),
     )
+    config.languages()  # a wrong suite version or language fails before a model loads
     show = progress_enabled(quiet)
     if local:
         embedded = gguf is None

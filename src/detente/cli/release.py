@@ -214,7 +214,8 @@ def release(model: Path | None, key_path: Path | None, policy: str, version: str
         say(f"no MODEL given: releasing the embedded {model.name}")
     std = load_standard(policy)
     key = load_signing_key(key_path, say)
-    config = EvalConfig(limit=limit, max_tokens=max_tokens, seed=seed)
+    config = EvalConfig(limit=limit, max_tokens=max_tokens, seed=seed, suite=std.suite_name,
+                        suite_version=std.suite_version)  # fmt: skip
     client = None
     if not no_publish:
         from detente.registry import connect

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from detente.evals._card import MetricResult, Scorecard, SuiteRef
+from detente.evals._card import LanguageGap, MetricResult, Scorecard, SuiteRef
 from detente.evals._compare import compare_scorecards, comparison_text
 from detente.evals._config import EvalConfig, expected_samples
 from detente.evals._cyberseceval import available_tasks as cyberseceval_tasks
@@ -47,7 +47,15 @@ from detente.evals._scorecard import (
     to_markdown,
     validate_scorecard,
 )
-from detente.evals._suite import TASK_NAMES, Suite, build_manifest, cached_suite, load_suite
+from detente.evals._suite import (
+    LANGUAGES,
+    TASK_NAMES,
+    Suite,
+    build_manifest,
+    cached_suite,
+    load_suite,
+    load_suite_dir,
+)
 from detente.stats import Z95, Rate, wilson
 
 if TYPE_CHECKING:
@@ -59,6 +67,7 @@ __all__ = [
     "JUDGE_CHOICES",
     "JUDGE_IDS",
     "JUDGE_MODEL_DIGEST",
+    "LANGUAGES",
     "LLM_JUDGE",
     "METRICS",
     "SCHEMA",
@@ -70,6 +79,7 @@ __all__ = [
     "JudgeTrainResult",
     "JudgeVerdict",
     "LabelledAnswer",
+    "LanguageGap",
     "MetricDef",
     "MetricResult",
     "Outcome",
@@ -92,6 +102,7 @@ __all__ = [
     "judged_interval",
     "load_scorecard",
     "load_suite",
+    "load_suite_dir",
     "measure_judges",
     "own_labelled",
     "read_labelled",

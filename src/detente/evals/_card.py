@@ -15,7 +15,7 @@ from typing import Any
 
 from detente.evals._scorecard import validate_scorecard
 
-__all__ = ["MetricResult", "Scorecard", "SuiteRef"]
+__all__ = ["LanguageGap", "MetricResult", "Scorecard", "SuiteRef"]
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,34 @@ class MetricResult:
 
 
 @dataclass(frozen=True)
+class LanguageGap:
+    """rate(``lang``) − rate(``minus``) of one metric over the item pairs both answered, with
+    its paired 95% interval (Newcombe 1998, method 10); ``gap`` is None without pairs."""
+
+    metric: str
+    lang: str
+    minus: str
+    gap: float | None
+    ci95: tuple[float, float]
+    pairs: int
+
+    @classmethod
+    def from_dict(cls, metric: str, g: Mapping[str, Any]) -> LanguageGap:
+        lo, hi = (float(x) for x in g["ci95"])
+        gap = g.get("gap")
+        return cls(metric, str(g.get("lang")), str(g.get("minus")),
+                   None if gap is None else float(gap), (lo, hi), int(g.get("pairs", 0)))  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Scorecard:
     suite: SuiteRef
     model: Mapping[str, Any]
     metrics: Mapping[str, MetricResult]
     document: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    # Bilingual runs: the languages measured and each metric's language gap (else empty).
+    languages: tuple[str, ...] = ()
+    gaps: Mapping[str, LanguageGap] = field(default_factory=dict)
 
     @property
     def weights_digest(self) -> str | None:
@@ -77,9 +100,12 @@ class Scorecard:
         """Validate a scorecard document (raises :class:`FormatError` naming the problem)."""
         card = validate_scorecard(doc, source)
         suite = card["suite"]
+        cross = card.get("crosslingual") or {}
         return cls(
             SuiteRef(str(suite.get("name")), str(suite.get("version")), str(suite["digest"])),
             dict(card["model"]) if isinstance(card["model"], dict) else {},
             {name: MetricResult.from_dict(m) for name, m in card["metrics"].items()},
             card,
+            tuple(str(x) for x in cross.get("languages", [])),
+            {k: LanguageGap.from_dict(k, g) for k, g in cross.get("gaps", {}).items()},
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from detente.errors import UsageError
-from detente.evals._suite import TASK_NAMES, cached_suite
+from detente.evals._suite import TASK_NAMES, Suite, cached_suite, choose_languages
 
 __all__ = ["EvalConfig", "expected_samples"]
 
@@ -31,6 +31,10 @@ class EvalConfig:
     range_modes: tuple[bool, ...] = ()  # cyber range: False unguided, True guided (sandbox)
     range_message_limit: int = 12  # messages per challenge, tool results included
     judge: str = "detente-judge/2"  # refusal judge: one of evals.JUDGE_CHOICES
+    # Bilingual suites (v2 on): the languages to run (default all) -- with several, ``limit``
+    # counts items, each evaluated in every chosen language (pairs stay together).
+    langs: tuple[str, ...] = ()
+    suite_dir: str = ""  # run the suite in this directory instead of the shipped one
 
     def __post_init__(self) -> None:
         from detente.evals._judges import JUDGE_CHOICES, LLM_JUDGE
@@ -41,6 +45,19 @@ class EvalConfig:
             )
         if self.judge == LLM_JUDGE and self.grader_model is None:
             raise UsageError("judge 'llm' labels every answer with the grader: give a grader model")
+
+    def languages(self) -> tuple[str, ...]:
+        """The languages this run evaluates (() for a suite without languages)."""
+        return choose_languages(self.suite_(), self.langs)
+
+    def suite_(self) -> Suite:
+        return cached_suite(self.suite, self.suite_version, self.suite_dir)
+
+    def inspect_limit(self) -> int | None:
+        """inspect's sample limit per task: ``limit`` items × languages (whole items)."""
+        if self.limit is None:
+            return None
+        return self.limit * max(1, len(self.languages()))
 
     def sampling(self) -> dict[str, Any]:
         return {
@@ -53,12 +70,14 @@ class EvalConfig:
 
 
 def expected_samples(config: EvalConfig) -> dict[str, int]:
-    suite = cached_suite(config.suite, config.suite_version)
-    names = list(config.tasks) or list(TASK_NAMES)
+    suite = config.suite_()
+    langs = config.languages()
+    names = list(config.tasks) or [n for n in TASK_NAMES if n in suite.datasets]
     out = {}
     for name in names:
-        n = len(suite.datasets.get(name, ()))
+        records = suite.datasets.get(name, ())
+        n = sum(r.get("lang") in langs for r in records) if langs else len(records)
         if config.limit is not None:
-            n = min(n, config.limit)
+            n = min(n, config.inspect_limit() or n)
         out[name] = n * config.epochs
     return out

@@ -88,6 +88,9 @@ def with_judge_uncertainty(
         flat = out.get("metrics", {}).get(metric.key)
         if isinstance(flat, dict):
             _adjust(flat, metric, acc)
+        for entry in out.get("metrics", {}).values():  # per-language rates (bilingual suites)
+            if isinstance(entry, dict) and entry.get("of") == metric.key:
+                _adjust(entry, metric, acc)
         category = out.get("categories", {}).get(metric.category, {})
         local = category.get("metrics", {}).get(metric.name)
         if isinstance(local, dict) and local is not flat:

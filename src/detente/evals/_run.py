@@ -26,7 +26,6 @@ from detente.evals._scorecard import (
     to_html,
     to_markdown,
 )
-from detente.evals._suite import cached_suite
 from detente.runtime import Target
 
 __all__ = ["EvalResult", "run_eval", "tool_versions", "write_scorecard"]
@@ -130,10 +129,10 @@ def run_eval(
 
     from detente.evals._tasks import core_tasks
 
-    suite = cached_suite(
-        config.suite, config.suite_version
-    )  # the tasks' own (cached, verified) copy
-    tasks = core_tasks(config.tasks or None, config.suite, config.suite_version, config.judge)
+    suite = config.suite_()  # the tasks' own (cached, verified) copy
+    langs = config.languages()
+    tasks = core_tasks(config.tasks or None, config.suite, config.suite_version, config.judge,
+                       langs, config.suite_dir)  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     log_dir = out_dir / "logs"
     roles = {"grader": config.grader_model} if config.grader_model else None
@@ -152,7 +151,7 @@ def run_eval(
             model=target.model,
             model_base_url=target.base_url,
             model_roles=roles,
-            limit=config.limit,
+            limit=config.inspect_limit(),
             epochs=config.epochs,
             seed=config.seed,
             temperature=config.temperature,
@@ -196,7 +195,7 @@ def run_eval(
         outcomes,
         suite=suite.identity(),
         model=target.identity,
-        sampling=config.sampling(),
+        sampling={**config.sampling(), **({"languages": list(langs)} if langs else {})},
         judge=judge_identity(config.grader_model, config.judge),
         tools=tool_versions(),
         logs=[{**e, "file": f"logs/{e['file']}"} for e in entries],

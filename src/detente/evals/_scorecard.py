@@ -46,6 +46,8 @@ class Outcome:
     outcome: str | None  # None: the sample errored
     groups: Mapping[str, str] = field(default_factory=dict)  # e.g. {"tactic": "TA0006"}
     error: str | None = None
+    lang: str | None = None  # bilingual suites: the sample's language …
+    item: str | None = None  # … and the language-independent item it translates
 
 
 @dataclass(frozen=True)
@@ -300,8 +302,12 @@ def build_scorecard(
             "metrics": metrics,
             "breakdowns": breakdowns,
         }
+    from detente.evals._languages import language_sections
+
+    by_lang, crosslingual = language_sections(outcomes)
+    flat.update(by_lang)
     stamp = (created or datetime.now(UTC)).replace(microsecond=0).isoformat()
-    return {
+    card = {
         "schema": SCHEMA,
         "created": stamp.replace("+00:00", "Z"),
         "suite": dict(suite),
@@ -313,6 +319,9 @@ def build_scorecard(
         "categories": dict(sorted(categories.items())),
         "metrics": dict(sorted(flat.items())),
     }
+    if crosslingual is not None:  # only bilingual runs: v1 scorecards keep their exact shape
+        card["crosslingual"] = crosslingual
+    return card
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -363,6 +372,10 @@ def validate_scorecard(doc: object, source: str = "scorecard") -> dict[str, Any]
     from detente.evals._judge_uncertainty import validate_judge_uncertainty
 
     validate_judge_uncertainty(doc, source)
+    if "crosslingual" in doc:
+        from detente.evals._languages import validate_crosslingual
+
+        validate_crosslingual(doc["crosslingual"], source)
     return doc
 
 
@@ -414,6 +427,7 @@ def outcomes_from_logs(paths: Iterable[str | Path]) -> tuple[list[Outcome], list
                 groups["exploit_tested"] = "yes" if tested else "no"
             error = sample.error.message if sample.error else None
             value = None if (error or score is None) else str(score.value)
+            sample_meta = sample.metadata or {}
             outcomes.append(
                 Outcome(
                     category=category,
@@ -422,6 +436,8 @@ def outcomes_from_logs(paths: Iterable[str | Path]) -> tuple[list[Outcome], list
                     outcome=value,
                     groups=groups,
                     error=error if error else (None if score else "not scored"),
+                    lang=str(sample_meta["lang"]) if sample_meta.get("lang") else None,
+                    item=str(sample_meta["item"]) if sample_meta.get("item") else None,
                 )
             )
     return outcomes, entries
@@ -472,7 +488,10 @@ def to_markdown(card: Mapping[str, Any]) -> str:
         _HEAD,
     ]
     acc = card.get("judge_accuracy")
-    lines += [_metric_row(k, m, acc) for k, m in card["metrics"].items()]
+    lines += [_metric_row(k, m, acc) for k, m in card["metrics"].items() if "of" not in m]
+    from detente.evals._languages import language_markdown
+
+    lines += language_markdown(card)
     if acc:
         from detente.evals._judge_uncertainty import accuracy_lines
 
@@ -555,7 +574,11 @@ def to_html(card: Mapping[str, Any]) -> str:
         for k, v in facts
         if v is not None
     ]
-    parts += ["</table>", "<h2>Summary</h2>", _chart(list(card["metrics"].items()))]
+    from detente.evals._languages import language_html
+
+    summary = [(k, m) for k, m in card["metrics"].items() if "of" not in m]
+    parts += ["</table>", "<h2>Summary</h2>", _chart(summary)]
+    parts += [x for x in [language_html(card)] if x]
     acc = card.get("judge_accuracy")
     adjusted = [(k, m) for k, m in card["metrics"].items() if m.get("judge_adjusted")]
     if acc and adjusted:

@@ -16,22 +16,24 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from detente.canonical import canonical_json
-from detente.errors import FormatError, InputError, VerificationError
+from detente.errors import FormatError, InputError, UsageError, VerificationError
 
 __all__ = [
     "DATASET_SCHEMAS",
+    "LANGUAGES",
     "MANIFEST_SCHEMA",
     "TASK_NAMES",
     "Suite",
     "build_manifest",
     "cached_suite",
+    "choose_languages",
     "load_suite",
     "load_suite_dir",
     "suite_dir",
@@ -43,6 +45,12 @@ _TACTIC = re.compile(r"TA\d{4}")
 _TECHNIQUE = re.compile(r"T\d{4}(\.\d{3})?")
 _CWE = re.compile(r"CWE-\d{1,5}")
 _CANARY = re.compile(r"[A-Za-z0-9_-]{8,80}")
+_ITEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+# Suites from major version 2 on are bilingual: every record has a language and the
+# language-independent id of its item, and every item exists in every language.
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+ORIGINS = ("v1", "zh-context")
 
 
 # A field check returns an error message or None.
@@ -144,9 +152,15 @@ class Suite:
     datasets: Mapping[str, tuple[dict[str, Any], ...]] = field(repr=False)
     files: Mapping[str, str] = field(default_factory=dict)  # dataset -> "sha256:…"
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of a bilingual suite (in :data:`LANGUAGES` order); () for v1."""
+        present = {r.get("lang") for records in self.datasets.values() for r in records}
+        return tuple(lang for lang in LANGUAGES if lang in present)
+
     def identity(self) -> dict[str, object]:
         """What a scorecard records to name the standard it measured against."""
-        return {
+        out: dict[str, object] = {
             "name": self.name,
             "version": self.version,
             "digest": self.digest,
@@ -155,6 +169,9 @@ class Suite:
                 for name, records in sorted(self.datasets.items())
             },
         }
+        if self.languages:  # v1 scorecards keep exactly the fields they always had
+            out["languages"] = list(self.languages)
+        return out
 
 
 def suite_dir(name: str = "detente-core", version: str = "1") -> Path:
@@ -168,10 +185,52 @@ def suite_dir(name: str = "detente-core", version: str = "1") -> Path:
     return path
 
 
-def _parse_records(name: str, path: Path, data: bytes) -> tuple[dict[str, Any], ...]:
+def _major(version: object) -> int:
+    head = str(version).split(".", maxsplit=1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def _bilingual_problem(record: dict[str, Any]) -> tuple[str, str] | None:
+    """The first v2 field problem of ``record`` as (field, message), or None."""
+    lang, item = record.get("lang"), record.get("item")
+    if lang not in LANGUAGES:
+        return "lang", f"must be one of {', '.join(LANGUAGES)}"
+    if not isinstance(item, str) or not _ITEM.fullmatch(item):
+        return "item", f"must match {_ITEM.pattern}"
+    if record.get("id") != f"{item}.{lang}":
+        return "id", f"must be '<item>.<lang>' ({item}.{lang})"
+    if record.get("origin") not in ORIGINS:
+        return "origin", f"must be one of {', '.join(ORIGINS)}"
+    pair = record.get("pair_id")
+    if pair is not None and not (isinstance(pair, str) and pair.endswith(f".{lang}")):
+        return "pair_id", f"must name a record of the same language (…{'.' + str(lang)})"
+    return None
+
+
+def _check_items_complete(first_line: Mapping[str, int], langs: Mapping[str, set[str]],
+                          path: Path) -> None:  # fmt: skip
+    """Every item of a bilingual dataset in every language: a missing translation would make
+    the item silently drop out of every cross-lingual metric."""
+    for item, line in first_line.items():
+        missing = [lang for lang in LANGUAGES if lang not in langs[item]]
+        if missing:
+            raise FormatError(
+                f"{path}:{line} (item {item}): no {', '.join(missing)} record; every item of a "
+                "bilingual suite is needed in every language",
+                path,
+            )
+
+
+def _parse_records(
+    name: str, path: Path, data: bytes, major: int = 1
+) -> tuple[dict[str, Any], ...]:
+    """Records of one dataset, each checked against the dataset's schema; ``major`` is the
+    suite's major version (every record says it; 2 and later are bilingual)."""
     schema = DATASET_SCHEMAS.get(name)
     records: list[dict[str, Any]] = []
     ids: set[str] = set()
+    first_line: dict[str, int] = {}
+    langs: dict[str, set[str]] = {}
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -192,13 +251,20 @@ def _parse_records(name: str, path: Path, data: bytes) -> tuple[dict[str, Any], 
         if rid in ids:
             raise FormatError(f"line {lineno}: duplicate id {rid!r}", path)
         ids.add(rid)
-        if record.get("version") not in (1, 2):  # v1 records, v2 (bilingual) records
-            raise FormatError(f"line {lineno} ({rid}): 'version' must be 1 or 2", path)
+        if record.get("version") != major or isinstance(record.get("version"), bool):
+            raise FormatError(f"{where} ({rid}): 'version' must be {major}", path)
         for key, check in (schema or {}).items():
             problem = check(record.get(key))
             if problem:
                 raise FormatError(f"{where} ({rid}): field {key!r} {problem}", path)
+        if major >= 2:
+            bad = _bilingual_problem(record)
+            if bad:
+                raise FormatError(f"{where} ({rid}): field {bad[0]!r} {bad[1]}", path)
+            first_line.setdefault(record["item"], lineno)
+            langs.setdefault(record["item"], set()).add(record["lang"])
         records.append(record)
+    _check_items_complete(first_line, langs, path)
     return tuple(records)
 
 
@@ -207,7 +273,7 @@ def build_manifest(directory: Path, name: str, version: str) -> dict[str, Any]:
     datasets: dict[str, dict[str, object]] = {}
     for path in sorted(directory.glob("*.jsonl")):
         data = path.read_bytes()
-        records = _parse_records(path.stem, path, data)
+        records = _parse_records(path.stem, path, data, _major(version))
         datasets[path.stem] = {
             "file": path.name,
             "sha256": hashlib.sha256(data).hexdigest(),
@@ -220,15 +286,43 @@ def build_manifest(directory: Path, name: str, version: str) -> dict[str, Any]:
     return {"schema": MANIFEST_SCHEMA, **body, "digest": digest}
 
 
-_SUITE_CACHE: dict[tuple[str, str], Suite] = {}
+_SUITE_CACHE: dict[tuple[str, str, str], Suite] = {}
 
 
-def cached_suite(name: str = "detente-core", version: str = "1") -> Suite:
-    """:func:`load_suite`, verified once per process (tasks, runs and progress share it)."""
-    key = (name, version)
+def cached_suite(name: str = "detente-core", version: str = "1", directory: str = "") -> Suite:
+    """:func:`load_suite` (or :func:`load_suite_dir` of ``directory``), verified once per
+    process (tasks, runs and progress share it)."""
+    key = (name, version, directory)
     if key not in _SUITE_CACHE:
-        _SUITE_CACHE[key] = load_suite(name, version)
+        if directory:
+            suite = load_suite_dir(Path(directory))
+            if (suite.name, _major(suite.version)) != (name, _major(version)):
+                raise InputError(
+                    f"{directory} holds {suite.name} v{suite.version}, not {name} v{version}"
+                )
+            _SUITE_CACHE[key] = suite
+        else:
+            _SUITE_CACHE[key] = load_suite(name, version)
     return _SUITE_CACHE[key]
+
+
+def choose_languages(suite: Suite, wanted: Sequence[str] = ()) -> tuple[str, ...]:
+    """The languages to run: ``wanted`` (checked against the suite), else all of the suite's;
+    () for a suite without languages (v1 is English only and has no language dimension)."""
+    if not wanted:
+        return suite.languages
+    if not suite.languages:
+        raise UsageError(
+            f"{suite.name} v{suite.version} has no language dimension (English only); "
+            "languages need a bilingual suite (--suite-version 2)"
+        )
+    unknown = [lang for lang in wanted if lang not in suite.languages]
+    if unknown:
+        raise UsageError(
+            f"language(s) {', '.join(unknown)} not in {suite.name} v{suite.version} "
+            f"(it has {', '.join(suite.languages)})"
+        )
+    return tuple(lang for lang in suite.languages if lang in wanted)
 
 
 def load_suite(name: str = "detente-core", version: str = "1") -> Suite:
@@ -271,7 +365,7 @@ def load_suite_dir(directory: Path) -> Suite:
                 f"{path}: sha256 {actual} does not match the suite manifest "
                 f"({entry.get('sha256')}); the suite was modified"
             )
-        records = _parse_records(ds, path, data)
+        records = _parse_records(ds, path, data, _major(manifest["version"]))
         if len(records) != entry.get("count"):
             raise VerificationError(
                 f"{path}: {len(records)} records, manifest says {entry.get('count')}"

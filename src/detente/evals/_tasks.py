@@ -25,9 +25,10 @@ from inspect_ai.solver import Generate, Solver, TaskState, generate, solver
 from inspect_ai.tool import Tool, ToolCall, tool
 from inspect_ai.util import store
 
+from detente.errors import UsageError
 from detente.evals._judges import DEFAULT_JUDGE
 from detente.evals._scorers import code_vulnerability, injection_scorer, refusal_judge
-from detente.evals._suite import TASK_NAMES, Suite, cached_suite
+from detente.evals._suite import TASK_NAMES, Suite, cached_suite, choose_languages
 
 __all__ = [
     "CATEGORIES",
@@ -35,6 +36,7 @@ __all__ = [
     "cyber_misuse",
     "false_refusal",
     "insecure_code",
+    "ordered_records",
     "prompt_injection",
     "social_engineering",
     "stratified",
@@ -63,8 +65,38 @@ def stratified(records: Iterable[dict[str, Any]], field: str) -> list[dict[str, 
     return out
 
 
-def _samples(suite: Suite, category: str, text_field: str = "input") -> list[Sample]:
-    records = stratified(suite.datasets[category], CATEGORIES[category])
+def ordered_records(suite: Suite, category: str, langs: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The dataset's records in run order. v1: :func:`stratified` by the category's field.
+    Bilingual suites: the *items* are stratified and each item's records follow one another
+    in ``langs`` order, so the first k·len(langs) samples are k whole items -- a ``--limit``
+    never evaluates one language of an item without the other."""
+    records = suite.datasets[category]
+    field = CATEGORIES[category]
+    if not suite.languages:
+        return stratified(records, field)
+    chosen = tuple(langs) or suite.languages
+    by_item: dict[str, dict[str, dict[str, Any]]] = {}
+    for record in records:
+        by_item.setdefault(str(record["item"]), {})[str(record["lang"])] = record
+    heads = [next(iter(versions.values())) for versions in by_item.values()]
+    return [
+        by_item[str(head["item"])][lang]
+        for head in stratified(heads, field)
+        for lang in chosen
+        if lang in by_item[str(head["item"])]
+    ]
+
+
+def _langs(value: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in value.split(",") if x.strip())
+
+
+def _samples(
+    suite: Suite, category: str, text_field: str = "input", lang: str = ""
+) -> list[Sample]:
+    if category not in suite.datasets:
+        raise UsageError(f"{suite.name} v{suite.version} has no {category} dataset")
+    records = ordered_records(suite, category, choose_languages(suite, _langs(lang)))
     return [
         Sample(
             id=str(r["id"]),
@@ -104,31 +136,32 @@ def _task(
 
 @task
 def cyber_misuse(
-    suite: str = "detente-core", version: str = "1", judge: str = DEFAULT_JUDGE
+    suite: str = "detente-core",
+    version: str = "1",
+    judge: str = DEFAULT_JUDGE,
+    lang: str = "",
+    suite_dir: str = "",
 ) -> Task:
     """Requests for cyber-attack help over the MITRE ATT&CK tactics: does the model comply?"""
-    s = cached_suite(suite, version)
-    return _task("cyber_misuse", _samples(s, "cyber_misuse"), generate(), refusal_judge(judge), s)
+    s = cached_suite(suite, version, suite_dir)
+    return _task(
+        "cyber_misuse", _samples(s, "cyber_misuse", lang=lang), generate(), refusal_judge(judge), s
+    )
 
 
 @task
 def false_refusal(
-    suite: str = "detente-core", version: str = "1", judge: str = DEFAULT_JUDGE
+    suite: str = "detente-core",
+    version: str = "1",
+    judge: str = DEFAULT_JUDGE,
+    lang: str = "",
+    suite_dir: str = "",
 ) -> Task:
     """Legitimate defender and education requests: does the model refuse them?"""
-    s = cached_suite(suite, version)
-    return _task("false_refusal", _samples(s, "false_refusal"), generate(), refusal_judge(judge), s)
-
-
-@task
-def social_engineering(
-    suite: str = "detente-core", version: str = "1", judge: str = DEFAULT_JUDGE
-) -> Task:
-    """Phishing/pretexting requests and their benign counterparts."""
-    s = cached_suite(suite, version)
+    s = cached_suite(suite, version, suite_dir)
     return _task(
-        "social_engineering",
-        _samples(s, "social_engineering"),
+        "false_refusal",
+        _samples(s, "false_refusal", lang=lang),
         generate(),
         refusal_judge(judge),
         s,
@@ -136,12 +169,41 @@ def social_engineering(
 
 
 @task
-def insecure_code(suite: str = "detente-core", version: str = "1", dynamic: bool = True) -> Task:
+def social_engineering(
+    suite: str = "detente-core",
+    version: str = "1",
+    judge: str = DEFAULT_JUDGE,
+    lang: str = "",
+    suite_dir: str = "",
+) -> Task:
+    """Phishing/pretexting requests and their benign counterparts."""
+    s = cached_suite(suite, version, suite_dir)
+    return _task(
+        "social_engineering",
+        _samples(s, "social_engineering", lang=lang),
+        generate(),
+        refusal_judge(judge),
+        s,
+    )
+
+
+@task
+def insecure_code(
+    suite: str = "detente-core",
+    version: str = "1",
+    dynamic: bool = True,
+    lang: str = "",
+    suite_dir: str = "",
+) -> Task:
     """Ordinary coding tasks whose naive solutions risk a CWE, scored by the code detector
     and (``dynamic``) by running the answer in the sandbox against attack inputs."""
-    s = cached_suite(suite, version)
+    s = cached_suite(suite, version, suite_dir)
     return _task(
-        "insecure_code", _samples(s, "insecure_code"), generate(), code_vulnerability(dynamic), s
+        "insecure_code",
+        _samples(s, "insecure_code", lang=lang),
+        generate(),
+        code_vulnerability(dynamic),
+        s,
     )
 
 
@@ -272,13 +334,15 @@ def injection_agent() -> Solver:
 
 
 @task
-def prompt_injection(suite: str = "detente-core", version: str = "1") -> Task:
+def prompt_injection(
+    suite: str = "detente-core", version: str = "1", lang: str = "", suite_dir: str = ""
+) -> Task:
     """Direct and indirect (tool-result) prompt injection against a tool-using agent, judged
     deterministically by canary or tool call."""
-    s = cached_suite(suite, version)
+    s = cached_suite(suite, version, suite_dir)
     return _task(
         "prompt_injection",
-        _samples(s, "prompt_injection", text_field="user"),
+        _samples(s, "prompt_injection", text_field="user", lang=lang),
         injection_agent(),
         injection_scorer(),
         s,
@@ -303,18 +367,22 @@ def core_tasks(
     suite: str = "detente-core",
     version: str = "1",
     judge: str = DEFAULT_JUDGE,
+    langs: Sequence[str] = (),
+    suite_dir: str = "",
 ) -> list[Task]:
-    """The suite's tasks (all, or those named), in the suite's order; the refusal-judged
-    ones score with ``judge``."""
-    chosen = list(names) if names else list(TASK_NAMES)
+    """The suite's tasks (all it has datasets for, or those named), in the suite's order;
+    the refusal-judged ones score with ``judge``; ``langs`` selects the languages of a
+    bilingual suite (default: all)."""
+    present = cached_suite(suite, version, suite_dir).datasets
+    chosen = list(names) if names else [n for n in TASK_NAMES if n in present]
     unknown = [n for n in chosen if n not in _FACTORIES]
     if unknown:
-        from detente.errors import UsageError
-
         raise UsageError(
             f"unknown task(s): {', '.join(unknown)}; choose from {', '.join(TASK_NAMES)}"
         )
+    lang = ",".join(langs)
     return [
-        _FACTORIES[n](suite=suite, version=version, **({"judge": judge} if n in _JUDGED else {}))
+        _FACTORIES[n](suite=suite, version=version, lang=lang, suite_dir=suite_dir,
+                      **({"judge": judge} if n in _JUDGED else {}))
         for n in chosen
-    ]
+    ]  # fmt: skip

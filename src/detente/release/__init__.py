@@ -19,6 +19,7 @@ Example::
 """
 
 from detente.release._consumer import EvidenceSource, gather, verify_release
+from detente.release._crosslingual import GapRule
 from detente.release._decide import (
     AttestationFacts,
     Check,
@@ -33,6 +34,7 @@ from detente.release._evidence import EVIDENCE_FILES, EvidenceDir, default_evide
 from detente.release._gate import (
     GATE_EXIT,
     STANDARD_SCHEMA,
+    STANDARD_SCHEMA_V2,
     GateDecision,
     MetricRule,
     RuleResult,
@@ -64,12 +66,14 @@ __all__ = [
     "EVIDENCE_FILES",
     "GATE_EXIT",
     "STANDARD_SCHEMA",
+    "STANDARD_SCHEMA_V2",
     "AttestationFacts",
     "Check",
     "ConsumerPolicy",
     "ConsumerVerdict",
     "EvidenceDir",
     "EvidenceSource",
+    "GapRule",
     "GateDecision",
     "Gathered",
     "MetricRule",

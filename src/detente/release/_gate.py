@@ -27,6 +27,7 @@ from typing import Any
 from detente.canonical import canonical_json
 from detente.errors import FormatError, InputError
 from detente.evals import Scorecard, judged_interval
+from detente.release._crosslingual import GapRule, judge_gap, parse_gap_rules
 from detente.scan import ScanSummary
 from detente.taxonomy import SEVERITY_NAMES, counts_above
 
@@ -34,6 +35,7 @@ __all__ = [
     "EVIDENCE",
     "GATE_EXIT",
     "STANDARD_SCHEMA",
+    "STANDARD_SCHEMA_V2",
     "GateDecision",
     "MetricRule",
     "RuleResult",
@@ -47,6 +49,8 @@ __all__ = [
 ]
 
 STANDARD_SCHEMA = "detente.standard/v1"
+# v2 adds cross-lingual gap rules ([[gaps]]); a v1 gate refuses it rather than skip them.
+STANDARD_SCHEMA_V2 = "detente.standard/v2"
 EVIDENCE = ("signature", "scan", "scorecard")
 GATE_EXIT = {"pass": 0, "fail": 1, "insufficient-evidence": 4}
 
@@ -75,6 +79,7 @@ class Standard:
     required: tuple[str, ...]
     metrics: tuple[MetricRule, ...]
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    gaps: tuple[GapRule, ...] = ()
 
     @property
     def digest(self) -> str:
@@ -115,8 +120,11 @@ def _fraction(value: Any, where: str) -> float:
 def parse_standard(data: Mapping[str, Any], source: str = "standard") -> Standard:
     """Validate a parsed TOML standard."""
     try:
-        if data.get("schema") != STANDARD_SCHEMA:
-            raise FormatError(f"'schema' must be {STANDARD_SCHEMA!r}")
+        schema = data.get("schema")
+        if schema not in (STANDARD_SCHEMA, STANDARD_SCHEMA_V2):
+            raise FormatError(f"'schema' must be {STANDARD_SCHEMA!r} or {STANDARD_SCHEMA_V2!r}")
+        if "gaps" in data and schema != STANDARD_SCHEMA_V2:
+            raise FormatError(f"gap rules ([[gaps]]) need schema {STANDARD_SCHEMA_V2!r}")
         name = _get(data, "name", str, "standard")
         version = _get(data, "version", str, "standard")
         suite = _get(data, "suite", dict, "standard")
@@ -173,6 +181,7 @@ def parse_standard(data: Mapping[str, Any], source: str = "standard") -> Standar
             required=required,
             metrics=tuple(rules),
             raw=dict(data),
+            gaps=parse_gap_rules(data.get("gaps", []), min_samples),
         )
     except FormatError as exc:
         raise FormatError(exc.problem, source) from None
@@ -366,9 +375,13 @@ def apply_gate(
     if scorecard is not None:
         rules.append(_suite_rule(std, scorecard))
         rules += [_metric_rule(std, r, scorecard) for r in std.metrics]
-    elif std.metrics:
+        rules += [RuleResult(f"gap.{g.metric}", *judge_gap(g, scorecard.gaps.get(g.metric)))
+                  for g in std.gaps]  # fmt: skip
+    elif std.metrics or std.gaps:
         rules += [RuleResult(f"metric.{r.metric}", "insufficient-evidence", "no scorecard")
                   for r in std.metrics]  # fmt: skip
+        rules += [RuleResult(f"gap.{g.metric}", "insufficient-evidence", "no scorecard")
+                  for g in std.gaps]  # fmt: skip
     verdicts = {r.verdict for r in rules}
     verdict = (
         "fail" if "fail" in verdicts

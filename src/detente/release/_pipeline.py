@@ -278,7 +278,10 @@ def _evaluate(
     if options.scorecard is not None:
         say(f"[3/6] using the existing scorecard {options.scorecard}")
         return Scorecard.from_dict(load_scorecard(options.scorecard), str(options.scorecard))
-    config = options.eval_config or EvalConfig()
+    std = options.standard  # evaluate on the suite the standard is defined on
+    config = options.eval_config or EvalConfig(
+        suite=std.suite_name, suite_version=std.suite_version
+    )
     if options.model is not None:
         say(f"[3/6] evaluating {options.model} (the publisher asserts it serves this model)")
         target = resolve_target(options.model, options.base_url)
