@@ -1,7 +1,7 @@
 """Sandbox benchmarks (not a test).
 
-1. Start-up: wall time of ``true`` run through :func:`detente.sandbox.run` (reaper + bubblewrap
-   + namespaces + rlimits), against a plain subprocess (no isolation) and a bare
+1. Start-up: wall time of ``true`` run through :func:`detente.sandbox.run` (setpriv + bubblewrap
+   + namespaces + the perl init that sets rlimits), against a plain subprocess (no isolation) and a bare
    ``bwrap --unshare-all`` (the isolation a user would otherwise hand-roll). Target: p95 <= 50 ms.
 2. Overhead on a CPU-bound program (pure-Python loop, ~1 s) in one persistent Sandbox versus
    the same interpreter run directly; rounds alternate so CPU drift on a shared machine hits

@@ -275,7 +275,9 @@ def code_vulnerability(dynamic: bool = True) -> Scorer:
             "code_blocks": len(units),
         }
         if dynamic and units:
-            meta["exploit"] = await _confirm(str(state.sample_id), units, language)
+            # v2 samples are "ic-001.en" / "ic-001.zh" translations of v1's item "ic-001"
+            item = str(state.metadata.get("item") or state.sample_id)
+            meta["exploit"] = await _confirm(item, units, language)
         return Score(
             value=outcome,
             answer=outcome,

@@ -26,6 +26,7 @@ WORK = "/work"
 INSIDE_UID = 1000
 INSIDE_GID = 1000
 LAUNCHER = "/.detente/launch.py"
+INIT = "/.detente/init.pl"
 
 # Host directories bound read-only when present. /usr/local is hidden: it holds this host's
 # own tools, not the distribution's.
@@ -90,6 +91,7 @@ def bwrap_argv(
     etc_dir: Path,
     launcher: Path | None,
     cwd: str,
+    init: Path | None = None,
     env: Mapping[str, str],
 ) -> list[str]:
     """The full argv: ``bwrap OPTIONS -- command``. ``env`` is the command's whole environment
@@ -111,6 +113,10 @@ def bwrap_argv(
     ]
     if os.geteuid() == 0:
         args += ["--cap-drop", "ALL"]
+    if init is not None:
+        # our perl init is PID 1 (it reaps, sets rlimits, reports status): no bubblewrap init
+        # between it and bubblewrap's outer process, which reaps it, so its CPU time reaches us
+        args += ["--as-pid-1"]
     args += _system_binds()
     args += ["--ro-bind", str(etc_dir), "/etc"]
     args += ["--proc", "/proc", "--dev", "/dev"]
@@ -120,6 +126,8 @@ def bwrap_argv(
         args += ["--bind" if mount.writable else "--ro-bind", mount.source, mount.target]
     if launcher is not None:
         args += ["--ro-bind", str(launcher), LAUNCHER]
+    if init is not None:
+        args += ["--ro-bind", str(init), INIT]
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
     args += ["--chdir", cwd, "--", *command]

@@ -1,13 +1,16 @@
 """Spawn bubblewrap under resource limits, collect capped output, enforce the wall clock.
 
-Limits are rlimits set in the child between fork and exec (so bubblewrap and everything it
-starts inherit them). When we run as root the child first drops to an unprivileged host uid of
-its own, so ``RLIMIT_NPROC`` (which the kernel does not enforce for root, kernel/fork.c) counts
-only this sandbox's processes, and anything that escaped the namespaces would still be nobody.
+The namespace's PID 1 is our small perl init (``_init.pl``, bubblewrap ``--as-pid-1``): it
+sets the rlimits inside the sandbox before the command (everything the command starts
+inherits them; nothing untrusted runs before), runs the command as its child, reaps, and exits
+with the command's status. bubblewrap's outer process reaps it, so the rusage of our wait4 of
+bubblewrap holds the command's CPU time. When we run as root, bubblewrap runs as an
+unprivileged host uid of its own (setpriv(1)), so ``RLIMIT_NPROC`` (which the kernel does not
+enforce for root, kernel/fork.c) counts only this sandbox's processes, and anything that
+escaped the namespaces would still be nobody.
 
-On timeout we SIGKILL bubblewrap's process group; bubblewrap's PID-namespace init dies with it
-(``--die-with-parent``), and the kernel kills every process left in a PID namespace whose init
-has died (pid_namespaces(7)), so nothing the command started survives.
+On timeout we SIGKILL the namespace's PID 1 and the kernel kills every process left in the
+namespace (pid_namespaces(7)), so nothing the command started survives.
 """
 
 from __future__ import annotations
@@ -23,22 +26,25 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
+from detente.sandbox._bwrap import INIT
 from detente.sandbox._policy import LimitHit, Limits, SandboxResult
 
-__all__ = ["HostIdentity", "spawn_and_collect"]
+__all__ = ["HostIdentity", "init_prefix", "spawn_and_collect"]
 
-_REAPER = str(Path(__file__).with_name("_reaper.pl"))
+
+@dataclass(frozen=True)
+class HostIdentity:
+    """The host uid/gid the sandbox runs as (None: keep ours, when we are not root)."""
+
+    uid: int | None
+    gid: int | None
+
+
 _PERL = "/usr/bin/perl"
-# System call numbers perl's syscall() needs: (prctl, prlimit64), asm/unistd.h per architecture
-_SYSCALLS = {
-    "x86_64": (157, 302),
-    "aarch64": (167, 261),
-    "riscv64": (167, 261),
-    "ppc64le": (171, 325),
-    "s390x": (172, 334),
-}
+_SETPRIV = "/usr/bin/setpriv"  # util-linux
+# prlimit64(2) system call numbers, asm/unistd.h per architecture
+_PRLIMIT64 = {"x86_64": 302, "aarch64": 261, "riscv64": 261, "ppc64le": 325, "s390x": 334}
 
 
 def _rlimits(limits: Limits, extra_procs: int) -> list[tuple[int, int, int]]:
@@ -54,27 +60,34 @@ def _rlimits(limits: Limits, extra_procs: int) -> list[tuple[int, int, int]]:
     ]
 
 
-def _reaper_prefix(report_fd: int, rlimits: list[tuple[int, int, int]]) -> list[str]:
-    """The reaper's command line, or nothing when this host lacks perl or known system call
-    numbers (then the limits are set by a preexec function and ``cpu_seconds`` counts only
-    bubblewrap)."""
-    numbers = _SYSCALLS.get(platform.machine())
-    if numbers is None or not os.access(_PERL, os.X_OK):
+def init_prefix(limits: Limits, identity: HostIdentity) -> list[str]:
+    """The sandbox's PID 1 (``_init.pl`` under perl, bound at :data:`INIT`): it sets the run's
+    rlimits and reaps the command. Empty when this host lacks perl or a known prlimit64
+    number (then a preexec function sets the limits and bubblewrap's own init runs)."""
+    number = _PRLIMIT64.get(platform.machine())
+    if number is None or not os.access(_PERL, os.X_OK):
         return []
-    spec = ",".join(f"{r}:{soft}:{hard}" for r, soft, hard in rlimits)
-    return [_PERL, _REAPER, str(numbers[0]), str(numbers[1]), str(report_fd), spec, "--"]
+    extra = _user_process_count() if identity.uid is None and os.getuid() != 0 else 0
+    spec = ",".join(f"{r}:{soft}:{hard}" for r, soft, hard in _rlimits(limits, extra))
+    return [_PERL, INIT, str(number), spec, "--"]
 
 
-@dataclass(frozen=True)
-class HostIdentity:
-    """The host uid/gid the sandbox runs as (None: keep ours, when we are not root)."""
-
-    uid: int | None
-    gid: int | None
+def _as_user(argv: Sequence[str], identity: HostIdentity) -> tuple[list[str], bool]:
+    """Switch to the sandbox's host uid with setpriv(1) in front of bubblewrap when we can:
+    Popen(user=...) forbids vfork, and a full fork of a large Python process costs several
+    milliseconds of page-table copying per run. (argv, whether Popen must switch itself)."""
+    if identity.uid is None:
+        return list(argv), False
+    if not os.access(_SETPRIV, os.X_OK):
+        return list(argv), True
+    gid = identity.gid if identity.gid is not None else identity.uid
+    switch = [_SETPRIV, f"--reuid={identity.uid}", f"--regid={gid}", "--clear-groups", "--"]
+    return [*switch, *argv], False
 
 
 def _preexec(rlimits: list[tuple[int, int, int]]) -> Callable[[], None]:
-    """Fallback without perl (not safe in threaded programs: see _reaper.pl)."""
+    """Fallback without the perl init: Python between fork and exec, which is not safe in a
+    threaded program such as inspect's."""
 
     def apply() -> None:
         for res, soft, hard in rlimits:
@@ -95,21 +108,6 @@ def _user_process_count() -> int:
             except OSError:
                 continue
     return count
-
-
-def _read_report(fd: int) -> tuple[int, float] | None:
-    """The reaper's {"status", "cpu"}; None if it was killed (timeout) before writing it."""
-    try:
-        raw = b""
-        while chunk := os.read(fd, 4096):
-            raw += chunk
-    finally:
-        os.close(fd)
-    try:
-        report = json.loads(raw)
-        return int(report["status"]), float(report["cpu"])
-    except (ValueError, KeyError, TypeError):
-        return None
 
 
 def _kill_group(pid: int) -> None:
@@ -155,51 +153,58 @@ def spawn_and_collect(
     stdin: bytes | None,
     pass_fds: Sequence[int] = (),
     timeout: float | None = None,
+    limited: bool = True,
 ) -> SandboxResult:
-    """Run ``argv`` (a bubblewrap command line) to completion and describe how it ended."""
+    """Run ``argv`` (a bubblewrap command line ``bwrap OPTIONS -- COMMAND``) to completion and
+    describe how it ended. ``limited``: the command already starts with :func:`init_prefix`;
+    otherwise the rlimits are set between fork and exec (the fallback)."""
     wall_limit = limits.wall_seconds if timeout is None else min(timeout, limits.wall_seconds)
-    extra = _user_process_count() if identity.uid is None and os.getuid() != 0 else 0
-    report_r, report_w = os.pipe()
-    rlimits = _rlimits(limits, extra)
-    prefix = _reaper_prefix(report_w, rlimits)
+    info_r, info_w = os.pipe()
+    fallback = None
+    if not limited:
+        extra = _user_process_count() if identity.uid is None and os.getuid() != 0 else 0
+        fallback = _preexec(_rlimits(limits, extra))
+    full, switch = _as_user([argv[0], "--info-fd", str(info_w), *argv[1:]], identity)
     started = time.monotonic()
     try:
         proc = subprocess.Popen(  # noqa: S603 - argv is the bubblewrap command line we built
-            [*prefix, *argv],
+            full,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env={},
             close_fds=True,
-            pass_fds=(*pass_fds, report_w),
+            pass_fds=(*pass_fds, info_w),
             start_new_session=True,
-            user=identity.uid,
-            group=identity.gid,
-            extra_groups=[] if identity.uid is not None else None,
-            preexec_fn=None if prefix else _preexec(rlimits),  # noqa: PLW1509 - fallback only
+            user=identity.uid if switch else None,
+            group=identity.gid if switch else None,
+            extra_groups=[] if switch else None,
+            preexec_fn=fallback,  # noqa: PLW1509 - only without the perl init
         )
     finally:
-        os.close(report_w)
-    outputs = {"stdout": _Capped(limits.output_bytes), "stderr": _Capped(limits.output_bytes)}
-    deadline = started + wall_limit
-    timed_out = _pump(proc, stdin, outputs, deadline)
-    reaped = None if timed_out else _reap_until(proc.pid, deadline)
-    if reaped is None:
-        timed_out = True
-        os.kill(proc.pid, signal.SIGTERM)  # the reaper kills bubblewrap and reaps its init
-        reaped = _reap_until(proc.pid, time.monotonic() + 5)
-    if reaped is None:
-        _kill_group(proc.pid)
-        _, status, usage = os.wait4(proc.pid, 0)
-    else:
-        status, usage = reaped
+        os.close(info_w)
+    try:
+        outputs = {"stdout": _Capped(limits.output_bytes), "stderr": _Capped(limits.output_bytes)}
+        deadline = started + wall_limit
+        timed_out = _pump(proc, stdin, outputs, deadline)
+        reaped = None if timed_out else _reap_until(proc.pid, deadline)
+        if reaped is None:
+            timed_out = True
+            _kill_sandbox(proc.pid, info_r)
+            reaped = _reap_until(proc.pid, time.monotonic() + 5)
+        if reaped is None:
+            _kill_group(proc.pid)
+            _, status, usage = os.wait4(proc.pid, 0)
+        else:
+            status, usage = reaped
+    finally:
+        os.close(info_r)
     proc.returncode = status  # so Popen does not try to reap it again
     _drain_rest(proc, outputs)
     wall = time.monotonic() - started
-    report = _read_report(report_r)
+    # With --as-pid-1 bubblewrap's outer process reaps the namespace's PID 1 itself, so its
+    # rusage holds the CPU time of everything the command ran and waited for.
     cpu = usage.ru_utime + usage.ru_stime
-    if report is not None:
-        status, cpu = report
     exit_code, sig = _decode_status(status)
     hit = _limit_hit(timed_out, sig, cpu, limits, outputs)
     return SandboxResult(
@@ -213,6 +218,24 @@ def spawn_and_collect(
         cpu_seconds=cpu,
         limit_hit=hit,
     )
+
+
+def _kill_sandbox(bwrap_pid: int, info_fd: int) -> None:
+    """SIGKILL the namespace's PID 1 (bubblewrap's --info-fd names it): the kernel then kills
+    everything in the PID namespace (pid_namespaces(7)) and bubblewrap reaps it and exits, so
+    no zombie is left for the host's init. Without the pid, kill bubblewrap's process group
+    (its child then dies of --die-with-parent)."""
+    os.set_blocking(info_fd, False)
+    try:
+        info = json.loads(os.read(info_fd, 4096) or b"{}")
+        child = int(info["child-pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        _kill_group(bwrap_pid)
+        return
+    try:
+        os.kill(child, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        _kill_group(bwrap_pid)
 
 
 def _limit_hit(

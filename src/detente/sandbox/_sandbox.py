@@ -29,7 +29,7 @@ from detente.sandbox._bwrap import (
 )
 from detente.sandbox._files import disk_usage, read_beneath, write_beneath
 from detente.sandbox._policy import LimitHit, Policy, SandboxResult
-from detente.sandbox._run import HostIdentity, spawn_and_collect
+from detente.sandbox._run import HostIdentity, init_prefix, spawn_and_collect
 
 __all__ = ["DEFAULT_ENV", "Sandbox", "check_available", "run"]
 
@@ -81,7 +81,9 @@ class Sandbox:
         self.work_dir.mkdir()
         self._etc.mkdir()
         build_etc(self._etc)
-        self._launcher = Path(str(resources.files("detente.sandbox").joinpath("_launch.py")))
+        package = resources.files("detente.sandbox")
+        self._launcher = Path(str(package.joinpath("_launch.py")))
+        self._init = Path(str(package.joinpath("_init.pl")))
         owner = self.owner
         for path in (self._base, self.work_dir):
             os.chown(path, *owner)
@@ -110,6 +112,7 @@ class Sandbox:
         if not argv:
             raise UsageError("empty command")
         full_env = {**DEFAULT_ENV, **self.policy.env, **(env or {})}
+        prefix = init_prefix(self.policy.limits, self.identity)
         command = list(argv)
         pass_fds: list[int] = []
         read_fd = write_fd = -1
@@ -122,10 +125,11 @@ class Sandbox:
             command = ["/usr/bin/python3", "-I", LAUNCHER, str(read_fd), "--", *command]
         args = bwrap_argv(
             self.policy,
-            command,
+            [*prefix, *command],
             work_dir=self.work_dir,
             etc_dir=self._etc,
             launcher=self._launcher if self.policy.services else None,
+            init=self._init if prefix else None,
             cwd=cwd,
             env=full_env,
         )
@@ -137,6 +141,7 @@ class Sandbox:
                 stdin=stdin,
                 pass_fds=pass_fds,
                 timeout=timeout,
+                limited=bool(prefix),
             )
         finally:
             if read_fd >= 0:
