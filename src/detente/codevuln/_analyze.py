@@ -1,7 +1,7 @@
 """The detector's entry point: run the analyser for a language, attach the catalog's facts.
 
-The analysis is static only: the code is parsed (``ast.parse`` for Python, small lexers for C
-and JavaScript) and is never executed, evaluated or compiled.
+The analysis is static only: the code is parsed (``ast.parse`` for Python, tree-sitter for C/C++
+and JavaScript/TypeScript) and is never executed, evaluated or compiled.
 """
 
 from __future__ import annotations

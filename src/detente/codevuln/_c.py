@@ -1,9 +1,11 @@
-"""C (and C++) rules of the code-vulnerability detector: a small lexer plus token patterns.
+"""C (and C++) rules of the code-vulnerability detector: token patterns over the tree's views.
 
-The lexer blanks comments and the contents of string and character literals (keeping their
-length and every newline), so offsets map to the original lines and no pattern can match
-inside a literal. String literal contents are kept aside by their start offset for the rules
-that read formats. The code is never compiled or run.
+The patterns read the code with comments and the contents of string and character literals
+blanked (``_views``: the tree-sitter tree decides what is a comment or a literal; length and
+every newline kept), so offsets map to the original lines and no pattern can match inside a
+literal. String literal contents are kept aside by their opening-quote offset for the rules
+that read formats. The data-flow rules (``_cflow``) read the tree itself. The code is never
+compiled or run.
 """
 
 from __future__ import annotations
@@ -13,47 +15,15 @@ import re
 
 from detente.codevuln._cflow import analyze_c_flow
 from detente.codevuln._rules import Raw
+from detente.codevuln._views import views
 
-__all__ = ["Brackets", "analyze_c", "lex_c"]
+__all__ = ["Brackets", "analyze_c"]
 
 
 _SECRETISH = re.compile(r"(?i)(pass(word|wd)?|pwd|secret|api_?key|private_?key|auth_?token)$")
 _KEYISH = re.compile(r"(?i)key|token|passw|pwd|secret|nonce|salt|session|otp|iv\b|seed_crypto")
 _NOT_DECL = {"return", "else", "do", "case", "goto", "sizeof", "throw", "co_return"}
 _IDENT = r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*"
-
-
-def lex_c(code: str) -> tuple[str, dict[int, str]]:
-    """(code with comments and literal contents blanked, {opening-quote offset: contents})."""
-    out: list[str] = []
-    lits: dict[int, str] = {}
-    i, n = 0, len(code)
-    while i < n:
-        ch = code[i]
-        if ch == "/" and i + 1 < n and code[i + 1] == "/":
-            j = code.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-        elif ch == "/" and i + 1 < n and code[i + 1] == "*":
-            j = code.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append(re.sub(r"[^\n]", " ", code[i:j]))
-            i = j
-        elif ch in "\"'":
-            j = i + 1
-            while j < n and code[j] != ch and code[j] != "\n":
-                j += 2 if code[j] == "\\" else 1
-            j = min(j, n)
-            body = code[i + 1 : j]
-            if ch == '"':
-                lits[i] = body
-            out.append(ch + re.sub(r"[^\n]", " ", body) + (ch if j < n else ""))
-            i = j + 1 if j < n else n
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)[:n], lits
 
 
 class Brackets:
@@ -97,9 +67,10 @@ class Brackets:
 
 
 class _C:
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, grammar: str) -> None:
         self.code = code
-        self.clean, self.lits = lex_c(code)
+        seen = views(code, grammar)
+        self.clean, self.lits = seen.clean, seen.strings
         self.br = Brackets(self.clean)
         self.nl = [m.start() for m in re.finditer("\n", code)]
         self.out: list[Raw] = []
@@ -345,4 +316,4 @@ class _C:
 
 def analyze_c(code: str, grammar: str = "c") -> list[Raw]:
     """Token rules (this module) plus the data-flow rules over the tree-sitter tree."""
-    return _C(code).run() + analyze_c_flow(code, grammar)
+    return _C(code, grammar).run() + analyze_c_flow(code, grammar)

@@ -1,9 +1,9 @@
-"""JavaScript/TypeScript rules of the code-vulnerability detector: a lexer plus patterns.
+"""JavaScript/TypeScript rules of the code-vulnerability detector: patterns over token views.
 
-The lexer blanks comments, string contents, template-literal text (keeping ``${...}``
-expressions as code) and regular-expression literal bodies, telling a regex from a division by
-the previous significant token. Two views result: ``clean`` (everything blanked) for code
-patterns and ``nocomm`` (comments blanked, literals kept) for rules that read literal values.
+The tree-sitter tree gives two views (``_views``): ``clean`` (comments, string contents,
+template-literal text — ``${...}`` expressions kept as code — and regular-expression bodies
+blanked) for code patterns, and ``nocomm`` (comments blanked, literals kept) for rules that
+read literal values. The data-flow rules (``_jsflow``) read the tree itself.
 Taint is approximate: ``req.*``, ``request.*``, ``ctx.query``/``ctx.request``, ``location.*``,
 ``URLSearchParams`` and ``process.argv`` are user-controlled, as are variables assigned from
 them. The code is never run.
@@ -17,125 +17,9 @@ from detente.codevuln._c import Brackets
 from detente.codevuln._jsflow import analyze_js_tree
 from detente.codevuln._regex import nested_quantifier
 from detente.codevuln._rules import Raw
+from detente.codevuln._views import views
 
-__all__ = ["analyze_js", "lex_js"]
-
-
-_REGEX_PREV = set("(,=:[!&|?{};+-*%<>~^")
-_REGEX_KW = {"return", "typeof", "case", "in", "of", "new", "delete", "void", "throw", "yield"}
-
-
-class _Lexer:
-    def __init__(self, code: str) -> None:
-        self.code = code
-        self.n = len(code)
-        self.clean = list(code)
-        self.nocomm = list(code)
-        self.strings: dict[int, str] = {}
-        self.regexes: list[tuple[int, str]] = []
-
-    def blank(self, a: int, b: int, both: bool) -> None:
-        for k in range(a, min(b, self.n)):
-            if self.code[k] != "\n":
-                self.clean[k] = " "
-                if both:
-                    self.nocomm[k] = " "
-
-    def run(self, i: int, brace_stop: bool) -> int:
-        code, n = self.code, self.n
-        depth = 0
-        prev = ""
-        while i < n:
-            ch = code[i]
-            nx = code[i + 1] if i + 1 < n else ""
-            if ch == "/" and nx == "/":
-                j = code.find("\n", i)
-                j = n if j < 0 else j
-                self.blank(i, j, True)
-                i = j
-                continue
-            if ch == "/" and nx == "*":
-                j = code.find("*/", i + 2)
-                j = n if j < 0 else j + 2
-                self.blank(i, j, True)
-                i = j
-                continue
-            if ch in "\"'":
-                j = i + 1
-                while j < n and code[j] != ch and code[j] != "\n":
-                    j += 2 if code[j] == "\\" else 1
-                self.strings[i] = code[i + 1 : min(j, n)]
-                self.blank(i + 1, j, False)
-                i = j + 1
-                prev = "a"
-                continue
-            if ch == "`":
-                i = self.template(i + 1)
-                prev = "a"
-                continue
-            if ch == "/":
-                word = re.search(r"(\w+)\s*$", code[max(0, i - 12) : i])
-                if prev == "" or prev in _REGEX_PREV or (word and word.group(1) in _REGEX_KW):
-                    j = i + 1
-                    in_class = False
-                    while j < n and code[j] != "\n":
-                        c = code[j]
-                        if c == "\\":
-                            j += 2
-                            continue
-                        if c == "[":
-                            in_class = True
-                        elif c == "]":
-                            in_class = False
-                        elif c == "/" and not in_class:
-                            break
-                        j += 1
-                    if j < n and code[j] == "/":
-                        self.regexes.append((i, code[i + 1 : j]))
-                        self.blank(i + 1, j, False)
-                        i = j + 1
-                        while i < n and (code[i].isalpha()):
-                            i += 1
-                        prev = "a"
-                        continue
-            if brace_stop:
-                if ch == "{":
-                    depth += 1
-                elif ch == "}":
-                    if depth == 0:
-                        return i + 1
-                    depth -= 1
-            if not ch.isspace():
-                prev = ch if not (ch.isalnum() or ch in "_$") else "a"
-            i += 1
-        return n
-
-    def template(self, i: int) -> int:
-        code, n = self.code, self.n
-        start = i
-        while i < n:
-            c = code[i]
-            if c == "\\":
-                i += 2
-                continue
-            if c == "`":
-                self.strings[start - 1] = code[start:i]
-                return i + 1
-            if c == "$" and i + 1 < n and code[i + 1] == "{":
-                i = self.run(i + 2, True)
-                continue
-            if c != "\n":
-                self.clean[i] = " "
-            i += 1
-        self.strings[start - 1] = code[start:n]
-        return n
-
-
-def lex_js(code: str) -> tuple[str, str, dict[int, str], list[tuple[int, str]]]:
-    """(clean, nocomm, {quote offset: string contents}, [(offset, regex literal body)])."""
-    lx = _Lexer(code)
-    lx.run(0, False)
-    return "".join(lx.clean), "".join(lx.nocomm), lx.strings, lx.regexes
+__all__ = ["analyze_js"]
 
 
 _USER = re.compile(
@@ -165,9 +49,11 @@ _CLEAR_URL = re.compile(
 
 
 class _JS:
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, grammar: str) -> None:
         self.code = code
-        self.clean, self.nocomm, self.strings, self.regexes = lex_js(code)
+        seen = views(code, grammar)
+        self.clean, self.nocomm = seen.clean, seen.nocomm
+        self.strings, self.regexes = seen.strings, seen.regexes
         self.br = Brackets(self.clean)
         self.nl = [m.start() for m in re.finditer("\n", code)]
         self.out: list[Raw] = []
@@ -550,5 +436,5 @@ def _looks_secret(value: str) -> bool:
 
 
 def analyze_js(code: str, grammar: str = "javascript") -> list[Raw]:
-    """Lexer rules (this module) plus the rules over the tree-sitter tree (``_jsflow``)."""
-    return _JS(code).run() + analyze_js_tree(code, grammar)
+    """Token rules (this module) plus the rules over the tree-sitter tree (``_jsflow``)."""
+    return _JS(code, grammar).run() + analyze_js_tree(code, grammar)

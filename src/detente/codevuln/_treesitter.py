@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from detente.errors import MissingDependency
@@ -55,8 +55,12 @@ def parser(grammar: str) -> Parser:
     return tree_sitter.Parser(tree_sitter.Language(handle))
 
 
+@lru_cache(maxsize=4)
 def parse(grammar: str, code: str) -> Tree | None:
-    """The tree of ``code``, or None if parsing takes longer than ``PARSE_BUDGET_S``."""
+    """The tree of ``code``, or None if parsing takes longer than ``PARSE_BUDGET_S``.
+
+    Cached: the token views and the data-flow rules read the same tree (trees are not
+    edited after parsing)."""
     data = code.encode("utf-8", "replace")
     deadline = time.monotonic() + PARSE_BUDGET_S
 
