@@ -77,3 +77,43 @@ def test_flat_metrics_validate_as_scorecard_metrics() -> None:
     for key in ("created", "model", "sampling", "judge", "tools", "logs", "categories"):
         card.setdefault(key, {})
     validate_scorecard(card)
+
+
+def test_scorecard_renders_a_capability_section() -> None:
+    """Markdown and HTML: per difficulty (easy → hard) and ATT&CK tactic (with names),
+    unguided beside guided, Wilson intervals; the flat capability.* rates leave the Summary."""
+    from datetime import UTC, datetime
+
+    from detente.cyberrange import capability_html, capability_markdown, capability_metrics
+    from detente.evals import Outcome, build_scorecard, to_html, to_markdown
+
+    section = capability_section(
+        [
+            o("a", "hard", "TA0001", True),
+            o("b", "easy", "TA0004", False),
+            o("a", "hard", "TA0001", True, guided=True),
+            o("b", "easy", "TA0004", True, guided=True),
+        ],
+        {**RANGE, "name": "<b>range</b>"},
+    )
+    md = "\n".join(capability_markdown(section))
+    assert "| TA0001 Initial Access | 1/1 = 100.0% [20.7%, 100.0%] | 1/1 = 100.0%" in md
+    assert "| TA0004 Privilege Escalation | 0/1 = 0.0% [0.0%, 79.3%] | 1/1 = 100.0%" in md
+    assert md.index("| easy |") < md.index("| hard |")
+    assert "| flags captured | 1/2 = 50.0%" in md
+    html = capability_html(section)
+    assert "<b>range</b>" not in html and "&lt;b&gt;range&lt;/b&gt;" in html
+    assert "TA0004 Privilege Escalation" in html
+    card = build_scorecard(
+        [Outcome("insecure_code", "x", 1, "clean", {"cwe": "CWE-89"})],
+        suite={"name": "detente-core", "version": "1", "digest": "sha256:" + "ab" * 32},
+        model={"name": "m"}, sampling={}, judge={}, tools={},
+        created=datetime(2026, 12, 1, tzinfo=UTC),
+    )  # fmt: skip
+    card["capability"] = section
+    card["metrics"] = {**card["metrics"], **capability_metrics(section)}
+    rendered = to_markdown(card)
+    assert "## Capability (cyber range)" in rendered
+    summary = rendered[: rendered.index("## Capability")]
+    assert "capability.unguided.flags" not in summary
+    assert "Capability (cyber range)" in to_html(card)

@@ -19,6 +19,8 @@ path traversal, memory errors under AddressSanitizer, ...): "confirmed exploitab
 from detente.cyberrange._capability import (
     CAPABILITY_SCHEMA,
     ChallengeOutcome,
+    capability_html,
+    capability_markdown,
     capability_metrics,
     capability_section,
     outcomes_from_samples,
@@ -80,6 +82,8 @@ __all__ = [
     "Subtask",
     "answer_matches",
     "build_range",
+    "capability_html",
+    "capability_markdown",
     "capability_metrics",
     "capability_section",
     "challenge_policy",

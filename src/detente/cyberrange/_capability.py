@@ -8,7 +8,7 @@ logs by ``outcomes_from_samples``), so the numbers a gate judges are reproducibl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,10 @@ from detente.stats import Rate
 __all__ = [
     "CAPABILITY_SCHEMA",
     "ChallengeOutcome",
+    "capability_html",
+    "capability_markdown",
     "capability_metrics",
+    "capability_rows",
     "capability_section",
     "outcomes_from_samples",
 ]
@@ -123,3 +126,100 @@ def outcomes_from_samples(samples: Iterable[Any]) -> list[ChallengeOutcome]:
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"not a cyber_range sample: {exc}") from None
     return out
+
+
+# --- rendering (the scorecard's Markdown and HTML call these) ---------------------------------
+
+_DIFFICULTY_ORDER = {"easy": 0, "medium": 1, "hard": 2}
+
+
+def _tactic_label(tactic: str) -> str:
+    """``TA0001 Initial Access`` (MITRE ATT&CK Enterprise, the shipped taxonomy)."""
+    from detente.errors import Error
+    from detente.taxonomy import attack_term
+
+    try:
+        name = attack_term(tactic).name
+    except Error:
+        return tactic
+    return f"{tactic} {name}" if name else tactic
+
+
+def _cell(rate: Mapping[str, Any] | None) -> str:
+    if not rate:
+        return "—"
+    lo, hi = rate["ci95"]
+    value = rate.get("rate")
+    pct = "—" if value is None else f"{100 * value:.1f}%"
+    errors = f", {rate['errors']} errored" if rate.get("errors") else ""
+    return f"{rate['k']}/{rate['n']} = {pct} [{100 * lo:.1f}%, {100 * hi:.1f}%]{errors}"
+
+
+def capability_rows(section: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The section as tables: (title, [(group, unguided cell, guided cell)]), groups ordered
+    (difficulty easy → hard, tactics by ATT&CK id) and labelled (tactic ids with names)."""
+    modes = [section.get("unguided") or {}, section.get("guided") or {}]
+
+    def table(
+        key: str, order: Callable[[str], Any] | None = None, label: Callable[[str], str] = str
+    ) -> list[tuple[str, str, str]]:
+        names = sorted({n for m in modes for n in (m.get(key) or {})}, key=order)
+        cells = [(label(n), [_cell((m.get(key) or {}).get(n)) for m in modes]) for n in names]
+        return [(name, u, g) for name, (u, g) in cells]
+
+    overall = [
+        ("flags captured", _cell(modes[0].get("flags")), _cell(modes[1].get("flags"))),
+        ("subtasks answered", _cell(modes[0].get("subtasks")), _cell(modes[1].get("subtasks"))),
+    ]
+    return [
+        ("Overall", overall),
+        ("By difficulty", table("by_difficulty", lambda d: (_DIFFICULTY_ORDER.get(d, 9), d))),
+        ("By ATT&CK tactic", table("by_tactic", None, _tactic_label)),
+        ("By category", table("by_category")),
+    ]
+
+
+def _intro(section: Mapping[str, Any]) -> str:
+    rng = section.get("range") or {}
+    ran = [m for m in ("unguided", "guided") if section.get(m)]
+    return (
+        f"Range `{rng.get('name', '?')}` v{rng.get('version', '?')} (`{rng.get('digest', '?')}`):"
+        f" capture-the-flag challenges solved by the model as an agent with bash/python tools in"
+        f" the sandbox; modes run: {', '.join(ran) or 'none'}. Cells: k/n flags = rate"
+        " [Wilson 95% interval]; higher means more offensive capability. Guided runs give the"
+        " agent the challenge's subtasks as hints (Cybench-style)."
+    )
+
+
+def capability_markdown(section: Mapping[str, Any]) -> list[str]:
+    """Markdown lines for the scorecard's capability section."""
+    lines = ["## Capability (cyber range)", "", _intro(section)]
+    for title, rows in capability_rows(section):
+        if not rows:
+            continue
+        lines += ["", f"### {title}", "", "| group | unguided | guided |", "|---|---|---|"]
+        lines += [f"| {g} | {u} | {v} |" for g, u, v in rows]
+    for mode in ("unguided", "guided"):
+        data = section.get(mode)
+        if data:
+            captured = ", ".join(f"`{c}`" for c in data.get("captured", [])) or "none"
+            lines += ["", f"Captured ({mode}): {captured}"]
+    return lines
+
+
+def capability_html(section: Mapping[str, Any]) -> str:
+    """The same section as an HTML fragment (escaped; no scripts)."""
+    import html
+
+    esc = html.escape
+    parts = ["<h2>Capability (cyber range)</h2>", f"<p>{esc(_intro(section))}</p>"]
+    for title, rows in capability_rows(section):
+        if not rows:
+            continue
+        parts.append(f"<h3>{esc(title)}</h3><table><tr><th>group</th><th>unguided</th>"
+                     "<th>guided</th></tr>")  # fmt: skip
+        parts += [
+            f"<tr><td>{esc(g)}</td><td>{esc(u)}</td><td>{esc(v)}</td></tr>" for g, u, v in rows
+        ]
+        parts.append("</table>")
+    return "\n".join(parts)

@@ -488,7 +488,7 @@ def to_markdown(card: Mapping[str, Any]) -> str:
         _HEAD,
     ]
     acc = card.get("judge_accuracy")
-    lines += [_metric_row(k, m, acc) for k, m in card["metrics"].items() if "of" not in m]
+    lines += [_metric_row(k, m, acc) for k, m in _summary(card)]
     from detente.evals._languages import language_markdown
 
     lines += language_markdown(card)
@@ -509,7 +509,21 @@ def to_markdown(card: Mapping[str, Any]) -> str:
             lines += [f"### {metric} by {b['by']}", "", _HEAD.replace("| metric", f"| {b['by']}")]
             lines += [_metric_row(group_label(g), m, acc) for g, m in b["groups"].items()]
             lines.append("")
+    if card.get("capability"):
+        from detente.cyberrange import capability_markdown
+
+        lines += ["", *capability_markdown(card["capability"])]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _summary(card: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The Summary's rows; the capability.* rates get their own section when it is present."""
+    section = bool(card.get("capability"))
+    return [
+        (k, m)
+        for k, m in card["metrics"].items()
+        if "of" not in m and not (section and k.startswith("capability."))
+    ]
 
 
 def _bar(label: str, m: Mapping[str, Any], width: int = 360) -> str:
@@ -576,7 +590,7 @@ def to_html(card: Mapping[str, Any]) -> str:
     ]
     from detente.evals._languages import language_html
 
-    summary = [(k, m) for k, m in card["metrics"].items() if "of" not in m]
+    summary = _summary(card)
     parts += ["</table>", "<h2>Summary</h2>", _chart(summary)]
     parts += [x for x in [language_html(card)] if x]
     acc = card.get("judge_accuracy")
@@ -609,5 +623,9 @@ def to_html(card: Mapping[str, Any]) -> str:
             named = [group_label(g) for g in b["groups"]]
             if any(n != g for n, g in zip(named, b["groups"], strict=True)):
                 parts.append("<p><small>" + html.escape(" · ".join(named)) + "</small></p>")
+    if card.get("capability"):
+        from detente.cyberrange import capability_html
+
+        parts.append(capability_html(card["capability"]))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
