@@ -61,18 +61,20 @@ _LEAD_ONE = re.compile(
 )
 _IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-])", re.I)
 _CLAUSE_IMPERATIVE = re.compile(
-    rf"(?:[,:;—–)\]>】]|：|，)\s*[\"'“‘]?(?:please\s+|kindly\s+|then\s+)?(?:{_VERBS})\b(?![:=_\-])"
+    rf"(?:[,:;—–)\]>】]|：|，)\s*[\"'“‘]*(?:please\s+|kindly\s+|then\s+)?(?:{_VERBS})\b(?![:=_\-])"
     rf"(?!\s+(?:of|to)\b)",
     re.I,
 )
 _MODAL = re.compile(
     rf"\b(?:you|assistants?|agents?|ai|models?|handlers?|process(?:es)?|programs?|services?|"
-    rf"systems?|software|whoever)\b[^.!?\n]{{0,30}}?\b(?:must|should|shall|need to|have to|are to|"
+    rf"systems?|software|whoever)\b[^.!?\n]{{0,60}}?\b(?:must|should|shall|need to|have to|are to|"
     rf"are required to|will now|ought to)\b|\b(?:required|instructed|asked|expected) to\s+"
     rf"(?:{_VERBS})\b|\b(?:please|kindly|could you|can you|would you|want you to|make sure to|"
     rf"don'?t forget to|remember to|be sure to)\s+(?:{_VERBS})\b|\byour (?:new |next |real )?"
     rf"(?:task|objective|goal|job|mission|instructions?) (?:is|are)\b|\bnext_action\b|"
-    rf"\b(?:{_VERBS_OTHER})\b|\bbitte\b|\bveuillez\b|\bpor favor\b|\bper favore\b",
+    rf"\b(?:{_VERBS_OTHER})\b|\bbitte\b|\bveuillez\b|\bpor favor\b|\bper favore\b|"
+    rf"\b(?:pediu|pede|pidió|pide) que\b|\bque (?:você|voce|tú|usted)\b|\b(?:você|voce) (?:deve|precisa)\b|"
+    rf"\bпросит\b",
     re.I,
 )
 _ZH_DIRECTIVE = re.compile(
@@ -82,7 +84,10 @@ _ADDRESS = re.compile(
     r"\b(?:assistants?|ai|a\.i\.|agents?|models?|bots?|chatbots?|llms?|language model|gpt[\w.\-]*|chatgpt|"
     r"claude|llama|gemini|copilot|asistente|assistente|assistent(?:en)?|ki|ia|intelligence "
     r"artificielle|inteligencia artificial|agente|ассистент\w*|помощник\w*|бот\w*|нейросет\w*|"
-    r"ии)\b|助手|人工智能|模型|智能体|机器人|アシスタント|エージェント|ＡＩ|비서|에이전트|어시스턴트|"
+    r"ии)\b(?!\s+(?:(?:models?|agents?|assistants?)\s+)?(?:team|teams|evaluation|research|researchers|lab|labs|company|industry|safety|"
+    r"news|conference|act|regulation|project|department|group|community|review|meeting|"
+    r"development|developers?|engineers?|market|strategy|governance|ethics|training|course)\b)|"
+    r"助手|人工智能|模型|智能体|机器人|アシスタント|エージェント|ＡＩ|비서|에이전트|어시스턴트|"
     # a reader that is software, however it is named ("any program processing this", "if
     # this is read by software", "the automated handler", "whoever reads this on behalf of")
     r"\b(?:automated|automatic|digital|virtual|software)\s+(?:systems?|handlers?|helpers?|"

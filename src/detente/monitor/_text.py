@@ -91,6 +91,13 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", strip_invisible(text)).translate(_CONFUSABLES).lower()
 
 
+_CONFUSABLE_SET = frozenset("аеорсухіјѕԁɡᴀАВЕКМНОРСТХІЈЅαοντιкмпгдлщ")
+
+
+def _all_confusable(word: str) -> bool:
+    return all(ch in _CONFUSABLE_SET for ch in _NONLATIN_LOOKALIKE.findall(word))
+
+
 def _english_words(text: str) -> int:
     return sum(1 for w in _WORD.findall(text.lower()) if w in _COMMON)
 
@@ -122,7 +129,9 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
     if _NONLATIN_LOOKALIKE.search(text):
         for m in re.finditer(r"\S+", text):
             w = m.group()
-            if _LATIN.search(w) and _NONLATIN_LOOKALIKE.search(w):
+            # A look-alike is a Latin word with some letters swapped for confusables; a Latin
+            # word glued to real Cyrillic/Greek text ("USAНапоминаем") is not one.
+            if _LATIN.search(w) and _NONLATIN_LOOKALIKE.search(w) and _all_confusable(w):
                 out.append(Derived("homoglyph", 0, len(text), normalize(text)))
                 break
     for m in _HTML_COMMENT.finditer(text):
