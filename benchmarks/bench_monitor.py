@@ -89,8 +89,10 @@ def _anchor_deciders(
     python: str | None, records: list[dict[str, Any]]
 ) -> tuple[dict[str, tuple[str, Callable[[Trace, int], str]]], dict[str, str]]:
     """Run anchors.py in the anchors' own interpreter; a decider per anchor that ran."""
-    if not python or not Path(python).exists():
-        return {}, dict.fromkeys(ANCHORS, f"not installed (no interpreter {python!r})")
+    if not python:
+        return {}, dict.fromkeys(ANCHORS, "not run (--anchors-python '')")
+    if not Path(python).exists():
+        return {}, dict.fromkeys(ANCHORS, f"not installed (no interpreter {python})")
     pol = default_policy()
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fh:
         for rec in records:

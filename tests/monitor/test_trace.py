@@ -243,3 +243,36 @@ def test_decide_never_crashes_on_text(output: str, arg: str) -> None:
     )
     d = Monitor().check_call(t, ToolCall("send_email", {"to": arg, "n": 3}))
     assert d.action.value in ("allow", "ask", "block")
+
+
+_HOSTILE = st.text(
+    st.characters(
+        codec="utf-8",
+        categories=("L", "N", "P", "Z", "Cf", "S"),
+    ),
+    max_size=400,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_HOSTILE, _HOSTILE)
+def test_long_values_and_other_scripts_never_crash(output: str, body: str) -> None:
+    """Full-width, kana/hangul, Cyrillic, format characters; a long body whose URLs and
+    addresses are traced one by one."""
+    t = trace_from_dict(
+        {
+            "messages": [
+                {"role": "user", "content": "Do the tasks in the file"},
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {"id": "1", "function": {"name": "read_file", "arguments": "{}"}}
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "1", "content": output},
+            ]
+        }
+    )
+    long_body = body + " see www.example.com or ann@example.org " + body
+    d = Monitor().check_call(t, ToolCall("search_emails", {"query": body, "body": long_body}))
+    assert d.action.value in ("allow", "ask", "block")
