@@ -22,7 +22,6 @@ __all__ = ["Brackets", "analyze_c"]
 
 _SECRETISH = re.compile(r"(?i)(pass(word|wd)?|pwd|secret|api_?key|private_?key|auth_?token)$")
 _KEYISH = re.compile(r"(?i)key|token|passw|pwd|secret|nonce|salt|session|otp|iv\b|seed_crypto")
-_NOT_DECL = {"return", "else", "do", "case", "goto", "sizeof", "throw", "co_return"}
 _IDENT = r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*"
 
 
@@ -70,7 +69,7 @@ class _C:
     def __init__(self, code: str, grammar: str) -> None:
         self.code = code
         seen = views(code, grammar)
-        self.clean, self.lits = seen.clean, seen.strings
+        self.clean, self.lits, self.call_list = seen.clean, seen.strings, seen.calls
         self.br = Brackets(self.clean)
         self.nl = [m.start() for m in re.finditer("\n", code)]
         self.out: list[Raw] = []
@@ -143,17 +142,14 @@ class _C:
         return "".join(parts)
 
     def calls(self, names: str) -> list[tuple[str, int, list[tuple[int, str]]]]:
-        res = []
-        for m in re.finditer(r"(?<![\w.>:])(?:std::)?(" + names + r")\s*\(", self.clean):
-            stmt = self.clean[max(0, m.start() - 200) : m.start()]
-            stmt = re.split(r"[;{}\n]", stmt)[-1]
-            words = re.findall(r"\w+", stmt)
-            if words and re.fullmatch(r"[\w\s*]*", stmt) and words[0] not in _NOT_DECL:
-                continue  # a declaration or prototype (``extern char *gets (char *);``)
-            open_pos = m.end() - 1
-            close = self.br.match(open_pos)
-            res.append((m.group(1), m.start(), self.br.args(open_pos + 1, close)))
-        return res
+        """The tree's calls of the functions ``names`` (a regex alternation) as (name, offset,
+        [(offset, blanked text) of each argument]); declarations are not calls in the tree."""
+        want = re.compile(names)
+        return [
+            (name, pos, [(a, self.clean[a:b]) for a, b in spans])
+            for name, pos, spans in self.call_list
+            if want.fullmatch(name)
+        ]
 
     # -----------------------------------------------------------------------
     def run(self) -> list[Raw]:

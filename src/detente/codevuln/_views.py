@@ -37,6 +37,9 @@ class Views:
     nocomm: str
     strings: dict[int, str]
     regexes: list[tuple[int, str]]
+    # every call of a plain function (``f(...)``, ``std::f(...)``; not ``obj.f`` / ``p->f``):
+    # (name, offset of the name, [(start, end) of each argument])
+    calls: list[tuple[str, int, list[tuple[int, int]]]]
 
 
 class _Blank:
@@ -46,6 +49,7 @@ class _Blank:
         self.nocomm = list(code)
         self.strings: dict[int, str] = {}
         self.regexes: list[tuple[int, str]] = []
+        self.calls: list[tuple[str, int, list[tuple[int, int]]]] = []
         data = code.encode("utf-8", "replace")
         # tree-sitter speaks bytes; the rules speak characters
         self.char: list[int] | None = None
@@ -102,6 +106,19 @@ class _Blank:
             self.regexes.append((self.at(node.start_byte), self.code[a:b]))
             self.blank(a, b, False)
 
+    def call(self, node: Node) -> None:
+        fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+        if fn is None or args is None or fn.text is None:
+            return
+        name = fn.text.decode("utf-8", "replace")
+        if fn.type == "qualified_identifier" and name.startswith("std::"):
+            name = name[5:]
+        elif fn.type != "identifier":
+            return
+        named = [a for a in args.children if a.is_named and a.type != "comment"]
+        spans = [(self.at(a.start_byte), self.at(a.end_byte)) for a in named]
+        self.calls.append((name, self.at(fn.start_byte), spans))
+
     def preproc(self, node: Node) -> None:
         base = self.at(node.start_byte)
         for m in _PREPROC_STRING.finditer(self.code, base, self.at(node.end_byte)):
@@ -126,4 +143,7 @@ def views(code: str, grammar: str) -> Views:
                 out.regex(node)
             elif kind == "preproc_arg":
                 out.preproc(node)
-    return Views("".join(out.clean), "".join(out.nocomm), out.strings, out.regexes)
+            elif kind == "call_expression":
+                out.call(node)
+    clean, nocomm = "".join(out.clean), "".join(out.nocomm)
+    return Views(clean, nocomm, out.strings, out.regexes, out.calls)
