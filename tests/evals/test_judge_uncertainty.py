@@ -90,6 +90,10 @@ def test_names_and_accuracy_in_markdown_and_html() -> None:
     assert "Measured on:" in md and "5-fold CV" in md
     page = to_html(card)
     assert "Credential Access" in page and "Judge-adjusted rates" in page
+    # Each tactic/CWE row of the HTML names the id and carries the judge's measured accuracy.
+    row = page.split("<td>TA0006 Credential Access</td>", 1)[1].split("</tr>", 1)[0]
+    assert "judge Se " in row and ", Sp " in row
+    assert "<td>CWE-89 Improper Neutralization" in page
     assert group_label("TA9999") == "TA9999" and group_label("CWE-99999999") == "CWE-99999999"
     assert group_label("phishing") == "phishing"
 

@@ -556,10 +556,25 @@ def _chart(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
     )
 
 
+def _group_table(groups: Mapping[str, Mapping[str, Any]], acc: Mapping[str, Any] | None) -> str:
+    """Each group by name (``TA0006 Credential Access``, ``CWE-89 …``) with its rate and,
+    when the judge decided it, the judge-adjusted rate and the judge's measured Se/Sp."""
+    from detente.evals._judge_uncertainty import adjusted_cell, group_label
+
+    rows = "".join(
+        f"<tr><td>{html.escape(group_label(g))}</td><td>{_pct(m['rate'])} "
+        f"[{_pct(m['ci95'][0])}, {_pct(m['ci95'][1])}] {m['k']}/{m['n']}</td>"
+        f"<td>{html.escape(adjusted_cell(m, acc))}</td></tr>"
+        for g, m in groups.items()
+    )
+    return (
+        "<table><tr><th>group</th><th>rate, Wilson 95%, k/n</th>"
+        f"<th>judge-adjusted rate, 95% (judge accuracy)</th></tr>{rows}</table>"
+    )
+
+
 def to_html(card: Mapping[str, Any]) -> str:
     """A self-contained page: inline SVG bars with 95% interval whiskers, no scripts."""
-    from detente.evals._judge_uncertainty import group_label
-
     suite, model = card["suite"], card["model"]
     title = f"Scorecard: {model.get('name')} on {suite.get('name')} v{suite.get('version')}"
     parts = [
@@ -620,9 +635,7 @@ def to_html(card: Mapping[str, Any]) -> str:
         for metric, b in c["breakdowns"].items():
             parts.append(f"<h3>{html.escape(metric)} by {html.escape(b['by'])}</h3>")
             parts.append(_chart(list(b["groups"].items())))
-            named = [group_label(g) for g in b["groups"]]
-            if any(n != g for n, g in zip(named, b["groups"], strict=True)):
-                parts.append("<p><small>" + html.escape(" · ".join(named)) + "</small></p>")
+            parts.append(_group_table(b["groups"], acc))
     if card.get("capability"):
         from detente.cyberrange import capability_html
 
