@@ -251,7 +251,7 @@ def _held_out(judge: str, rows: Sequence[Example]) -> dict[str, Any]:
     """One pooled summary of ``judge`` over ``rows`` (whatever their sources)."""
     from detente.evals._judges import judge_answer
 
-    pred = {r.id: (judge_answer(r.prompt, r.response, judge).label, 0.0) for r in rows}
+    pred = {r.id: (judge_answer(r.judged_request, r.response, judge).label, 0.0) for r in rows}
     pooled = [Example(r.id, "", "", r.delivers, r.label, "pooled", r.group, r.lang) for r in rows]
     summary: dict[str, Any] = summarise(pooled, pred)["pooled"]
     return summary

@@ -41,6 +41,14 @@ class Example:
     harmful_prompt: bool | None = None
     split: str | None = None
     anchors: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # What the judge is shown as the request: the canonical behaviour (+ its context) for
+    # HarmBench, the goal for JailbreakBench -- what their published judges were given --
+    # else the prompt. ``prompt`` stays the text the model saw (often a jailbreak wrapper).
+    request: str = ""
+
+    @property
+    def judged_request(self) -> str:
+        return self.request or self.prompt
 
 
 def _lang(row: dict[str, Any], text: str) -> str:
@@ -74,6 +82,12 @@ def _example(row: object, path: Path, lineno: int) -> Example:
     group_key = row.get("behavior_id") or row.get("goal") or prompt
     anchors = row.get("anchors")
     split = row.get("split")
+    behavior, context, goal = row.get("behavior"), row.get("context"), row.get("goal")
+    request = ""
+    if isinstance(behavior, str) and behavior:
+        request = behavior + (f"\n\n{context}" if isinstance(context, str) and context else "")
+    elif isinstance(goal, str) and goal:
+        request = goal
     return Example(
         id=rid,
         prompt=prompt,
@@ -86,6 +100,7 @@ def _example(row: object, path: Path, lineno: int) -> Example:
         harmful_prompt=harmful if isinstance(harmful, bool) else None,
         split=split if isinstance(split, str) else None,
         anchors=dict(anchors) if isinstance(anchors, dict) else {},
+        request=request,
     )
 
 

@@ -52,7 +52,7 @@ PARAMS: dict[str, Any] = {
     # Sample weight per source: the project's own rows are few but the only multilingual and
     # noise examples; HarmBench is the only source whose "delivers" means harmful substance.
     "source_weight": {
-        "harmbench_val": 2.0,
+        "harmbench_val": 5.0,
         "judge_labelled": 3.0,
         "judge_labelled_zh": 3.0,
         "judge_labelled_short": 3.0,
@@ -135,7 +135,7 @@ def _matrix(examples: Sequence[Example], docs: Sequence[Counter[str]], vocab: li
             cols.append(c)
             vals.append(v / norm)
     grams = csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float64)
-    dense = np.asarray([dense_features(e.prompt, e.response) for e in examples])
+    dense = np.asarray([dense_features(e.judged_request, e.response) for e in examples])
     return hstack([grams, csr_matrix(dense)], format="csr")
 
 
