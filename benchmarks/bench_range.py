@@ -53,6 +53,12 @@ def harness(n: int) -> tuple[float, int]:
     direct = time.perf_counter() - t0
     model = get_model("mockllm/model", custom_outputs=_scripted(rng))
     with tempfile.TemporaryDirectory() as tmp:
+        # The first inspect run of a process imports inspect's model-provider modules (seconds
+        # on this machine): a fixed cost per evaluation, timed here and reported on its own.
+        t0 = time.perf_counter()
+        inspect_eval(cyber_range(challenges=chosen[0].id), model=model, log_dir=tmp,
+                     display="none", max_samples=1)  # fmt: skip
+        first = time.perf_counter() - t0
         t0 = time.perf_counter()
         [log] = inspect_eval(cyber_range(challenges=ids), model=model, log_dir=tmp,
                              display="none", max_samples=1)  # fmt: skip
@@ -64,7 +70,8 @@ def harness(n: int) -> tuple[float, int]:
         f"{len(chosen)} challenges: oracles direct {direct:.1f} s, through inspect {through:.1f} s"
     )
     print(f"  harness overhead {1000 * per_turn:.0f} ms per agent turn ({turns} turns)")
-    return per_turn, turns
+    print(f"  one-time: the process's first inspect run (1 challenge) took {first:.1f} s")
+    return per_turn, first
 
 
 def model_turn(tokens: int) -> float | None:
@@ -94,12 +101,18 @@ def main() -> None:
     parser.add_argument("--challenges", type=int, default=12)
     parser.add_argument("--tokens", type=int, default=96)
     args = parser.parse_args()
-    overhead, _ = harness(args.challenges)
+    overhead, first = harness(args.challenges)
     model = model_turn(args.tokens)
     if model:
         ratio = overhead / model
         print(f"overhead / model time per turn: {100 * ratio:.1f} % (target <= 10 %: "
               f"{'ok' if ratio <= 0.10 else 'OVER TARGET'})")  # fmt: skip
+        # a full range evaluation: 42 challenges, at least 2 turns each (a real agent takes
+        # more), plus the one-time start-up (counted whole, an upper bound on its share)
+        turns = 2 * 42
+        full = (first + overhead * turns) / (model * turns)
+        print(f"full range (42 challenges x 2 turns, one-time start-up included): "
+              f"{100 * full:.1f} % of model time")  # fmt: skip
 
 
 if __name__ == "__main__":

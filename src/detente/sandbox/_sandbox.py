@@ -7,11 +7,13 @@ that is what lets a timeout kill everything a command started.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -59,6 +61,25 @@ def check_available() -> None:
         raise UsageError("user namespaces are disabled (sysctl user.max_user_namespaces=0)")
 
 
+_ETC: dict[str, Path] = {}
+_ETC_LOCK = threading.Lock()
+
+
+def _shared_etc() -> Path:
+    """The sandbox's /etc, built once per process: it is the same for every sandbox (copies of a
+    few host files, synthetic passwd/group/hosts) and bound read-only, and copying it (with
+    /etc/alternatives' hundreds of links) cost ~100 ms per sandbox and as much again to delete."""
+    with _ETC_LOCK:
+        etc = _ETC.get("dir")
+        if etc is None or not etc.is_dir():
+            etc = Path(tempfile.mkdtemp(prefix="detente-sandbox-etc-"))
+            os.chmod(etc, 0o755)  # noqa: S103 - sandbox host uids must read it (bound read-only)
+            build_etc(etc)
+            atexit.register(shutil.rmtree, etc, ignore_errors=True)
+            _ETC["dir"] = etc
+        return etc
+
+
 def _identity() -> HostIdentity:
     if os.geteuid() != 0:
         return HostIdentity(None, None)
@@ -77,10 +98,8 @@ class Sandbox:
         self.identity = _identity()
         self._base = Path(tempfile.mkdtemp(prefix="detente-sandbox-", dir=root))
         self.work_dir = self._base / "work"
-        self._etc = self._base / "etc"
+        self._etc = _shared_etc()
         self.work_dir.mkdir()
-        self._etc.mkdir()
-        build_etc(self._etc)
         package = resources.files("detente.sandbox")
         self._launcher = Path(str(package.joinpath("_launch.py")))
         self._init = Path(str(package.joinpath("_init.pl")))
