@@ -656,6 +656,20 @@ def test_c_free_paths() -> None:
     )
 
 
+def test_c_calls_come_from_the_tree() -> None:
+    # an alias macro names the function it calls
+    alias = "#define MKTEMP mktemp\nvoid f(char *t) { char *n = MKTEMP(t); }\n"
+    assert "CWE-377" in _cwes(alias, "c")
+    # a temporary name opened with O_EXCL cannot be raced into an existing file
+    excl = "void f(char *t) { char *n = mktemp(t); int fd = open(n, O_CREAT|O_EXCL, 0600); }"
+    assert "CWE-377" not in _cwes(excl, "c")
+    # a declaration is not a call; a member function of the same name is not libc's
+    assert _cwes("extern char *gets(char *);\nvoid f(struct s *o) { o->gets(o); }", "c") == set()
+    # swprintf takes the buffer's size
+    assert _cwes('void f(wchar_t *d, wchar_t *s) { swprintf(d, 10, L"%ls", s); }', "c") == set()
+    assert "CWE-120" in _cwes('void f(char *d, char *s) { sprintf(d, "%s", s); }', "c")
+
+
 def test_js_regex_versus_division() -> None:
     assert analyze_code("const a = b / c / d;\nconst r = /x/g;\n", "js") == []
     assert "CWE-1333" in _cwes("if (/^(a|b+)+$/.test(s)) {}\n", "js")

@@ -145,18 +145,21 @@ class _C:
         """The tree's calls of the functions ``names`` (a regex alternation) as (name, offset,
         [(offset, blanked text) of each argument]); declarations are not calls in the tree."""
         want = re.compile(names)
-        return [
-            (name, pos, [(a, self.clean[a:b]) for a, b in spans])
-            for name, pos, spans in self.call_list
-            if want.fullmatch(name)
-        ]
+        out = []
+        for name, pos, spans in self.call_list:
+            # an alias macro names the function (Juliet's ``#define MKTEMP mktemp``)
+            real = self.defines.get(name, name)
+            if want.fullmatch(real):
+                out.append((real, pos, [(a, self.clean[a:b]) for a, b in spans]))
+        return out
 
     # -----------------------------------------------------------------------
     def run(self) -> list[Raw]:
         s = self.clean
         for name, pos, _ in self.calls("gets"):
             self.add("c-gets", pos, f"{name}() cannot limit input length; use fgets")
-        for name, pos, args in self.calls("sprintf|vsprintf|swprintf"):
+        # swprintf takes the buffer's size (C99 7.24.2.3), so it is bounded, unlike sprintf
+        for name, pos, args in self.calls("sprintf|vsprintf"):
             fmt = self.literal(*args[1]) if len(args) > 1 else None
             if fmt is None or re.search(r"%(?!\.\d|\.\*)[-+ #0]*\d*[sS\[]", fmt):
                 self.add("c-unbounded-copy", pos, f"{name}() can overflow its buffer; use snprintf")
@@ -178,7 +181,10 @@ class _C:
             if o is not None:
                 self.add("c-toctou", m.start(), "access() check races with the later open()")
         for name, pos, _ in self.calls("tmpnam|tempnam|mktemp|_mktemp|tmpnam_r"):
-            self.add("c-tmpname", pos, f"{name}() race: use mkstemp")
+            # the name opened with O_CREAT|O_EXCL later in the function: open fails if anyone
+            # created it first, so the race is closed (POSIX open(), O_EXCL)
+            if "O_EXCL" not in s[pos : self.func_at(pos)[1]]:
+                self.add("c-tmpname", pos, f"{name}() race: use mkstemp")
         for m in re.finditer(r"\b(rand|random|drand48|lrand48)\s*\(\s*\)", s):
             f0, _f1, fname = self.func_at(m.start())
             st = s.rfind(";", f0, m.start())
