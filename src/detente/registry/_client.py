@@ -88,7 +88,9 @@ class RegistryClient:
             self.last_quorum = require_quorum(note, self.witnesses, self.quorum)
         state = self.trust.load()
         proof = self.transport.consistency(state.size, cp.size) if state.needs_proof(cp) else []
-        self.trust.save(state.advance(cp, proof))
+        new = state.advance(cp, proof)
+        if new != state:  # nothing new: no write (a warm check touches no disk)
+            self.trust.save(new)
         return cp
 
     def verified_statement(

@@ -51,8 +51,14 @@ class LogService:
     """Log operations over a :class:`LogStore`; the checks every transport shares."""
 
     def __init__(self, store: LogStore, cosigner: Cosigner | None = None) -> None:
+        from detente.registry._sequencer import Sequencer
+
         self.store = store
         self.cosigner = cosigner
+        self.sequencer = Sequencer(store)  # group commit: concurrent appends share a commit
+        # namespace -> (indexes of its claim and rotations, the keys they give): re-read only
+        # when that list changes, so an append does not re-parse the namespace's history.
+        self._keys: dict[str, tuple[list[int], list[VerifyingKey] | None]] = {}
 
     @property
     def key(self) -> LogKey:
@@ -137,8 +143,15 @@ class LogService:
         idx = self.store.find(
             namespace=namespace, kinds=("namespace-claim", "key-rotation"), limit=10_000
         )
+        cached = self._keys.get(namespace)
+        if cached is not None and cached[0] == idx:
+            return cached[1]
         bodies = self.store.bodies(idx)
-        return namespace_keys([statement_of(bodies[i]) for i in idx])
+        keys = namespace_keys([statement_of(bodies[i]) for i in idx])
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[namespace] = (idx, keys)
+        return keys
 
     def append(self, bundle: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
         """Verify ``bundle`` against its namespace's keys and append it (idempotent).
@@ -166,7 +179,7 @@ class LogService:
             raise ServiceError(400, f"malformed bundle: {exc}") from None
         from detente.registry._store import NewEntry
 
-        (res,) = self.store.append([NewEntry(body, adm.kind, adm.namespace, adm.subjects)])
+        res = self.sequencer.append(NewEntry(body, adm.kind, adm.namespace, adm.subjects))
         if self.cosigner is not None:
             # Acknowledge once a witnessed checkpoint covers the entry (batched rounds).
             self.cosigner.wait(res.index + 1)

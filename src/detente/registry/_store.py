@@ -45,7 +45,7 @@ from detente.registry._merkle import (
     root_plan,
 )
 
-__all__ = ["SCHEMA_VERSION", "Appended", "LogStore", "NewEntry"]
+__all__ = ["SCHEMA_VERSION", "Appended", "LogStore", "NewEntry", "make_engine"]
 
 SCHEMA_VERSION = 1
 metadata = MetaData()
@@ -95,6 +95,34 @@ cosignatures = Table(
 )
 
 
+def make_engine(url: str, *, immediate: bool = False) -> Engine:
+    """An engine for the log or a witness. SQLite: WAL, ``synchronous=FULL`` (a commit is on
+    disk before we answer: kill -9 and power safe) and a busy timeout; ``immediate`` makes
+    every transaction ``BEGIN IMMEDIATE`` (pysqlite's implicit BEGIN is deferred), so the
+    writer lock is taken before the head is read. PostgreSQL needs nothing special."""
+    engine = create_engine(url, pool_pre_ping=True, future=True)
+    if engine.dialect.name != "sqlite":
+        return engine
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        if immediate:
+            dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    if immediate:
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
 @dataclass(frozen=True)
 class NewEntry:
     body: bytes  # canonical JSON of the signed bundle: the log leaf
@@ -115,23 +143,8 @@ class LogStore:
         self.url = url
         self.key = key
         self.origin = origin or key.name
-        self.engine: Engine = create_engine(url, pool_pre_ping=True, future=True)
+        self.engine: Engine = make_engine(url, immediate=True)
         self.sqlite = self.engine.dialect.name == "sqlite"
-        if self.sqlite:
-            # Let us issue BEGIN IMMEDIATE ourselves (pysqlite's implicit BEGIN is deferred).
-            @event.listens_for(self.engine, "connect")
-            def _connect(dbapi_conn: Any, _record: Any) -> None:
-                dbapi_conn.isolation_level = None
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=FULL")
-                cur.execute("PRAGMA busy_timeout=30000")
-                cur.close()
-
-            @event.listens_for(self.engine, "begin")
-            def _begin(conn: Connection) -> None:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-
         self._migrate()
 
     # -- schema ---------------------------------------------------------------------------
@@ -190,7 +203,12 @@ class LogStore:
                 select(checkpoints.c.note).where(checkpoints.c.size == size)
             ).scalar()
             if note is None:
-                raise KeyError(size)
+                # A size inside a group-committed batch: every size up to the head has a
+                # tree, so sign its checkpoint now (Ed25519 is deterministic: same note).
+                head = conn.execute(select(log_head.c.size).where(log_head.c.id == 1))
+                if not 0 < size <= int(head.scalar_one()):
+                    raise KeyError(size)
+                return self._sign(size, range_hash(0, size, self._nodes(conn, root_plan(size))))
             return str(note)
 
     def entry(self, index: int) -> dict[str, Any] | None:
@@ -244,60 +262,59 @@ class LogStore:
 
     # -- the one write path -------------------------------------------------------------
     def append(self, batch: Sequence[NewEntry]) -> list[Appended]:
-        """Append entries atomically; duplicates (same leaf) return the existing index."""
-        results: list[Appended] = []
+        """Append entries atomically; duplicates (same leaf) return the existing index.
+
+        A constant number of statements per batch, whatever its length (the group commit in
+        ``_sequencer.py`` relies on it): one lookup for duplicates, one read of the tree's
+        frontier (every left sibling a new leaf can close, RFC 9162 §2.1.1, is either in it
+        or made by this batch), then bulk inserts."""
+        leaves = [leaf_hash(e.body) for e in batch]
         with self.engine.begin() as conn:
             q = select(log_head.c.size).where(log_head.c.id == 1)
             if not self.sqlite:
                 q = q.with_for_update()
             size = int(conn.execute(q).scalar_one())
             start = size
-            pending: dict[NodeKey, bytes] = {}
             seen: dict[bytes, int] = {}
-            for e in batch:
-                leaf = leaf_hash(e.body)
-                existing = seen.get(leaf)
-                if existing is None:
-                    existing = conn.execute(
-                        select(entries.c.idx).where(entries.c.leaf_hash == leaf)
-                    ).scalar()
-                if existing is not None:
-                    results.append(Appended(int(existing), leaf, True))
-                    continue
-                conn.execute(
-                    entries.insert().values(
-                        idx=size,
-                        leaf_hash=leaf,
-                        kind=e.kind,
-                        namespace=e.namespace,
-                        subject=" ".join(e.subjects)[:200],
-                        body=e.body.decode(),
-                        created=int(time.time()),
+            for i in range(0, len(leaves), 500):
+                rows = conn.execute(
+                    select(entries.c.idx, entries.c.leaf_hash).where(
+                        entries.c.leaf_hash.in_(leaves[i : i + 500])
                     )
                 )
-
-                # The left siblings this leaf closes (a binary carry), fetched in one query.
-                siblings: list[NodeKey] = []
-                while (size >> len(siblings)) & 1:
-                    lvl = len(siblings)
-                    siblings.append((lvl, (size >> lvl) - 1))
-                known = {k: pending[k] for k in siblings if k in pending}
-                known.update(self._nodes(conn, [k for k in siblings if k not in pending]))
-                pending.update(new_nodes_for_append(size, leaf, known.__getitem__))
-                digests = sorted({d for d in e.subjects if len(d) <= 200})
-                if digests:
-                    conn.execute(subjects.insert(), [{"digest": d, "idx": size} for d in digests])
+                seen.update({bytes(r.leaf_hash): int(r.idx) for r in rows})
+            frontier = self._nodes(conn, root_plan(start))
+            pending: dict[NodeKey, bytes] = {}
+            rows_e: list[dict[str, Any]] = []
+            rows_s: list[dict[str, Any]] = []
+            results: list[Appended] = []
+            now = int(time.time())
+            for e, leaf in zip(batch, leaves, strict=True):
+                existing = seen.get(leaf)
+                if existing is not None:
+                    results.append(Appended(existing, leaf, True))
+                    continue
+                rows_e.append({"idx": size, "leaf_hash": leaf, "kind": e.kind,
+                               "namespace": e.namespace, "subject": " ".join(e.subjects)[:200],
+                               "body": e.body.decode(), "created": now})  # fmt: skip
+                pending.update(
+                    new_nodes_for_append(size, leaf, lambda k: pending.get(k) or frontier[k])
+                )
+                rows_s += [
+                    {"digest": d, "idx": size} for d in sorted(set(e.subjects)) if len(d) <= 200
+                ]
                 seen[leaf] = size
                 results.append(Appended(size, leaf, False))
                 size += 1
             if size != start:
+                conn.execute(entries.insert(), rows_e)
+                if rows_s:
+                    conn.execute(subjects.insert(), rows_s)
                 conn.execute(
                     nodes.insert(),
                     [{"level": k[0], "idx": k[1], "hash": h} for k, h in pending.items()],
                 )
-                have = self._nodes(conn, root_plan(size) - set(pending))
-                have.update(pending)
-                root = range_hash(0, size, have)
+                root = range_hash(0, size, {**frontier, **pending})
                 conn.execute(checkpoints.insert().values(size=size, note=self._sign(size, root)))
                 conn.execute(log_head.update().where(log_head.c.id == 1).values(size=size))
         return results

@@ -64,6 +64,11 @@ class TileTransport:
         self.size: int | None = None
         self.root: bytes | None = None
         self.index_path = index
+        self._conn: sqlite3.Connection | None = None
+        self._synced: tuple[int, bytes] | None = None  # (size, root) indexed and verified
+        # Perfect-subtree hashes never change once complete: keep the ones proofs used.
+        self._node_cache: OrderedDict[NodeKey, bytes] = OrderedDict()
+        self._bundles: OrderedDict[str, list[bytes]] = OrderedDict()  # parsed entry bundles
 
     # -- fetching ---------------------------------------------------------------------------
     def _get(self, path: str, immutable: bool = True) -> bytes:
@@ -128,7 +133,15 @@ class TileTransport:
         return subtree_hash(part)
 
     def _nodes(self, keys: set[NodeKey], size: int) -> dict[NodeKey, bytes]:
-        return {k: self._node(k, size) for k in keys}
+        out = {}
+        for k in keys:
+            h = self._node_cache.get(k)
+            if h is None:
+                h = self._node_cache[k] = self._node(k, size)
+                if len(self._node_cache) > 4096:
+                    self._node_cache.popitem(last=False)
+            out[k] = h
+        return out
 
     def inclusion(self, index: int, size: int) -> list[bytes]:
         return inclusion_proof(index, size, self._nodes(inclusion_plan(index, size), size))
@@ -140,7 +153,13 @@ class TileTransport:
     # -- entries ----------------------------------------------------------------------------
     def _bundle(self, n: int, size: int) -> list[bytes]:
         width = TILE_WIDTH if n < size // TILE_WIDTH else size % TILE_WIDTH
-        return bundle_entries(self._get(entries_path(n, width)), width)
+        path = entries_path(n, width)
+        hit = self._bundles.get(path)
+        if hit is None:
+            hit = self._bundles[path] = bundle_entries(self._get(path), width)
+            if len(self._bundles) > 64:
+                self._bundles.popitem(last=False)
+        return hit
 
     def entry(self, index: int) -> dict[str, Any]:
         size = self._size()
@@ -156,8 +175,11 @@ class TileTransport:
 
     # -- the local index ----------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
         self.index_path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.index_path)
+        db = sqlite3.connect(self.index_path, check_same_thread=False)
+        self._conn = db
         db.executescript(
             "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
             "CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, ns TEXT);"
@@ -171,12 +193,17 @@ class TileTransport:
         """Index every entry up to the current checkpoint, verifying the entries hash to its
         root (extending the verified prefix kept from earlier syncs). Returns the size."""
         size, root = self._size(), self.root
+        if root is not None and self._synced == (size, root):
+            return size  # this process indexed and verified exactly this tree already
         with self._db() as db:
             row = db.execute("SELECT v FROM meta WHERE k = 'state'").fetchone()
             done, stack = (0, []) if row is None else _load_state(row[0])
             if size < done:
                 raise LogError(f"the tiles shrank from {done} to {size} entries")
             tree = CompactRange(stack)
+            if done == size and root is not None and hmac.compare_digest(tree.root(), root):
+                self._synced = (size, root)
+                return size
             for n in range(done // TILE_WIDTH, -(-size // TILE_WIDTH)):
                 bodies = self._bundle(n, size)
                 leaves = self._tile(0, n, size)
@@ -195,6 +222,7 @@ class TileTransport:
             db.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('state', ?)", (_dump_state(size, tree),)
             )
+        self._synced = (size, root)
         return size
 
     def lookup(self, *, digest: str | None = None, namespace: str | None = None) -> list[int]:
@@ -206,8 +234,7 @@ class TileTransport:
         if namespace is not None:
             sql += " WHERE e.ns = ?"
             args.append(namespace)
-        with self._db() as db:
-            return [int(r[0]) for r in db.execute(sql + " ORDER BY e.idx", args)]
+        return [int(r[0]) for r in self._db().execute(sql + " ORDER BY e.idx", args)]
 
     def append(self, bundle: dict[str, Any], namespace: str | None) -> dict[str, Any]:
         raise UsageError(f"{self.name} is a static tile mirror: publish to the registry itself")

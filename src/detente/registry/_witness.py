@@ -18,7 +18,6 @@ import binascii
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -29,8 +28,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +38,7 @@ from detente.registry._cosign import WitnessKey
 from detente.registry._merkle import EMPTY_ROOT, verify_consistency
 from detente.registry._note import open_note, split_note
 from detente.registry._policy import ServiceError
+from detente.registry._store import make_engine
 
 __all__ = ["AddCheckpoint", "Witness", "WitnessConflict", "format_add_checkpoint"]
 
@@ -115,17 +113,7 @@ class Witness:
         self.logs: dict[str, list[LogKey]] = {}
         for k in logs:
             self.logs.setdefault(k.name, []).append(k)
-        self.engine = create_engine(db, future=True)
-        if self.engine.dialect.name == "sqlite":
-
-            @event.listens_for(self.engine, "connect")
-            def _connect(dbapi_conn: Any, _record: Any) -> None:
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=FULL")  # durable before we answer
-                cur.execute("PRAGMA busy_timeout=30000")
-                cur.close()
-
+        self.engine = make_engine(db)  # durable before we answer (synchronous=FULL)
         _meta.create_all(self.engine)
 
     def state(self, origin: str) -> tuple[int, bytes] | None:
