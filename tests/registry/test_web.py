@@ -44,6 +44,20 @@ def test_page_shows_statuses_reasons_and_escapes(server, tmp_path: Path) -> None
     c.publish(
         sign_statement(release(HOSTILE_NS, HOSTILE_NAME, "6.6", "sha256:" + "43" * 32, None), OWNER)
     )
+    from detente.incidents import (
+        AffectedModel,
+        Determination,
+        IncidentReport,
+        InvestigationStatus,
+        sign_report,
+    )
+    from detente.taxonomy import Severity
+
+    report = IncidentReport(title="<script>alert(1)</script> jailbreak", summary="s",
+                            determination=Determination.CONFIRMED,
+                            investigation_status=InvestigationStatus.OPEN, severity=Severity.HIGH,
+                            affected_models=(AffectedModel("llm", D2),))  # fmt: skip
+    c.publish(sign_report(report, OWNER)[0], "acme/web")
     driver = _driver()
     try:
         driver.get(server.url + "/")
@@ -58,6 +72,9 @@ def test_page_shows_statuses_reasons_and_escapes(server, tmp_path: Path) -> None
         assert driver.find_elements(By.XPATH, "//b[text()='evil']") == []
         assert driver.title == "Détente registry"  # the onerror handler never ran
         assert "backdoor in layer 12" in driver.find_element(By.ID, "revocation").text
+        incident = driver.find_element(By.ID, "incidents").text
+        assert "<script>alert(1)</script> jailbreak" in incident and "high" in incident, incident
+        assert "confirmed" in incident and D2 in incident and "acme/web" in incident
         driver.get(server.url + "/?digest=" + D1)
         assert "revoked" in driver.find_element(By.ID, "result").text
         driver.find_element(By.LINK_TEXT, "1").click()

@@ -1,8 +1,9 @@
 """The registry's web page (``GET /``): server-rendered HTML, no JavaScript, every value escaped.
 
 Shows the served checkpoint with its witness cosignatures, the namespaces, the latest
-releases with their status (current / outdated / flagged / revoked, with the reasons), a
-search by digest, and each entry with its inclusion proof. It is a view of the log for
+releases with their status (current / outdated / flagged / revoked, with the reasons), the
+revocations, advisories and incident reports, a search by digest, and each entry with its
+inclusion proof. It is a view of the log for
 people; clients verify everything themselves and do not use it.
 """
 
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from detente.registry._service import LogService
 
 __all__ = ["web_router"]
+
+# Incident reports (detente.incidents, a package above this one) are logged as attestations
+# with this predicate type; the page reads only their public, already-redacted fields.
+INCIDENT_TYPE = "https://detente.dev/incident/v1"
 
 _CSS = (
     "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}"
@@ -122,6 +127,35 @@ def _kind_html(service: LogService, kind: str, title: str, fields: tuple[str, ..
     return f"<h2>{_e(title)}</h2><ul id={_e(kind)}>{''.join(items) or '<li>none</li>'}</ul>"
 
 
+def _incidents_html(service: LogService, limit: int = 50, scan: int = 2000) -> str:
+    idx = service.store.find(kinds=("attestation",), after=max(-1, service.size() - 100_000),
+                             limit=100_000)[-scan:]  # fmt: skip
+    items = []
+    bodies = service.store.bodies(idx)
+    for i in sorted(bodies, reverse=True):
+        try:
+            st = statement_of(bodies[i])
+        except Error:
+            continue
+        if st.predicate_type != INCIDENT_TYPE:
+            continue
+        p = st.predicate
+        models = p.get("affected_models")
+        digests = [m.get("root_digest") for m in models if isinstance(m, dict)] if isinstance(
+            models, list) else []  # fmt: skip
+        ns = service.entry(i)["namespace"]
+        items.append(
+            f"<li><a href=/entry/{i}>entry {i}</a> {_e(ns)}: <b>{_e(p.get('title'))}</b>; "
+            f"severity: {_e(p.get('severity'))}; determination: {_e(p.get('determination'))}; "
+            f"status: {_e(p.get('investigation_status'))}"
+            + "".join(f"; model <code>{_e(d)}</code>" for d in digests if isinstance(d, str))
+            + "</li>"
+        )
+        if len(items) == limit:
+            break
+    return f"<h2>Incidents</h2><ul id=incidents>{''.join(items) or '<li>none</li>'}</ul>"
+
+
 def _index_html(service: LogService, digest: str | None) -> str:
     search = (
         "<form method=get action=/><label>Search by digest <input name=digest size=80 "
@@ -144,6 +178,7 @@ def _index_html(service: LogService, digest: str | None) -> str:
         + _kind_html(
             service, "advisory", "Advisories", ("affected", "severity", "summary", "fixed_version")
         )
+        + _incidents_html(service)
     )
 
 
