@@ -1,7 +1,7 @@
 """sigstore/model-transparency golden bundles (model_signing v0.3.1 to v1.1.0, key-signed)
 verified by `detente verify` as model_signing verifies them, with the negatives of
 expected.json; read by path from ../shared/data/interop (copied only into tmp for the
-negatives). Certificate and Sigstore (keyless) goldens are not verified yet (issue 13 item 7).
+negatives). The certificate and Sigstore (keyless) goldens: test_certificate_bundles.py.
 """
 
 from __future__ import annotations
