@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import time
@@ -55,21 +56,36 @@ def startup(n: int) -> None:
 
 
 def cpu_overhead(rounds: int) -> None:
+    """Wall time (what the target is about) and CPU time (user + system of everything that
+    ran, which other jobs on a shared machine do not inflate) of the same program."""
     direct: list[float] = []
     boxed: list[float] = []
+    direct_cpu: list[float] = []
+    boxed_cpu: list[float] = []
     with Sandbox() as box:
         for _ in range(rounds):
+            before = os.times()
             t0 = time.perf_counter()
             subprocess.run(["/usr/bin/python3", "-c", CPU_PROGRAM], check=True, capture_output=True)
             direct.append(time.perf_counter() - t0)
+            after = os.times()
+            direct_cpu.append(
+                after.children_user + after.children_system
+                - before.children_user - before.children_system
+            )  # fmt: skip
             t0 = time.perf_counter()
             result = box.run(["python3", "-c", CPU_PROGRAM])
             boxed.append(time.perf_counter() - t0)
+            boxed_cpu.append(result.cpu_seconds)
             assert result.exit_code == 0, result.stderr
     d, b = statistics.median(direct), statistics.median(boxed)
+    dc, bc = statistics.median(direct_cpu), statistics.median(boxed_cpu)
     print(f"CPU-bound program, median of {rounds} alternating rounds")
-    print(f"  direct {d:.3f} s   sandboxed {b:.3f} s   overhead {100 * (b / d - 1):+.1f} %")
-    print(f"  target <= 5 %: {'ok' if b / d - 1 <= 0.05 else 'OVER TARGET'}")
+    print(f"  wall: direct {d:.3f} s   sandboxed {b:.3f} s   overhead {100 * (b / d - 1):+.1f} %")
+    print(
+        f"  cpu:  direct {dc:.3f} s   sandboxed {bc:.3f} s   overhead {100 * (bc / dc - 1):+.1f} %"
+    )
+    print(f"  target <= 5 % (wall): {'ok' if b / d - 1 <= 0.05 else 'OVER TARGET'}")
 
 
 def main() -> None:
