@@ -15,7 +15,9 @@ Compared in the same run (offline):
   naive data-flow anchor);
 * anchors from a separate virtualenv (``--anchors-python``, default /tmp/venv-anchors), run by
   ``monitor_data/anchors.py`` in a subprocess: LlamaFirewall's offline scanners, NeMo
-  Guardrails' YARA injection rules, Invariant's rule engine with the data-flow rule. They pin
+  Guardrails' YARA injection rules, Invariant's rule engine with the issue's rule "a tool output
+  flows into a sink" read two ways (ordering: any sink call after a tool output; flow: a sink
+  argument value occurs in a tool output). They pin
   packages our environment must not change, so they are never imported here; an anchor that is
   not installed is printed as such. Make the venv with::
 
@@ -86,7 +88,7 @@ def _provenance_decider(trace: Trace, k: int) -> str:
 
 
 def _anchor_deciders(
-    python: str | None, records: list[dict[str, Any]]
+    python: str | None, records: list[dict[str, Any]], only: list[str]
 ) -> tuple[dict[str, tuple[str, Callable[[Trace, int], str]]], dict[str, str]]:
     """Run anchors.py in the anchors' own interpreter; a decider per anchor that ran."""
     if not python:
@@ -101,8 +103,9 @@ def _anchor_deciders(
             fh.write(json.dumps({"id": rec["id"], "messages": rec["messages"], "sinks": sinks}))
             fh.write("\n")
     try:
+        script = Path(__file__).parent / "monitor_data" / "anchors.py"
         proc = subprocess.run(
-            [python, str(Path(__file__).parent / "monitor_data" / "anchors.py"), fh.name],
+            [python, str(script), fh.name, *only],
             capture_output=True,
             text=True,
             timeout=3600,
@@ -171,6 +174,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     ap.add_argument("--sample", type=int, default=40, help="attack (and control) traces per suite")
     ap.add_argument("--sources", nargs="+", default=["agentdojo", "heldout", "dev"])
     ap.add_argument("--jsonl", nargs="*", help="use traces written by build.py instead of building")
+    ap.add_argument("--anchors", nargs="*", help=f"only these anchors (of {', '.join(ANCHORS)})")
     ap.add_argument(
         "--anchors-python",
         default="/tmp/venv-anchors/bin/python",
@@ -194,7 +198,7 @@ def main(argv: Iterable[str] | None = None) -> None:
             records,
             _provenance_decider,
         )
-        anchors, missing = _anchor_deciders(args.anchors_python, records)
+        anchors, missing = _anchor_deciders(args.anchors_python, records, args.anchors or [])
         for label, decide in anchors.values():
             report(label + "; latency is a table look-up", records, decide)
         for name, why in missing.items():

@@ -12,9 +12,10 @@ is done by the bench). Nothing from Détente is imported here.
   the call's arguments; PromptGuard needs hub weights and is not run.
 * ``nemo-yara``: NeMo Guardrails 0.24.1's injection-detection YARA rules (code, SQLi, template,
   XSS) compiled with yara-python 4.5.4, matched against tool outputs and call arguments.
-* ``invariant``: Invariant's rule engine 0.3.5 with the issue's data-flow rule "a tool output
-  flows into a sink call" (sinks: each record's ``sinks``, the tools Détente's default policy
-  calls sinks, so both sides judge the same calls).
+* ``invariant`` / ``invariant-flow``: Invariant's rule engine 0.3.5 with the issue's rule "a
+  tool output flows into a sink call", as ordering (any sink call after a tool output) and as
+  value flow (a sink argument value occurs in a tool output). Sinks: each record's ``sinks``,
+  the tools Détente's default policy calls sinks, so both sides judge the same calls.
 
     /tmp/venv-anchors/bin/python anchors.py traces.jsonl > anchors.json
 """
@@ -86,7 +87,23 @@ def _nemo_yara() -> Decider:
     return lambda prefix, call, _: "block" if any(map(blocked, _texts(prefix, call))) else "allow"
 
 
+# The issue's rule, "a tool output flows into a sink", in two readings: any sink call after a
+# tool output (ordering), and a sink call one of whose argument values occurs in a tool output.
+_ORDER_RULE = "    (out: ToolOutput) -> (call: ToolCall)\n    call.function.name in {sinks}\n"
+_FLOW_RULE = _ORDER_RULE + (
+    "    any([v in out.content for v in call.function.arguments.values()])\n"
+)
+
+
 def _invariant() -> Decider:
+    return _invariant_rule("invariant", _ORDER_RULE)
+
+
+def _invariant_flow() -> Decider:
+    return _invariant_rule("invariant-flow", _FLOW_RULE)
+
+
+def _invariant_rule(name: str, rule: str) -> Decider:
     from invariant.analyzer import LocalPolicy
 
     policies: dict[tuple[str, ...], Any] = {}
@@ -100,8 +117,7 @@ def _invariant() -> Decider:
         if sinks not in policies:
             policies[sinks] = LocalPolicy.from_string(
                 'raise "tool output flows into a sink" if:\n'
-                "    (out: ToolOutput) -> (call: ToolCall)\n"
-                f"    call.function.name in {json.dumps(list(sinks))}\n"
+                + rule.format(sinks=json.dumps(list(sinks)))
             )
         msgs = []
         for m in prefix:
@@ -114,7 +130,7 @@ def _invariant() -> Decider:
         try:
             return "block" if policies[sinks].analyze(msgs).errors else "allow"
         except RuntimeError:  # "Maximum checking cycles exceeded" on long traces: fail closed
-            ENGINE_ERRORS["invariant"] = ENGINE_ERRORS.get("invariant", 0) + 1
+            ENGINE_ERRORS[name] = ENGINE_ERRORS.get(name, 0) + 1
             return "block"
 
     return decide
@@ -125,6 +141,11 @@ def _parsed(c: dict[str, Any]) -> dict[str, Any]:
         args = json.loads(c["function"]["arguments"] or "{}")
     except json.JSONDecodeError:
         args = {}
+    if not isinstance(args, dict):
+        args = {}
+    # Values as text: the flow rule tests `value in output` (a number in a string is a type
+    # error in Invariant's engine).
+    args = {k: v if isinstance(v, str) else json.dumps(v) for k, v in args.items()}
     return {
         "id": c.get("id") or "x",
         "type": "function",
@@ -140,7 +161,12 @@ ANCHORS: dict[str, tuple[str, str, Callable[[], Decider]]] = {
         _llamafirewall,
     ),
     "nemo-yara": ("nemoguardrails", "injection_detection YARA rules (yara-python)", _nemo_yara),
-    "invariant": ("invariant-ai", "data-flow rule: tool output -> sink call", _invariant),
+    "invariant": ("invariant-ai", "ordering rule: a tool output precedes a sink call", _invariant),
+    "invariant-flow": (
+        "invariant-ai",
+        "flow rule: a sink argument value occurs in a tool output",
+        _invariant_flow,
+    ),
 }
 
 
