@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from importlib import metadata
@@ -129,7 +130,9 @@ def _invariant_rule(name: str, rule: str) -> Decider:
         msgs.append({"role": "assistant", "content": None, "tool_calls": [_parsed(call)]})
         try:
             return "block" if policies[sinks].analyze(msgs).errors else "allow"
-        except RuntimeError:  # "Maximum checking cycles exceeded" on long traces: fail closed
+        # "Maximum checking cycles exceeded" on long traces; re.error from the engine on some
+        # values ("bad character range"): fail closed, counted in the row's note.
+        except (RuntimeError, re.error):
             ENGINE_ERRORS[name] = ENGINE_ERRORS.get(name, 0) + 1
             return "block"
 
