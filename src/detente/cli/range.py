@@ -192,7 +192,7 @@ def confirm_cmd(
             failed += not ok
             rows.append({"kind": kind, "ok": ok, **check.to_dict()})
             if fmt == "text" and not quiet:
-                mark = "ok" if ok else "UNEXPECTED"
+                mark = "ok" if ok else ("EXPLOITABLE" if answer else "UNEXPECTED")
                 click.echo(f"  {tid} {kind:<6} {check.status.value:<14} {mark:<10} "
                            f"{check.evidence[:70]}", err=True)  # fmt: skip
     coverage = exploit_coverage(chosen)
