@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from detente.monitor._text import derived_texts, normalize
+from detente.monitor._triggers import TRIGGERS as _TRIGGERS
 
 __all__ = ["OutputAnalysis", "Span", "analyze_output"]
 
@@ -238,130 +239,6 @@ _VERB_SET = frozenset(
     .replace("summari[sz]e", "summarize|summarise")
     .split("|")
 )
-_TRIGGERS: dict[str, frozenset[str]] = {
-    "addressed-to-agent": frozenset(
-        [
-            "assistant",
-            "assistants",
-            "ai",
-            "agent",
-            "agents",
-            "model",
-            "models",
-            "bot",
-            "bots",
-            "chatbot",
-            "llm",
-            "language",
-            "gpt",
-            "chatgpt",
-            "claude",
-            "llama",
-            "gemini",
-            "copilot",
-            "asistente",
-            "assistente",
-            "assistent",
-            "assistenten",
-            "ki",
-            "ia",
-            "intelligence",
-            "inteligencia",
-            "agente",
-            "automated",
-            "automatic",
-            "digital",
-            "virtual",
-            "software",
-            "program",
-            "script",
-            "service",
-            "system",
-            "process",
-            "tool",
-            "whoever",
-            "processing",
-            "ии",
-        ]
-    )
-    | frozenset(["ассистент", "помощник", "бот", "нейросеть"]),
-    "override": frozenset(
-        [
-            "ignore",
-            "ignoring",
-            "disregard",
-            "forget",
-            "override",
-            "overrule",
-            "supersede",
-            "instead",
-            "new",
-            "changed",
-            "before",
-            "previous",
-            "prior",
-            "earlier",
-            "above",
-            "original",
-            "without",
-            "ignora",
-            "ignorar",
-            "ignoriere",
-            "ignorieren",
-            "ignorez",
-            "antes",
-            "zuerst",
-            "bevor",
-            "avant",
-            "prima",
-            "сначала",
-            "забудь",
-            "игнорируй",
-        ]
-    ),
-    "secrecy": frozenset(["not", "don", "dont", "never", "no", "ne", "nicht", "non", "не", "não"]),
-    "authority": frozenset(
-        [
-            "system",
-            "information",
-            "instructions",
-            "instruction",
-            "user",
-            "assistant",
-            "im",
-            "important",
-            "urgent",
-            "compliance",
-            "mandatory",
-            "administrator",
-            "security",
-            "automated",
-            "effective",
-            "non",
-            "admin",
-            "policy",
-            "guideline",
-            "rule",
-            "regulation",
-            "procedure",
-        ]
-    ),
-    "fake-error": frozenset(
-        [
-            "error",
-            "exception",
-            "failed",
-            "failure",
-            "denied",
-            "expired",
-            "unauthorized",
-            "unauthorised",
-            "rate",
-            "unavailable",
-        ]
-    ),
-    "tool-mention": frozenset(["tool", "function"]),
-}
 _MODAL_TRIGGERS = _VERB_SET | frozenset(
     [
         "you",

@@ -1,0 +1,257 @@
+"""What the monitor's checks read from a trace, computed once per decision.
+
+:class:`Context` holds the trace before the call, the call, its sink kind, the user's request
+(indexed), whether the user handed the agent over to some data (whole tasks, values for the
+actions they named, or only facts), and every untrusted tool output with its analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from detente.monitor._decision import Evidence
+from detente.monitor._detect import OutputAnalysis, Span, analyze_output
+from detente.monitor._flow import (
+    IndexedText,
+    embedded_entities,
+    found_in,
+    index_text,
+    informative,
+    leaf_values,
+)
+from detente.monitor._policy import Policy
+from detente.monitor._trace import JSON, ToolCall, Trace
+
+__all__ = [
+    "KIND_WORDS",
+    "Context",
+    "Output",
+    "share",
+    "sink_kind",
+    "span_evidence",
+    "stem_in",
+    "strong",
+    "tool_words",
+]
+
+_GENERIC = frozenset(
+    [
+        "get",
+        "list",
+        "search",
+        "read",
+        "all",
+        "by",
+        "for",
+        "in",
+        "to",
+        "the",
+        "of",
+        "a",
+        "an",
+        "and",
+        "from",
+        "with",
+        "my",
+        "new",
+        "info",
+        "data",
+    ]
+)
+# The user hands the agent over to instructions in named data: "do the actions specified in
+# the e-mail from …", "pay the bill …", "update my details according to the file".
+_SOURCE = r"(?:e-?mails?|files?|messages?|notes?|documents?|docs?|lists?|pages?|websites?|sites?|inbox|channels?|tickets?|issues?|bills?|invoices?|todos?)"
+# The stricter hand-over: the user makes the data's tasks or instructions theirs ("do the
+# tasks in the e-mail …", "each person mentioned in the TODO list …", "pay the bill …", "the
+# details are in Bob's message"), not merely its facts ("based on the e-mails"): only this lets
+# an instruction in the data choose a call the user did not name (DM-FLOW-004).
+_TASKS_RX = (
+    rf"\b(?:do|perform|follow|complete|carry out|handle|execute|action)\b(?:\s+\S+){{0,4}}?\s+"
+    rf"(?:actions?|tasks?|instructions?|steps|todos?|requests?|items)\s+(?:\S+\s+){{0,3}}?"
+    rf"(?:in|from|at|on)\s+(?:\S+\s+){{0,5}}?{_SOURCE}\b|"
+    rf"\bas (?:specified|instructed|requested) in\b|照做"
+)
+# Whole tasks handed over ("do the tasks in the e-mail"): any action the data asks for is the
+# user's. The other hand-overs below make the data's values theirs, for actions they named.
+_TASKS = re.compile(_TASKS_RX)
+_HANDOVER_RX = (
+    rf"{_TASKS_RX}|"
+    rf"\bas (?:specified|described|instructed|requested|listed|indicated) in\b|"
+    rf"\b(?:mentioned|listed|specified|described|given|named|assigned) (?:in|on)\b.{{0,40}}"
+    rf"\b(?:todos?|to-do|tasks?|action items?|checklists?)\b|"
+    rf"\b(?:pay|settle)\b.{{0,30}}\b(?:bill|invoice)|"
+    rf"\b(?:details|information|instructions) (?:are |is )?in\b|\baccordingly\b|按照"
+)
+_HANDOVER = re.compile(_HANDOVER_RX)
+# Any hand-over, facts included: lets an ordinary instruction in that data steer a call the
+# user did name (DM-FLOW-001).
+_DELEGATION = re.compile(rf"{_HANDOVER_RX}|\bbased on\b.{{0,30}}{_SOURCE}")
+# Words that name a sink kind's action in a request ("pay the bill" names send_money).
+KIND_WORDS = {
+    "pay": ("pay", "transfer", "wire", "settle", "money", "refund"),
+    "send": (
+        "send",
+        "email",
+        "mail",
+        "message",
+        "forward",
+        "reply",
+        "post",
+        "share",
+        "invite",
+        "tell",
+        "write",
+    ),
+    "write": (
+        "create",
+        "add",
+        "update",
+        "change",
+        "write",
+        "save",
+        "book",
+        "reserve",
+        "schedule",
+        "set",
+        "make",
+        "rename",
+        "edit",
+        "append",
+    ),
+    "delete": ("delete", "remove", "cancel", "clear", "erase"),
+    "execute": ("run", "execute", "install", "launch"),
+    "fetch": (
+        "visit",
+        "open",
+        "browse",
+        "fetch",
+        "download",
+        "website",
+        "webpage",
+        "page",
+        "link",
+        "url",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Output:
+    index: int
+    tool: str
+    text: str
+    analysis: OutputAnalysis
+    user_chosen: bool  # the call that produced it had an argument from the user's request
+
+
+class Context:
+    """What the checks need from the trace, computed once per decision."""
+
+    def __init__(self, policy: Policy, trace: Trace, call: ToolCall) -> None:
+        self.policy, self.trace, self.call = policy, trace, call
+        self.kind = sink_kind(policy, trace, call.name)
+
+    @cached_property
+    def user(self) -> IndexedText:
+        return index_text(
+            "\n".join(m.content for m in self.trace.messages if m.role in ("user", "system"))
+        )
+
+    @cached_property
+    def delegated(self) -> bool:
+        """The user handed the agent over to instructions in the data."""
+        return bool(_DELEGATION.search(self.user.norm))
+
+    @cached_property
+    def tasks_handed_over(self) -> bool:
+        return bool(_TASKS.search(self.user.norm))
+
+    @cached_property
+    def handed_over(self) -> bool:
+        """The user made the data's tasks their own (stricter than :attr:`delegated`)."""
+        return bool(_HANDOVER.search(self.user.norm))
+
+    @cached_property
+    def tool_names(self) -> frozenset[str]:
+        return frozenset(t.name for t in self.trace.tools) | frozenset(
+            c.name for _, c in self.trace.calls()
+        )
+
+    @cached_property
+    def outputs(self) -> list[Output]:
+        out = []
+        for i, m in enumerate(self.trace.messages):
+            if m.role != "tool" or not m.content:
+                continue
+            tool = self.trace.tool_name_for(m)
+            if self.policy.is_trusted(tool):
+                continue
+            args = self._call_args.get(m.tool_call_id or "", {})
+            chosen = any(informative(v) and found_in(v, self.user) for _, v in leaf_values(args))
+            out.append(Output(i, tool, m.content, analyze_output(m.content), chosen))
+        return out
+
+    @cached_property
+    def _call_args(self) -> dict[str, Mapping[str, JSON]]:
+        return {c.id: c.arguments for _, c in self.trace.calls() if c.id}
+
+    @cached_property
+    def leaves(self) -> list[tuple[str, JSON]]:
+        """Informative argument values, plus the URLs, e-mail addresses and IBANs inside long
+        strings (a message body carrying the attacker's link is chosen by the link)."""
+        out = [(p, v) for p, v in leaf_values(self.call.arguments) if informative(v)]
+        for p, v in list(out):
+            if isinstance(v, str) and len(v) > 40:
+                out.extend((f"{p}.{kind}", e) for kind, e in embedded_entities(v) if e != v)
+        return out
+
+    def from_user(self, v: JSON) -> bool:
+        return found_in(v, self.user)
+
+
+def sink_kind(policy: Policy, trace: Trace, tool: str) -> str | None:
+    """The sink kind of a tool: the policy's globs, then MCP annotations in its description."""
+    for spec in trace.tools:
+        if spec.name == tool:
+            ann = spec.parameters.get("x-mcp-annotations")
+            if isinstance(ann, Mapping):
+                if ann.get("readOnlyHint") is True:
+                    return None
+                if ann.get("destructiveHint") is True:
+                    return "delete"
+                if ann.get("openWorldHint") is True:
+                    return "send"
+    return policy.sink_kind(tool)
+
+
+def span_evidence(out: Output, span: Span) -> Evidence:
+    return Evidence(
+        "tool-output", span.text[:300], out.index, out.tool, span.start, span.end, "", span.signals
+    )
+
+
+def strong(ctx: Context, span: Span) -> bool:
+    """Aimed at the agent; naming one of its tools (``send_money``) counts as aiming."""
+    if span.strong:
+        return True
+    return span.directive and any(t in span.text for t in ctx.tool_names if "_" in t)
+
+
+def tool_words(name: str) -> list[str]:
+    return [w for w in re.split(r"[_\W]+", name.lower()) if w and w not in _GENERIC]
+
+
+def share(words: list[str], text: IndexedText) -> float:
+    """The fraction of a tool's words (``delete``, ``file``) present in ``text``."""
+    if not words:
+        return 0.0
+    return sum(stem_in(w, text.words) for w in words) / len(words)
+
+
+def stem_in(word: str, words: frozenset[str]) -> bool:
+    stem = word[:-1] if word.endswith("s") else word
+    stem = stem[:-2] if stem.endswith("ed") else stem
+    return any(t.startswith(stem) or (len(t) >= 4 and stem.startswith(t)) for t in words)
