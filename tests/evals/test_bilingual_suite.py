@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
 from tests.evals.conftest import (  # type: ignore[import-not-found]
     ZH_MARK,
@@ -206,3 +208,26 @@ def test_a_bilingual_run_scores_each_language_and_the_pairs(
     assert typed.languages == ("en", "zh")
     assert typed.gaps["cyber_misuse.compliance"].ci95[1] == 1.0
     assert typed.to_dict() == card
+
+
+_FIELD = st.none() | st.booleans() | st.integers(-2, 3) | st.sampled_from(
+    ["en", "zh", "fr", "cm-001", "cm-001.en", "cm-001.zh", "v1", "zh-context", "", "TA0001",
+     "T1595", "x.zh"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(["id", "item", "lang", "version", "origin",
+                                                 "pair_id", "input", "tactic", "tactic_name",
+                                                 "technique"]), _FIELD), max_size=4))  # fmt: skip
+def test_the_v2_parser_only_raises_format_errors(records: list[dict[str, Any]]) -> None:
+    from detente.evals._suite import _parse_records
+
+    data = "".join(json.dumps(r) + "\n" for r in records).encode()
+    try:
+        parsed = _parse_records("cyber_misuse", Path("cm.jsonl"), data, major=2)
+    except FormatError:
+        return
+    items = {r["item"] for r in parsed}
+    assert all({(i, lang) for lang in ("en", "zh")} <= {(r["item"], r["lang"]) for r in parsed}
+               for i in items)  # fmt: skip
