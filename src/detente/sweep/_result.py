@@ -15,7 +15,8 @@ RESULT_SCHEMA = "detente.sweep-result/v2"
 
 @dataclass(frozen=True, order=True)
 class FileError:
-    """One failure, naming the stage (manifest, scan, inventory, range, task, registry) and file."""
+    """One failure: the stage (manifest, tensors, scan, inventory, task, registry, internal),
+    the file, the message and how many attempts were made."""
 
     stage: str
     file: str

@@ -25,12 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from detente.artifacts import read_tensor_table, walk_model
+from detente.artifacts import ModelFiles, read_tensor_table, walk_model
 from detente.errors import Error, FormatError, InputError
 from detente.integrity import (
     DEFAULT_SHARD_SIZE,
+    Manifest,
     Resource,
     Serialization,
     TensorRecord,
@@ -41,9 +42,6 @@ from detente.integrity import (
 )
 from detente.scan import scan_paths
 from detente.sweep._result import FileError
-
-if TYPE_CHECKING:
-    from detente.integrity import Manifest
 
 __all__ = [
     "DEFAULT_SPLIT_ABOVE",
@@ -58,6 +56,8 @@ __all__ = [
 ]
 
 DEFAULT_SPLIT_ABOVE = 2 * DEFAULT_SHARD_SIZE
+_INLINE_FILES = 256  # a model this small is hashed inside its model unit, sequentially
+_INLINE_BYTES = 64 << 20
 RETRIES = 2  # bounded retries for transient read errors; corrupt input is never retried
 _T = TypeVar("_T")
 
@@ -176,34 +176,50 @@ def _formats(root: Path, errors: list[FileError]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _small_manifest(u: ModelUnit) -> Manifest:
-    """The manifest of the model's files that are not left to range units, with the
-    serialization ``build_manifest`` gives the whole model (the big files are only ignored)."""
+def _shell(u: ModelUnit, model: ModelFiles, skip: tuple[str, ...]) -> Manifest:
+    """The manifest of the files not in ``skip`` (left to range units or hashed inline), with
+    the serialization ``build_manifest`` gives the whole model: ``skip`` is only ignored."""
     s = u.settings
+    if model.single_file:
+        if not skip:
+            return build_manifest(
+                u.root, algorithm=s.algorithm, method=s.method, shard_size=s.shard_size
+            )
+        ser = replace(s.serialization(), allow_symlinks=model.has_symlinks)
+        return Manifest(model.files[0].path.name, ser, (), ())
     m = build_manifest(
-        u.root, algorithm=s.algorithm, method=s.method, shard_size=s.shard_size,
-        ignore_paths=u.big,
-    )  # fmt: skip
-    ser = replace(m.serialization, ignore_paths=m.serialization.ignore_paths[len(u.big) :])
+        u.root, algorithm=s.algorithm, method=s.method, shard_size=s.shard_size, ignore_paths=skip
+    )
+    ser = replace(m.serialization, ignore_paths=m.serialization.ignore_paths[len(skip) :])
     return replace(m, serialization=ser)
 
 
-def _single_big_file(u: ModelUnit) -> Manifest:
-    from detente.integrity import Manifest
-
-    model = walk_model(u.root)
-    ser = replace(u.settings.serialization(), allow_symlinks=model.has_symlinks)
-    return Manifest(model.files[0].path.name, ser, (), ())
+def _inline(u: ModelUnit, model: ModelFiles) -> list[RangeUnit]:
+    """A small model's files, hashed here one after the other by the range-unit code: for a
+    model of a few kilobytes, build_manifest's thread pools cost more than the hashing."""
+    todo = [f for f in model.files if f.name not in u.big]
+    if model.single_file and u.big:
+        todo = []
+    if len(todo) > _INLINE_FILES or sum(f.size for f in todo) > _INLINE_BYTES:
+        return []
+    s, units = u.settings, []
+    for f in todo:
+        name = "." if model.single_file else f.name
+        if s.method == "files":
+            units.append(RangeUnit(u.root, str(f.path), name, 0, f.size, True, True, s))
+        units.append(RangeUnit(u.root, str(f.path), name, 0, f.size, True, False, s))
+    return units
 
 
 def _run_model(u: ModelUnit) -> Part:
     errors: list[FileError] = []
     model = walk_model(u.root)
-    single_big = model.single_file and bool(u.big)
-    build = (lambda: _single_big_file(u)) if single_big else (lambda: _small_manifest(u))
-    manifest = _retrying("manifest", u.root, build, errors)
+    inline = _inline(u, model)
+    skip = tuple(dict.fromkeys([*u.big, *(r.name for r in inline)]))
+    manifest = _retrying("manifest", u.root, partial(_shell, u, model, skip), errors)
+    parts = [_run_range(r) for r in inline]
     report = _retrying("scan", u.root, lambda: scan_paths([Path(u.root)]), errors)
-    small = [f for f in model.files if (f.name not in u.big and not single_big)]
+    small = [f for f in model.files if f.name not in u.big and not (model.single_file and u.big)]
     base = {
         "fingerprint": u.fingerprint,
         "files": len(model.files),
@@ -212,8 +228,11 @@ def _run_model(u: ModelUnit) -> Part:
         "findings": tuple(f.to_dict() for f in report.findings) if report is not None else (),
     }
     return Part(
-        u.root, len(small), sum(f.size for f in small), errors=tuple(errors), base=base,
-        small=manifest,
+        u.root, len(small), sum(f.size for f in small),
+        resources=tuple(r for p in parts for r in p.resources),
+        tensors=tuple(t for p in parts for t in p.tensors),
+        errors=tuple(errors) + tuple(e for p in parts for e in p.errors),
+        base=base, small=manifest,
     )  # fmt: skip
 
 
@@ -229,10 +248,10 @@ def _run_range(u: RangeUnit) -> Part:
     if s.method == "shards":
         for a in range(u.start, u.end, s.shard_size):
             b = min(a + s.shard_size, u.end)
-            raw = _retrying("range", u.path, partial(hash_range, path, s.algorithm, a, b), errors)
+            raw = _retrying("manifest", u.path, partial(hash_range, path, s.algorithm, a, b), errors)
             if raw is not None:
                 resources.append(Resource(f"{u.name}:{a}:{b}", ser.resource_algorithm, raw))
-    tensors = _retrying("range", u.path, lambda: _range_tensors(u), errors) or ()
+    tensors = _retrying("tensors", u.path, lambda: _range_tensors(u), errors) or ()
     return Part(u.root, 0, u.end - u.start, tuple(resources), tensors, tuple(errors))
 
 

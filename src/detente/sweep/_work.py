@@ -25,7 +25,8 @@ from detente.sweep._units import ModelEntry, Part, Settings, plan_units, run_uni
 
 __all__ = ["combine", "fingerprint", "model_entry", "sweep_model"]
 
-_HASH_STAGES = ("manifest", "range", "internal")
+# A failure in any of these leaves the manifest incomplete (a task lost is a range lost).
+_HASH_STAGES = ("manifest", "tensors", "task", "internal")
 
 
 def fingerprint(root: str | Path, etags: Sequence[tuple[str, str]] = ()) -> str:
@@ -74,7 +75,7 @@ def combine(parts: Sequence[Part], fingerprint_: str = "") -> ModelResult:
     base = next((p for p in parts if p.base is not None), None)
     if base is None or base.base is None:  # the model unit itself crashed
         return ModelResult(root, fingerprint_, 0, 0, None, None, {}, (), tuple(errors))
-    manifest = _manifest(root, base, [p for p in parts if p is not base], errors)
+    manifest = _manifest(root, base, list(parts), errors)
     facts = base.base
     return ModelResult(
         path=root,

@@ -1,0 +1,337 @@
+"""Scaling of `detente sweep`: in-process vs Ray local (1 and 2 workers) vs picklescan and
+model_signing over the same synthetic hub, in one run.
+
+    python benchmarks/bench_sweep.py             # 10,000 small models + 2 × 2.5 GB models
+    python benchmarks/bench_sweep.py --small     # 400 small models + 1 × 0.25 GB, ~1 minute
+    python benchmarks/bench_sweep.py --models 20000 --big 4 --big-gb 4
+
+The hub is synthetic (written here, cached under --cache): small models of mixed formats
+(safetensors + config.json; GGUF; a benign pickle ``pytorch_model.bin`` + config.json; ``.npy`` +
+README) and a few large single-shard safetensors models of 64 MiB random tensors. Each
+configuration runs in its own subprocess (so peak RSS is its own). Figures:
+
+- files/s and GB/s of model bytes; for the large files also *hashed* GB/s — every byte is hashed
+  twice (the OMS file digest and the tensor digests are both SHA-256 over it, and neither can
+  be derived from the other) — against the raw bound: single-core SHA-256 over the same bytes
+  from the page cache, times the workers.
+- Ray overhead per task: (Ray 1 worker − in-process sequential) / units, small workload.
+- peak RSS: the in-process run's own; for Ray each worker's ``ru_maxrss`` after the sweep.
+
+Targets (issue 17): Ray 2 workers ≥ 1.8× 1 worker on small files; hashed GB/s ≥ 0.9× the raw
+bound on large files; Ray overhead ≤ 5 ms per task. Nothing here is tuned to the synthetic hub.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import pickle
+import resource
+import shutil
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MiB = 1 << 20
+
+
+def _safetensors(path: Path, tensors: dict[str, bytes], shape_of: dict[str, list[int]]) -> None:
+    header: dict[str, Any] = {}
+    off = 0
+    for name, raw in tensors.items():
+        header[name] = {
+            "dtype": "F32",
+            "shape": shape_of[name],
+            "data_offsets": [off, off + len(raw)],
+        }
+        off += len(raw)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    with path.open("wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        for raw in tensors.values():
+            f.write(raw)
+
+
+def _small_model(root: Path, i: int, rng: np.random.Generator) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    kind = i % 4
+    if kind == 0:
+        a, b = rng.standard_normal(64, dtype=np.float32), rng.standard_normal(256, dtype=np.float32)
+        _safetensors(
+            root / "model.safetensors",
+            {"a": a.tobytes(), "b": b.tobytes()},
+            {"a": [64], "b": [256]},
+        )
+        (root / "config.json").write_text(json.dumps({"model_type": "toy", "i": i}))
+    elif kind == 1:
+        import gguf
+
+        w = gguf.GGUFWriter(str(root / "model.gguf"), "llama")
+        w.add_tensor("w", rng.standard_normal((16, 16), dtype=np.float32))
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
+    elif kind == 2:
+        state = {"weight": [float(x) for x in rng.standard_normal(64)], "step": i}
+        (root / "pytorch_model.bin").write_bytes(pickle.dumps(state, protocol=4))
+        (root / "config.json").write_text(json.dumps({"model_type": "toy"}))
+    else:
+        np.save(root / "weights.npy", rng.standard_normal(512, dtype=np.float32))
+        (root / "README.md").write_text(f"model {i}\n")
+
+
+def _big_model(root: Path, gb: float, rng: np.random.Generator) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    n = max(1, int(gb * 1e9) // (64 * MiB))
+    names = [f"layers.{k}.weight" for k in range(n)]
+    header: dict[str, Any] = {}
+    for k, name in enumerate(names):
+        header[name] = {
+            "dtype": "F32",
+            "shape": [16 * MiB],
+            "data_offsets": [k * 64 * MiB, (k + 1) * 64 * MiB],
+        }
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    with (root / "model.safetensors").open("wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        for _ in names:
+            f.write(rng.bytes(64 * MiB))
+
+
+def build_hub(cache: Path, models: int, big: int, big_gb: float) -> Path:
+    hub = cache / f"hub-{models}-{big}x{big_gb:g}"
+    marker = hub / ".complete"
+    if marker.exists():
+        return hub
+    shutil.rmtree(hub, ignore_errors=True)
+    rng = np.random.default_rng(17)
+    for i in range(models):
+        _small_model(hub / "small" / f"org-{i // 100:03d}" / f"m{i:05d}", i, rng)
+    for j in range(big):
+        _big_model(hub / "large" / f"big{j}", big_gb, rng)
+    marker.write_text("ok\n")
+    return hub
+
+
+def _tree_stats(root: Path) -> tuple[int, int]:
+    files = [p for p in root.rglob("*") if p.is_file() and p.name != ".complete"]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+# ---- children: one configuration each, printing one JSON object ------------------------------
+
+
+def _worker_rss(ray: Any) -> list[int]:
+    @ray.remote(num_cpus=1)
+    def rss() -> tuple[int, int]:
+        time.sleep(0.2)
+        return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    got = dict(ray.get([rss.remote() for _ in range(8)]))
+    return sorted(got.values())
+
+
+def _warm(ray: Any) -> None:
+    """Start every worker and import detente in it before timing (a long sweep pays it once)."""
+
+    @ray.remote(num_cpus=1)
+    def warm() -> int:
+        import detente.scan
+        import detente.sweep  # noqa: F401
+
+        time.sleep(0.5)
+        return os.getpid()
+
+    ray.get([warm.remote() for _ in range(8)])
+
+
+def child(mode: str, root: Path, split_above: int, unit_size: int) -> dict[str, Any]:
+    from detente.sweep import Settings, run_sweep
+
+    settings = Settings(split_above=split_above, unit_size=unit_size)
+    out: dict[str, Any] = {"mode": mode}
+    if mode in ("ray1", "ray2"):
+        import ray
+
+        t0 = time.perf_counter()
+        ray.init(num_cpus=int(mode[-1]), include_dashboard=False, log_to_driver=False)
+        out["ray_init_s"] = time.perf_counter() - t0
+        _warm(ray)
+        t0 = time.perf_counter()
+        s = run_sweep([root], use_ray=True, settings=settings)
+        out["seconds"] = time.perf_counter() - t0
+        out["worker_rss_kb"] = _worker_rss(ray)
+        ray.shutdown()
+    elif mode == "inproc":
+        from detente.sweep import discover_models, sweep_model
+
+        sweep_model(discover_models([root])[0])  # imports and first-use caches, as on a worker
+        t0 = time.perf_counter()
+        s = run_sweep([root], workers=1, settings=settings)
+        out["seconds"] = time.perf_counter() - t0
+    elif mode == "raw":
+        files = [p for p in root.rglob("*.safetensors")]
+        for p in files:  # warm the page cache the sweeps also read from
+            with p.open("rb") as f:
+                while f.read(64 * MiB):
+                    pass
+        t0 = time.perf_counter()
+        n = 0
+        for p in files:
+            with p.open("rb") as f:
+                h = hashlib.sha256()
+                while chunk := f.read(8 * MiB):
+                    h.update(chunk)
+                    n += len(chunk)
+        out["seconds"], out["bytes"] = time.perf_counter() - t0, n
+        return out
+    elif mode == "model_signing":
+        from model_signing import hashing
+
+        from detente.sweep import discover_models
+
+        roots = discover_models([root])
+        t0 = time.perf_counter()
+        for r in roots:
+            hashing.Config().hash(r)
+        out["seconds"] = time.perf_counter() - t0
+        return out
+    out.update(units=s.units, models=s.models, failed=s.failed, files=s.files, bytes=s.bytes)
+    out["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return out
+
+
+def run_child(mode: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", mode, "--root", str(root),
+           "--split-above", str(args.split_above), "--unit-size", str(args.unit_size)]  # fmt: skip
+    p = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=args.timeout)
+    if p.returncode != 0:
+        return {"mode": mode, "error": p.stderr.strip().splitlines()[-1] if p.stderr else "failed"}
+    return dict(json.loads(p.stdout.strip().splitlines()[-1]))
+
+
+def run_picklescan(root: Path, timeout: float) -> dict[str, Any]:
+    exe = shutil.which("picklescan") or str(Path(sys.executable).parent / "picklescan")
+    t0 = time.perf_counter()
+    p = subprocess.run(
+        [exe, "-p", str(root)], capture_output=True, text=True, check=False, timeout=timeout
+    )
+    return {"mode": "picklescan", "seconds": time.perf_counter() - t0, "rc": p.returncode}
+
+
+def _load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _row(name: str, r: dict[str, Any], files: int, nbytes: int, hashed: int | None = None) -> str:
+    if "error" in r:
+        return f"  {name:<24} FAILED: {r['error']}"
+    s = r["seconds"]
+    line = f"  {name:<24} {s:8.2f} s {files / s:9.0f} files/s {nbytes / 1e9 / s:7.3f} GB/s"
+    if hashed is not None:
+        line += f"  hashed {hashed / 1e9 / s:6.3f} GB/s"
+    if "rss_kb" in r:
+        line += f"  driver RSS {r['rss_kb'] / 1024:.0f} MiB"
+    if "worker_rss_kb" in r:
+        line += "  worker RSS " + "/".join(f"{k / 1024:.0f}" for k in r["worker_rss_kb"]) + " MiB"
+    if "ray_init_s" in r:
+        line += f"  (ray.init {r['ray_init_s']:.1f} s, not counted)"
+    return line
+
+
+def _workload(
+    title: str, root: Path, args: argparse.Namespace, hashed_x: int | None
+) -> dict[str, Any]:
+    files, nbytes = _tree_stats(root)
+    print(f"\n{title}: {files} files, {nbytes / 1e9:.3f} GB  [{_load()}]", flush=True)
+    res: dict[str, Any] = {"files": files, "bytes": nbytes}
+    hashed = None if hashed_x is None else hashed_x * nbytes
+    for mode in ("inproc", "ray1", "ray2"):
+        res[mode] = r = run_child(mode, root, args)
+        print(_row({"inproc": "detente in-process", "ray1": "detente Ray 1 worker",
+                    "ray2": "detente Ray 2 workers"}[mode], r, files, nbytes, hashed), flush=True)  # fmt: skip
+    if not args.skip_tools:
+        res["picklescan"] = r = run_picklescan(root, args.timeout)
+        print(_row("picklescan (scan only)", r, files, nbytes), flush=True)
+        res["model_signing"] = r = run_child("model_signing", root, args)
+        print(_row("model_signing (hash only)", r, files, nbytes), flush=True)
+    return res
+
+
+def _ratio(a: dict[str, Any], b: dict[str, Any]) -> float | None:
+    if "seconds" not in a or "seconds" not in b:
+        return None
+    return float(b["seconds"] / a["seconds"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--models", type=int, default=10_000)
+    ap.add_argument("--big", type=int, default=2)
+    ap.add_argument("--big-gb", type=float, default=2.5)
+    ap.add_argument("--small", action="store_true", help="400 small models + 1 × 0.25 GB")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/detente-bench-sweep"))
+    ap.add_argument("--split-above", type=int, default=None)
+    ap.add_argument("--unit-size", type=int, default=None)
+    ap.add_argument("--skip-tools", action="store_true")
+    ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.root, args.split_above, args.unit_size)))
+        return
+    if args.small:
+        args.models, args.big, args.big_gb = 400, 1, 0.25
+    # Large files split into 256 MiB range units (1 GB is the production default; smaller units
+    # let 2 workers share the few large files of this hub).
+    args.split_above = args.split_above or 128 * MiB
+    args.unit_size = args.unit_size or 256 * MiB
+    t0 = time.perf_counter()
+    hub = build_hub(args.cache, args.models, args.big, args.big_gb)
+    print(f"hub {hub} ready in {time.perf_counter() - t0:.0f} s; cpus {os.cpu_count()}; {_load()}")
+    small = _workload(f"small-file workload ({args.models} models)", hub / "small", args, None)
+    large = _workload(
+        f"large-file workload ({args.big} × {args.big_gb:g} GB)", hub / "large", args, 2
+    )
+    raw = run_child("raw", hub / "large", args)
+    core = raw["bytes"] / raw["seconds"]
+    print(f"\nraw SHA-256, one core, page cache: {core / 1e9:.3f} GB/s  [{_load()}]")
+    print("\nratios and targets:")
+    sp = _ratio(small["ray2"], small["ray1"])
+    print(f"  small files, Ray 2 workers vs 1: {sp and f'{sp:.2f}x'} (target >= 1.8x)")
+    for mode, workers in (("inproc", 1), ("ray1", 1), ("ray2", 2)):
+        r = large[mode]
+        if "seconds" in r:
+            hashed = 2 * large["bytes"] / r["seconds"]
+            print(f"  large files, {mode}: hashed {hashed / 1e9:.3f} GB/s = "
+                  f"{hashed / (workers * core):.2f}x the raw bound of {workers} core(s) (target >= 0.9x)")  # fmt: skip
+    if "seconds" in small["ray1"] and "seconds" in small["inproc"]:
+        per = (small["ray1"]["seconds"] - small["inproc"]["seconds"]) / small["ray1"]["units"]
+        print(
+            f"  Ray overhead per task (1 worker - in-process) / units: {per * 1e3:.2f} ms (target <= 5 ms)"
+        )
+        print(
+            f"  in-process cost per small-model unit: {small['inproc']['seconds'] / small['inproc']['units'] * 1e3:.2f} ms"
+        )
+    for tool in ("picklescan", "model_signing"):
+        r = _ratio(small["inproc"], small.get(tool, {}))
+        if r:
+            print(f"  small files, {tool} time / detente in-process time: {r:.2f}")
+    print(json.dumps({"small": small, "large": large, "raw": raw}, default=str))
+
+
+if __name__ == "__main__":
+    main()
