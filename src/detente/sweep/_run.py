@@ -221,7 +221,7 @@ def run_sweep(
             t.bytes += res.bytes
             t.files += res.files
             if store is not None:
-                store.put(res)
+                store.add(res)
             if sink is not None:
                 sink.write(json.dumps(res.to_dict(manifest=manifests), sort_keys=True) + "\n")
                 sink.flush()

@@ -248,7 +248,9 @@ def _run_range(u: RangeUnit) -> Part:
     if s.method == "shards":
         for a in range(u.start, u.end, s.shard_size):
             b = min(a + s.shard_size, u.end)
-            raw = _retrying("manifest", u.path, partial(hash_range, path, s.algorithm, a, b), errors)
+            raw = _retrying(
+                "manifest", u.path, partial(hash_range, path, s.algorithm, a, b), errors
+            )
             if raw is not None:
                 resources.append(Resource(f"{u.name}:{a}:{b}", ser.resource_algorithm, raw))
     tensors = _retrying("tensors", u.path, lambda: _range_tensors(u), errors) or ()
