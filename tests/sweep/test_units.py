@@ -124,3 +124,19 @@ def test_unreadable_file_is_retried_a_bounded_number_of_times(tmp_path: Path) ->
     failures = [e for e in res.errors if e.stage == "manifest"]
     assert failures and failures[0].attempts == 3
     assert failures[0].file == str(root / "weights.bin")
+
+
+def test_batched_tasks_give_the_same_results(tmp_path: Path) -> None:
+    models = _models(tmp_path)
+    cfg = Settings(split_above=100, unit_size=300)
+    runs = []
+    for batch in (1, 3):
+        got: list[object] = []
+        s = run_sweep(
+            list(models.values()),
+            settings=cfg,
+            batch=batch,
+            on_result=got.append,
+        )
+        runs.append((s.models, s.units, sorted(got, key=lambda r: r.path)))  # type: ignore[attr-defined]
+    assert runs[0] == runs[1] and runs[0][0] == 4

@@ -123,6 +123,13 @@ def _registry(url: str | None, log_key: str | None) -> Any:
     help="Split files larger than this into byte-range units [default: 2 GB].",
 )
 @click.option(
+    "--batch",
+    type=click.IntRange(1),
+    default=16,
+    show_default=True,
+    help="Small models per task (one task per few-KB model is mostly scheduling).",
+)
+@click.option(
     "--registry",
     "registry_url",
     default=None,
@@ -150,7 +157,7 @@ def _registry(url: str | None, log_key: str | None) -> Any:
 def sweep(
     sources: tuple[Path, ...], listing: Path | None, ray_address: str | None,
     ray_cpus: int | None, db_url: str | None, table_prefix: str, resume: bool,
-    out: Path | None, manifests: bool, method: str, split_above: int | None,
+    out: Path | None, manifests: bool, method: str, split_above: int | None, batch: int,
     registry_url: str | None, log_key: str | None, bom_dir: Path | None,
     bom_formats: tuple[str, ...], quiet: bool, fmt: str,
 ) -> int:  # fmt: skip
@@ -188,7 +195,7 @@ def sweep(
     with SweepProgress(_total_bytes(sources, listing) if enabled else 0, enabled) as bar:
         summary = run_sweep(
             list(sources), listing=read_model_list(listing) if listing else (),
-            use_ray=ray_address is not None, ray_address=ray_address, ray_cpus=ray_cpus,
+            use_ray=ray_address is not None, ray_address=ray_address, ray_cpus=ray_cpus, batch=batch,
             settings=settings, db_url=db_url, table_prefix=table_prefix, resume=resume,
             out=out, manifests=manifests, registry=_registry(registry_url, log_key),
             on_result=each, on_progress=bar.advance,

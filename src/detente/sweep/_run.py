@@ -22,7 +22,15 @@ from detente.env import require
 from detente.sweep._discover import ListedModel, discover_models
 from detente.sweep._result import FileError, ModelResult
 from detente.sweep._store import ResultStore
-from detente.sweep._units import ModelEntry, Part, RangeUnit, Settings, Unit, plan_units, run_unit
+from detente.sweep._units import (
+    ModelEntry,
+    Part,
+    RangeUnit,
+    Settings,
+    Unit,
+    plan_units,
+    run_unit,
+)
 from detente.sweep._work import combine, model_entry
 
 if TYPE_CHECKING:
@@ -62,24 +70,35 @@ class SweepSummary:
         }
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Units that travel as one task: many small models' units, or one unit of a large file."""
+
+    units: tuple[Unit, ...]
+
+
+def run_batch(batch: Batch) -> list[Part]:
+    return [run_unit(u) for u in batch.units]
+
+
 def _where(u: Unit) -> str:
     return u.path if isinstance(u, RangeUnit) else u.root
 
 
-def _in_process(units: Iterable[Unit], workers: int) -> Iterator[Part]:
+def _in_process(batches: Iterable[Batch], workers: int) -> Iterator[Part]:
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        it = iter(units)
-        pending: set[Future[Part]] = set()
+        it = iter(batches)
+        pending: set[Future[list[Part]]] = set()
         while True:
-            for u in it:
-                pending.add(pool.submit(run_unit, u))
+            for b in it:
+                pending.add(pool.submit(run_batch, b))
                 if len(pending) >= 2 * workers:
                     break
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                yield fut.result()
+                yield from fut.result()
 
 
 def _ray_init(ray: Any, address: str | None, cpus: int | None) -> bool:
@@ -93,27 +112,31 @@ def _ray_init(ray: Any, address: str | None, cpus: int | None) -> bool:
     return True
 
 
-def _on_ray(units: Iterable[Unit], address: str | None, cpus: int | None) -> Iterator[Part]:
+def _on_ray(batches: Iterable[Batch], address: str | None, cpus: int | None) -> Iterator[Part]:
     ray = require("ray", "sweep")
     started = _ray_init(ray, address, cpus)
-    task = ray.remote(max_retries=2, num_cpus=1)(run_unit)
+    task = ray.remote(max_retries=2, num_cpus=1)(run_batch)
     try:
-        inflight: dict[Any, Unit] = {}
-        it = iter(units)
+        inflight: dict[Any, Batch] = {}
+        it = iter(batches)
         while True:
-            for u in it:
-                inflight[task.remote(u)] = u
+            for b in it:
+                inflight[task.remote(b)] = b
                 if len(inflight) >= _WINDOW:
                     break
             if not inflight:
                 return
             ready, _ = ray.wait(list(inflight), num_returns=1)
             for ref in ready:
-                unit = inflight.pop(ref)
+                batch = inflight.pop(ref)
                 try:
-                    yield ray.get(ref)
+                    parts = ray.get(ref)
                 except Exception as exc:  # the task failed after its retries: record, go on
-                    yield Part(unit.root, errors=(FileError("task", _where(unit), str(exc), 3),))
+                    parts = [
+                        Part(u.root, errors=(FileError("task", _where(u), str(exc), 3),))
+                        for u in batch.units
+                    ]
+                yield from parts
     finally:
         if started:
             ray.shutdown()
@@ -154,15 +177,26 @@ def _planned(
     done: dict[str, str] | None,
     open_: dict[str, list[Any]],
     skipped: list[int],
-) -> Iterator[Unit]:
-    """Units of every model not already done; ``open_[root] = [units left, parts…]``."""
+    batch: int,
+) -> Iterator[Batch]:
+    """Tasks for every model not already done: ``batch`` small models (one unit each) per
+    task, every unit of a large file on its own; ``open_[root] = [units left, parts…]``."""
+    small: list[Unit] = []
     for e in entries:
         if done is not None and done.get(e.root) == e.fingerprint:
             skipped[0] += 1
             continue
         units = plan_units(e, settings)
         open_[e.root] = [len(units)]
-        yield from units
+        if len(units) > 1:
+            yield from (Batch((u,)) for u in units)
+            continue
+        small.append(units[0])
+        if len(small) >= batch:
+            yield Batch(tuple(small))
+            small = []
+    if small:
+        yield Batch(tuple(small))
 
 
 def run_sweep(
@@ -173,6 +207,7 @@ def run_sweep(
     ray_address: str | None = None,
     ray_cpus: int | None = None,
     workers: int | None = None,
+    batch: int = 16,
     settings: Settings | None = None,
     db_url: str | None = None,
     table_prefix: str = "sweep",
@@ -185,7 +220,8 @@ def run_sweep(
 ) -> SweepSummary:
     """Sweep every model under ``sources`` (and named by ``listing``).
 
-    Each finished model goes to the store, ``out`` (JSON Lines; with the manifest when
+    Small models travel ``batch`` to a task (a task per few-KB model would spend its time in
+    scheduling). Each finished model goes to the store, ``out`` (JSON Lines; with the manifest when
     ``manifests``) and ``on_result``; ``on_progress(files, bytes)`` after every unit.
     """
     settings = settings or Settings()
@@ -193,7 +229,8 @@ def run_sweep(
     done = store.done() if (resume and store is not None) else None
     open_: dict[str, list[Any]] = {}
     skipped = [0]
-    units = _planned(_entries(list(sources), list(listing)), settings, done, open_, skipped)
+    entries = _entries(list(sources), list(listing))
+    units = _planned(entries, settings, done, open_, skipped, max(1, batch))
     parts = (
         _on_ray(units, ray_address, ray_cpus)
         if use_ray
