@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from detente.artifacts import walk_model
+from detente.artifacts import ModelFile, walk_model
 from detente.errors import Error
 from detente.integrity import (
     Manifest,
@@ -29,22 +29,27 @@ __all__ = ["combine", "fingerprint", "model_entry", "sweep_model"]
 _HASH_STAGES = ("manifest", "tensors", "task", "internal")
 
 
-def fingerprint(root: str | Path, etags: Sequence[tuple[str, str]] = ()) -> str:
-    """Resume key: the object store's ETags when known, else every file's
-    (name, size, mtime_ns, inode)."""
+def _fingerprint(files: Sequence[ModelFile], etags: Sequence[tuple[str, str]]) -> str:
     if etags:
         return "etag:" + hashlib.sha256(canonical_json(sorted(map(list, etags)))).hexdigest()
     rows = []
-    for f in walk_model(root).files:
+    for f in files:
         st = os.stat(f.path)
         rows.append([f.name, st.st_size, st.st_mtime_ns, st.st_ino])
     return "sha256:" + hashlib.sha256(canonical_json(sorted(rows))).hexdigest()
 
 
+def fingerprint(root: str | Path, etags: Sequence[tuple[str, str]] = ()) -> str:
+    """Resume key: the object store's ETags when known, else every file's
+    (name, size, mtime_ns, inode)."""
+    return _fingerprint(walk_model(root).files, etags)
+
+
 def model_entry(root: str | Path, etags: Sequence[tuple[str, str]] = ()) -> ModelEntry:
+    """What the driver plans with: one walk of the model (the driver's whole per-model cost)."""
     model = walk_model(root)
     files = tuple(("." if model.single_file else f.name, str(f.path), f.size) for f in model.files)
-    return ModelEntry(str(root), fingerprint(root, etags), files, model.single_file)
+    return ModelEntry(str(root), _fingerprint(model.files, etags), files, model.single_file)
 
 
 def _manifest(
