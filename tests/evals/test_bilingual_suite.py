@@ -231,3 +231,12 @@ def test_the_v2_parser_only_raises_format_errors(records: list[dict[str, Any]]) 
     items = {r["item"] for r in parsed}
     assert all({(i, lang) for lang in ("en", "zh")} <= {(r["item"], r["lang"]) for r in parsed}
                for i in items)  # fmt: skip
+
+
+def test_inspect_task_arguments_may_give_the_version_as_a_number() -> None:
+    # `inspect eval detente/false_refusal -T version=2 -T lang=zh` passes version=2 (an int)
+    from detente.evals._tasks import false_refusal
+
+    task = false_refusal(version=2, lang="zh")  # type: ignore[arg-type]
+    ids = [s.id for s in task.dataset]
+    assert ids[:2] == ["fr-001.zh", "fr-002.zh"] and all(str(i).endswith(".zh") for i in ids)

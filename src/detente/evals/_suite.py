@@ -292,6 +292,8 @@ _SUITE_CACHE: dict[tuple[str, str, str], Suite] = {}
 def cached_suite(name: str = "detente-core", version: str = "1", directory: str = "") -> Suite:
     """:func:`load_suite` (or :func:`load_suite_dir` of ``directory``), verified once per
     process (tasks, runs and progress share it)."""
+    # `inspect eval … -T version=2` passes an int: a version is its string either way.
+    version, directory = str(version), str(directory or "")
     key = (name, version, directory)
     if key not in _SUITE_CACHE:
         if directory:
