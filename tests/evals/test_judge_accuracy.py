@@ -57,6 +57,15 @@ def test_uninformative_cases() -> None:
     assert corrected_rate(3, 10, Partition(Rate(0, 0), Rate(5, 5))).ci95 == (0.0, 1.0)
 
 
+def test_all_or_nothing_keeps_sampling_error() -> None:
+    # 12 of 12 (or 0 of 12) judged positive: the interval must keep the run's sampling
+    # error; a parametric bootstrap around k/n collapsed it to [1, 1] ([0, 0]).
+    lo, hi = corrected_rate(12, 12, GOOD).ci95
+    assert lo < 0.95 and hi == 1.0
+    lo, hi = corrected_rate(0, 12, PERFECT).ci95
+    assert lo == 0.0 and hi > 0.1
+
+
 def test_deterministic() -> None:
     assert corrected_rate(17, 60, GOOD) == corrected_rate(17, 60, GOOD)
 
