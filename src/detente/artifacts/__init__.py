@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import mmap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from detente.artifacts._compression import SizeLimitExceeded, decompress, sniff_compression
-from detente.artifacts._gguf import GGML_TYPES, looks_like_gguf, parse_gguf
 from detente.artifacts._npy import NPY_MAGIC, NpyHeader, read_npy_header
-from detente.artifacts._protobuf import protobuf_fields, protobuf_messages, protobuf_string
 from detente.artifacts._safetensors import (
     SAFETENSORS_DTYPES,
     looks_like_safetensors,
     parse_safetensors,
 )
 from detente.artifacts._tar import is_tar, iter_tar
-from detente.artifacts._tensors import TensorInfo, TensorTable
-from detente.artifacts._walk import DEFAULT_IGNORES, ModelFile, ModelFiles, walk_model
 from detente.artifacts._zip import (
     LocalHeader,
     ZipEntry,
@@ -42,6 +39,28 @@ from detente.artifacts._zip import (
     unsafe_member_name,
 )
 from detente.errors import InputError
+
+if TYPE_CHECKING:
+    from detente.artifacts._gguf import GGML_TYPES, parse_gguf
+    from detente.artifacts._protobuf import protobuf_fields, protobuf_messages, protobuf_string
+    from detente.artifacts._tensors import TensorInfo, TensorTable
+    from detente.artifacts._walk import DEFAULT_IGNORES, ModelFile, ModelFiles, walk_model
+
+# Imported on first use (PEP 562): ``detente scan`` of a torch zip needs only the sniffers and
+# the zip reader, and its start-up is the whole cost of the scan (issue 16).
+_LAZY = {
+    "GGML_TYPES": "detente.artifacts._gguf",
+    "parse_gguf": "detente.artifacts._gguf",
+    "protobuf_fields": "detente.artifacts._protobuf",
+    "protobuf_messages": "detente.artifacts._protobuf",
+    "protobuf_string": "detente.artifacts._protobuf",
+    "TensorInfo": "detente.artifacts._tensors",
+    "TensorTable": "detente.artifacts._tensors",
+    "DEFAULT_IGNORES": "detente.artifacts._walk",
+    "ModelFile": "detente.artifacts._walk",
+    "ModelFiles": "detente.artifacts._walk",
+    "walk_model": "detente.artifacts._walk",
+}
 
 __all__ = [
     "DEFAULT_IGNORES",
@@ -78,6 +97,14 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'detente.artifacts' has no attribute {name!r}")
+
+
 def _claimed_tensor_format(name: str) -> str | None:
     """``"gguf"`` or ``"safetensors"`` when the file name says so (checked strictly)."""
     suffix = Path(name).suffix.lower()
@@ -86,6 +113,8 @@ def _claimed_tensor_format(name: str) -> str | None:
 
 def sniff_tensor_format(head: bytes, size: int) -> str | None:
     """``"gguf"``, ``"safetensors"`` or None, by content (never by file extension)."""
+    from detente.artifacts._gguf import looks_like_gguf
+
     if looks_like_gguf(head):
         return "gguf"
     if looks_like_safetensors(head, size):
@@ -111,6 +140,8 @@ def read_tensor_table(path: str | Path) -> TensorTable | None:
             fh.seek(0)
             if kind == "safetensors":
                 return parse_safetensors(fh, size, p)
+            from detente.artifacts._gguf import parse_gguf
+
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
                 return parse_gguf(mm, size, p)
     except OSError as exc:

@@ -3,8 +3,6 @@ decompressed with a hard output limit so a decompression bomb stops at the limit
 
 from __future__ import annotations
 
-import bz2
-import lzma
 import zlib
 from typing import Any
 
@@ -51,8 +49,12 @@ def _decompressor(data: Any, kind: str) -> tuple[Any, Any]:
         head = bytes(data[:32])
         return zlib.decompressobj(), data[head.find(b"\n") + 1 :] if b"\n" in head else data[4:]
     if kind == "bzip2":
+        import bz2  # bz2 and lzma load when a stream needs them, not at start-up
+
         return bz2.BZ2Decompressor(), data
     if kind in ("xz", "lzma"):
+        import lzma
+
         return lzma.LZMADecompressor(lzma.FORMAT_AUTO), data
     raise ValueError(f"unknown compression {kind!r}")
 
@@ -62,8 +64,20 @@ def decompress(data: bytes | memoryview | Any, kind: str, limit: int) -> bytes:
     bytes: :class:`SizeLimitExceeded` past it, :class:`FormatError` for a corrupt stream."""
     try:
         return _decompress(data, kind, limit)
-    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+    except Exception as exc:
+        if not is_codec_error(exc):
+            raise
         raise FormatError(f"corrupt {kind} stream: {exc}") from None
+
+
+def is_codec_error(exc: BaseException) -> bool:
+    """What zlib, bz2 and lzma raise for a corrupt stream. lzma is imported here, on the error
+    path, so that start-up (the whole cost of scanning a torch zip, issue 16) skips it."""
+    if isinstance(exc, (OSError, EOFError, ValueError, zlib.error)):
+        return True
+    import lzma
+
+    return isinstance(exc, lzma.LZMAError)
 
 
 def _decompress(data: Any, kind: str, limit: int) -> bytes:

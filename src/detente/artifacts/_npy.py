@@ -4,7 +4,6 @@ only, never code."""
 
 from __future__ import annotations
 
-import ast
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +44,8 @@ def read_npy_header(data: bytes | memoryview | Any) -> NpyHeader:
         text = raw.decode("latin-1" if major < 3 else "utf-8")
         if len(raw) != hlen:
             raise ValueError("truncated header")
+        import ast  # lazy: most scans never meet an .npy header
+
         header = ast.literal_eval(text.strip())
         if not isinstance(header, dict) or "descr" not in header:
             raise ValueError("header is not a dict with descr")

@@ -14,10 +14,12 @@ import json
 import math
 import struct
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from detente.artifacts._tensors import TensorInfo, TensorTable
 from detente.errors import FormatError
+
+if TYPE_CHECKING:
+    from detente.artifacts._tensors import TensorInfo, TensorTable
 
 __all__ = ["MAX_HEADER_BYTES", "SAFETENSORS_DTYPES", "looks_like_safetensors", "parse_safetensors"]
 
@@ -99,6 +101,8 @@ def parse_safetensors(stream: BinaryIO, size: int, path: str | Path = "<bytes>")
     metadata: dict[str, Any] = {}
     data_start = 8 + n
     buffer_len = size - data_start
+    from detente.artifacts._tensors import TensorTable  # lazy: sniffing needs none of it
+
     entries: list[TensorInfo] = []
     for name, entry in header.items():
         if name == "__metadata__":
@@ -150,4 +154,6 @@ def _tensor(name: str, entry: Any, data_start: int, bad: Any) -> TensorInfo:
             f"tensor {name!r}: shape {shape} of {dtype} needs {bits / 8:g} bytes, "
             f"data_offsets give {end - begin}"
         )
+    from detente.artifacts._tensors import TensorInfo
+
     return TensorInfo(name, dtype, tuple(shape), data_start + begin, data_start + end)

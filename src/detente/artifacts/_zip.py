@@ -5,15 +5,13 @@ central directory and find local entries it does not list."""
 
 from __future__ import annotations
 
-import bz2
-import lzma
 import re
 import struct
 import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from detente.artifacts._compression import SizeLimitExceeded
+from detente.artifacts._compression import SizeLimitExceeded, is_codec_error
 from detente.errors import FormatError
 
 __all__ = [
@@ -142,12 +140,16 @@ def read_zip_member(
         if method == 8:
             out = zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, limit + 1)
         elif method == 12:
+            import bz2  # bz2 and lzma load when a member needs them, not at start-up
+
             out = bz2.BZ2Decompressor().decompress(bytes(raw), limit + 1)
         elif method == 14:
             out = _lzma_member(bytes(raw), limit)
         else:
             raise FormatError(f"unsupported compression method {method}")
-    except (ValueError, zlib.error, OSError, EOFError, lzma.LZMAError) as exc:
+    except Exception as exc:
+        if not is_codec_error(exc):
+            raise
         raise FormatError(str(exc)) from None
     if len(out) > limit:
         raise SizeLimitExceeded(f"member decompresses past {limit} bytes")
@@ -156,6 +158,8 @@ def read_zip_member(
 
 def _lzma_member(raw: bytes, limit: int) -> bytes:
     """APPNOTE §5.8.8: LZMA version (2 bytes), properties size (2), properties, raw LZMA1."""
+    import lzma
+
     if len(raw) < 4:
         raise ValueError("LZMA member header is truncated")
     (psize,) = struct.unpack_from("<H", raw, 2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,6 +17,12 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+
+
+def _print_traceback() -> None:
+    import traceback  # lazy: only error paths print one, and start-up is a scan's whole cost
+
+    traceback.print_exc()
 
 
 def run_guarded(cli: click.Group) -> None:
@@ -35,7 +40,7 @@ def run_guarded(cli: click.Group) -> None:
         sys.exit(EXIT_USAGE)
     except Error as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         click.echo(f"error: {exc.diagnostics()}", err=True)
         sys.exit(exc.exit_code)
     except ModuleNotFoundError as exc:
@@ -45,10 +50,10 @@ def run_guarded(cli: click.Group) -> None:
         missing = missing_dependency(exc)
         if missing is None:
             click.echo("internal error (a bug in Détente); traceback follows:", err=True)
-            traceback.print_exc()
+            _print_traceback()
             sys.exit(EXIT_INTERNAL)
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         click.echo(f"error: {missing.diagnostics()}", err=True)
         sys.exit(missing.exit_code)
     except KeyboardInterrupt:
@@ -56,7 +61,7 @@ def run_guarded(cli: click.Group) -> None:
         sys.exit(130)
     except Exception:
         click.echo("internal error (a bug in Détente); traceback follows:", err=True)
-        traceback.print_exc()
+        _print_traceback()
         sys.exit(EXIT_INTERNAL)
     sys.exit(rv if isinstance(rv, int) else EXIT_OK)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from detente.taxonomy import Severity
 
@@ -181,7 +180,14 @@ _NESTED = {
 
 @cache
 def safe_pairs() -> frozenset[tuple[str, str]]:
-    raw = resources.files("detente.scan").joinpath("data/allowlist.json").read_text("utf-8")
+    # pkgutil.get_data reads package data through the loader, like importlib.resources, but
+    # without importing its readers (zipfile, tempfile, shutil): start-up is the whole cost
+    # of scanning a torch zip (issue 16).
+    import pkgutil
+
+    raw = pkgutil.get_data("detente.scan", "data/allowlist.json")
+    if raw is None:  # a loader without get_data: no allowlist, no decision
+        raise RuntimeError("detente.scan/data/allowlist.json is not readable")
     return frozenset((m, n) for m, n in json.loads(raw)["safe"])
 
 

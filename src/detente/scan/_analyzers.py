@@ -28,23 +28,16 @@ from detente.scan._analyzer import Analyzer, Item
 from detente.scan._archives import ForeignArchive
 from detente.scan._containers import scan_npy, scan_tar, scan_zip
 from detente.scan._finding import Finding, Location
-from detente.scan._formats import (
-    scan_gguf,
-    scan_h5,
-    scan_json,
-    scan_onnx,
-    scan_python,
-    scan_safetensors,
-    scan_saved_model,
-    scan_yaml,
-)
 from detente.scan._pickle_scan import PICKLE_NAMES, looks_like_pickle, pickle_findings
-from detente.scan._template import analyze_template
 
 if TYPE_CHECKING:
     from detente.scan._base import ScanContext
 
 __all__ = ["ANALYZERS"]
+
+# The format parsers (``_formats``: ast, json, protobuf; ``_template``) are imported by the
+# analyse step that needs them, never by sniffing: start-up is the whole cost of scanning a
+# torch zip, whose only analysed member is data.pkl (issue 16).
 
 _MODEL_NAMES = (*PICKLE_NAMES, ".npy", ".npz", ".h5", ".hdf5", ".keras", ".onnx", ".gguf",
                 ".safetensors", ".pb", ".tflite", ".nemo", ".mar", ".zip", ".tar")  # fmt: skip
@@ -62,6 +55,8 @@ class Gguf:
         return item.name.endswith(".gguf") if self.by_name else item.head[:4] == b"GGUF"
 
     def analyse(self, item: Item, ctx: ScanContext) -> list[Finding] | None:
+        from detente.scan._formats import scan_gguf
+
         if self.by_name:  # wrong magic: the parser reports it
             return scan_gguf(item.head, len(item.head), item.location)
         return scan_gguf(item.data, item.size, item.location)
@@ -140,6 +135,8 @@ class Safetensors:
                 and not item.torch_storage and looks_like_safetensors(item.head, item.size))  # fmt: skip
 
     def analyse(self, item: Item, ctx: ScanContext) -> list[Finding] | None:
+        from detente.scan._formats import scan_safetensors
+
         if self.by_name:  # wrong header: the parser reports it
             return scan_safetensors(io.BytesIO(item.head), item.size, item.location)
         header = bytes(item.data[: min(item.size, 8 + 100_000_000)])
@@ -153,6 +150,8 @@ class Hdf5:
         return not item.torch_storage and item.head.startswith(_HDF5)
 
     def analyse(self, item: Item, ctx: ScanContext) -> list[Finding] | None:
+        from detente.scan._formats import scan_h5
+
         return scan_h5(item.data, item.location)
 
 
@@ -190,6 +189,36 @@ def _siblings(item: Item) -> set[str] | None:
     return None if item.siblings is None else set(item.siblings)
 
 
+def _saved_model(data: bytes, item: Item) -> list[Finding]:
+    from detente.scan._formats import scan_saved_model
+
+    return scan_saved_model(data, item.location)
+
+
+def _onnx(data: bytes, item: Item) -> list[Finding]:
+    from detente.scan._formats import scan_onnx
+
+    return scan_onnx(data, item.location, _siblings(item))
+
+
+def _python(data: bytes, item: Item) -> list[Finding]:
+    from detente.scan._formats import scan_python
+
+    return scan_python(data, item.location, item.name)
+
+
+def _yaml(data: bytes, item: Item) -> list[Finding]:
+    from detente.scan._formats import scan_yaml
+
+    return scan_yaml(data, item.location, item.name)
+
+
+def _template(data: bytes, item: Item) -> list[Finding]:
+    from detente.scan._template import analyze_template
+
+    return analyze_template(data.decode("utf-8", "replace"), item.location, item.name)
+
+
 class Json:
     name = "json"
 
@@ -199,6 +228,8 @@ class Json:
         return item.name.endswith(".json") or item.head.lstrip()[:1] == b"{"
 
     def analyse(self, item: Item, ctx: ScanContext) -> list[Finding] | None:
+        from detente.scan._formats import scan_json
+
         return scan_json(bytes(item.data), item.location, item.name, _siblings(item))
 
 
@@ -224,16 +255,11 @@ ANALYZERS: tuple[Analyzer, ...] = (
     Safetensors(),
     Hdf5(),
     Pickle(),
-    ByName("saved_model", (), ("saved_model.pb",), lambda d, i: scan_saved_model(d, i.location)),
-    ByName("onnx", (".onnx",), (), lambda d, i: scan_onnx(d, i.location, _siblings(i))),
-    ByName("python", (".py",), (), lambda d, i: scan_python(d, i.location, i.name)),
-    ByName("yaml", (".yaml", ".yml"), (), lambda d, i: scan_yaml(d, i.location, i.name)),
-    ByName(
-        "template",
-        (".jinja", ".jinja2", ".j2", ".template", ".tmpl"),
-        (),
-        lambda d, i: analyze_template(d.decode("utf-8", "replace"), i.location, i.name),
-    ),
+    ByName("saved_model", (), ("saved_model.pb",), _saved_model),
+    ByName("onnx", (".onnx",), (), _onnx),
+    ByName("python", (".py",), (), _python),
+    ByName("yaml", (".yaml", ".yml"), (), _yaml),
+    ByName("template", (".jinja", ".jinja2", ".j2", ".template", ".tmpl"), (), _template),
     Json(),
     Safetensors(by_name=True),
     Gguf(by_name=True),

@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detente.errors import InputError
 from detente.taxonomy._severity import (
@@ -28,16 +27,23 @@ from detente.taxonomy._severity import (
     severities_at_or_above,
     severity_counts,
 )
-from detente.taxonomy._vocab import (
-    Term,
-    attack_term,
-    cwe_term,
-    owasp_llm_term,
-    validate_attack_ids,
-    validate_cwe_ids,
-    validate_owasp_llm_ids,
-    vocabulary_versions,
-)
+
+if TYPE_CHECKING:
+    from detente.taxonomy._vocab import (
+        Term,
+        attack_term,
+        cwe_term,
+        owasp_llm_term,
+        validate_attack_ids,
+        validate_cwe_ids,
+        validate_owasp_llm_ids,
+        vocabulary_versions,
+    )
+
+# The vocabularies (ATT&CK, CWE, OWASP) load on first use (PEP 562): severities are all that
+# ``detente scan`` needs, and its start-up is the whole cost of scanning a torch zip (issue 16).
+_VOCAB = frozenset({"Term", "attack_term", "cwe_term", "owasp_llm_term", "validate_attack_ids",
+                    "validate_cwe_ids", "validate_owasp_llm_ids", "vocabulary_versions"})  # fmt: skip
 
 __all__ = [
     "ATLAS_VERSION",
@@ -62,6 +68,14 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> object:
+    if name in _VOCAB:
+        from detente.taxonomy import _vocab
+
+        return getattr(_vocab, name)
+    raise AttributeError(f"module 'detente.taxonomy' has no attribute {name!r}")
+
+
 @dataclass(frozen=True)
 class Technique:
     id: str
@@ -72,6 +86,8 @@ class Technique:
 
 @cache
 def atlas_data() -> dict[str, Any]:
+    from importlib import resources  # lazy: the scan path never reads ATLAS data
+
     raw = resources.files("detente.taxonomy").joinpath("data/atlas.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(raw)
     return data

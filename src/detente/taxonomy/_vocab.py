@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from detente.errors import InputError
@@ -46,6 +45,8 @@ class Term:
 
 @cache
 def _data(name: str) -> dict[str, Any]:
+    from importlib import resources  # lazy: most commands never read a vocabulary
+
     raw = resources.files("detente.taxonomy").joinpath(f"data/{name}.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(raw)
     return data
