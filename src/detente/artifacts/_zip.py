@@ -59,6 +59,8 @@ def _u(fmt: str, data: Any, pos: int) -> tuple[int, ...]:
 
 def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
     """§4.5.3: the zip64 extra field holds the 64-bit values of fields set to 0xFFFFFFFF."""
+    if 0xFFFFFFFF not in (usize, csize, offset):  # nothing to resolve (most members)
+        return usize, csize, offset
     pos = 0
     while pos + 4 <= len(extra):
         hid, ln = struct.unpack_from("<HH", extra, pos)

@@ -4,7 +4,6 @@ it; a test fails when the file and the catalog disagree)."""
 from __future__ import annotations
 
 from detente.scan._rules import FAMILIES, RULES
-from detente.taxonomy import atlas_technique
 
 __all__ = ["render_rules_markdown"]
 
@@ -53,6 +52,8 @@ def _severity(rule_id: str) -> str:
 
 
 def _atlas_name(technique_id: str) -> str:
+    from detente.taxonomy import atlas_technique  # lazy: only the docs generator needs ATLAS
+
     t = atlas_technique(technique_id)
     return f"{atlas_technique(t.parent).name}: {t.name}" if t.parent else t.name
 
