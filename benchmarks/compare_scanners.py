@@ -13,7 +13,8 @@ Three parts, measured in one run:
 3. **Throughput and peak RSS** against picklescan on a generated pickle (``--pickle-mib``,
    default 1024: a dict of float32 arrays, protocol 4) and a generated torch zip
    (``--zip-mib``, default 4096: ``torch.save`` of a state dict). Each tool runs ``--repeat``
-   times (default 3) per file, each in its own process; the least CPU and wall time are shown
+   times (default 5) per file, each in its own process, the tools taking turns; the least CPU
+   and wall time are shown
    (the other processes on a shared machine only ever add to them; on a zip both scanners read
    only ``data.pkl``, so process start-up is most of the cost and one run is mostly noise) and
    the largest peak RSS (that process's ``ru_maxrss``; file pages it touched through mmap count
@@ -184,14 +185,20 @@ def _scan_cpu(tool: str, path: Path) -> float:
     return float(out.stdout.split()[-1])
 
 
-def _best(cmd: list[str], repeat: int) -> tuple[int, float, float, int]:
-    """Exit code, least wall and CPU seconds, largest peak RSS over ``repeat`` runs."""
-    runs = [_measure(cmd) for _ in range(max(1, repeat))]
-    return runs[-1][0], min(r[1] for r in runs), min(r[2] for r in runs), max(r[3] for r in runs)
+def _best(cmds: dict[str, list[str]], repeat: int) -> dict[str, tuple[int, float, float, int]]:
+    """Per tool: exit code, least wall and CPU seconds, largest peak RSS over ``repeat`` runs.
+    The tools take turns (A B A B …), so load from other processes on a shared machine falls
+    on both alike instead of on whichever ran during a busy spell."""
+    runs: dict[str, list[tuple[int, float, float, int]]] = {tool: [] for tool in cmds}
+    for _ in range(max(1, repeat)):
+        for tool, cmd in cmds.items():
+            runs[tool].append(_measure(cmd))
+    return {tool: (r[-1][0], min(x[1] for x in r), min(x[2] for x in r), max(x[3] for x in r))
+            for tool, r in runs.items()}  # fmt: skip
 
 
 def performance(
-    picklescan: str | None, work: Path, pickle_mib: int, zip_mib: int, repeat: int = 3
+    picklescan: str | None, work: Path, pickle_mib: int, zip_mib: int, repeat: int = 5
 ) -> None:
     files = [("pickle", work / f"state-{pickle_mib}MiB.pkl", pickle_mib, _make_pickle),
              ("torch zip", work / f"state-{zip_mib}MiB.pt", zip_mib, _make_torch_zip)]  # fmt: skip
@@ -213,8 +220,7 @@ def performance(
         tools = {"detente": detente_cmd(path)}
         if picklescan:
             tools["picklescan"] = [picklescan, "-p", str(path)]
-        for tool, cmd in tools.items():
-            rc, wall, cpu, rss = _best(cmd, repeat)
+        for tool, (rc, wall, cpu, rss) in _best(tools, repeat).items():
             speeds[tool] = size_mb / max(cpu, 1e-3)
             name = f"{label} {size_mb / 1e3:.1f} GB"
             print(f"{name:18} {tool:11} {rc:>4} {wall:>7.2f} {cpu:>7.2f} {speeds[tool]:>7.0f} "
@@ -235,7 +241,7 @@ def main() -> None:
     ap.add_argument("--perf-only", action="store_true", help="only throughput and RSS")
     ap.add_argument("--pickle-mib", type=int, default=1024)
     ap.add_argument("--zip-mib", type=int, default=4096)
-    ap.add_argument("--repeat", type=int, default=3, help="runs per tool and file (best shown)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per tool and file (best shown)")
     ap.add_argument("--keep", type=Path, default=None, help="directory for the generated files")
     args = ap.parse_args()
 
