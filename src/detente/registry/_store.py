@@ -100,9 +100,12 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
     disk before we answer: kill -9 and power safe) and a busy timeout; ``immediate`` makes
     every transaction ``BEGIN IMMEDIATE`` (pysqlite's implicit BEGIN is deferred), so the
     writer lock is taken before the head is read. PostgreSQL needs nothing special."""
-    engine = create_engine(url, pool_pre_ping=True, future=True)
-    if engine.dialect.name != "sqlite":
-        return engine
+    if url.startswith("sqlite"):
+        # No pre-ping: a SQLite file connection cannot go stale, and the ``SELECT 1`` it
+        # issued on every checkout was a tenth of the append path's time under load.
+        engine = create_engine(url, future=True)
+    else:
+        return create_engine(url, pool_pre_ping=True, future=True)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -145,6 +148,13 @@ class LogStore:
         self.origin = origin or key.name
         self.engine: Engine = make_engine(url, immediate=True)
         self.sqlite = self.engine.dialect.name == "sqlite"
+        # Reads use their own engine on SQLite: with ``immediate`` every transaction, even a
+        # lone SELECT, took the writer lock, so each duplicate check and namespace lookup
+        # queued behind the commit (and its fsync) in flight and batches stayed ~1 entry.
+        # WAL readers see the last committed state without blocking the writer. An
+        # in-memory database is per connection, so it keeps the one engine.
+        memory = self.sqlite and self.engine.url.database in (None, "", ":memory:")
+        self.reader: Engine = make_engine(url) if self.sqlite and not memory else self.engine
         self._migrate()
 
     # -- schema ---------------------------------------------------------------------------
@@ -190,11 +200,11 @@ class LogStore:
         return {(r.level, r.idx): bytes(r.hash) for r in rows}
 
     def size(self) -> int:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return int(conn.execute(select(log_head.c.size).where(log_head.c.id == 1)).scalar_one())
 
     def checkpoint(self, size: int | None = None) -> str:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             if size is None:
                 size = int(
                     conn.execute(select(log_head.c.size).where(log_head.c.id == 1)).scalar_one()
@@ -212,7 +222,7 @@ class LogStore:
             return str(note)
 
     def entry(self, index: int) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(entries).where(entries.c.idx == index)).first()
         if row is None:
             return None
@@ -226,7 +236,7 @@ class LogStore:
         }
 
     def index_of(self, leaf: bytes) -> int | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return conn.execute(select(entries.c.idx).where(entries.c.leaf_hash == leaf)).scalar()
 
     def find(
@@ -247,15 +257,15 @@ class LogStore:
             )
         if namespace is not None:
             q = q.where(entries.c.namespace == namespace)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [int(r) for r in conn.execute(q).scalars()]
 
     def inclusion(self, index: int, size: int) -> list[bytes]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return inclusion_proof(index, size, self._nodes(conn, inclusion_plan(index, size)))
 
     def consistency(self, first: int, second: int) -> list[bytes]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return consistency_proof(
                 first, second, self._nodes(conn, consistency_plan(first, second))
             )
@@ -338,7 +348,7 @@ class LogStore:
 
     def cosignatures(self, size: int) -> list[str]:
         """The cosignature lines recorded for checkpoint ``size``, in witness order."""
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(cosignatures.c.line)
                 .where(cosignatures.c.size == size)
@@ -350,14 +360,14 @@ class LogStore:
         """The largest checkpoint size with any cosignature."""
         from sqlalchemy import func
 
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             v = conn.execute(select(func.max(cosignatures.c.size))).scalar()
         return None if v is None else int(v)
 
     def iter_bodies(self, size: int, chunk: int = 5000) -> Iterator[bytes]:
         """Every entry's leaf bytes, in log order, up to ``size`` (streamed in chunks)."""
         for start in range(0, size, chunk):
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 rows = conn.execute(
                     select(entries.c.body)
                     .where(entries.c.idx >= start, entries.c.idx < min(size, start + chunk))
@@ -367,6 +377,6 @@ class LogStore:
                     yield str(body).encode()
 
     def bodies(self, indexes: Iterable[int]) -> dict[int, dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(entries).where(entries.c.idx.in_(list(indexes))))
             return {r.idx: json.loads(r.body) for r in rows}

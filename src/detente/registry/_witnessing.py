@@ -57,7 +57,14 @@ class Cosigner:
         self.http: httpx.Client = httpx.Client(timeout=timeout)
         self.sizes: dict[str, int] = {}  # what each witness last cosigned, as far as we know
         self.done = -1  # the newest size a round has finished for
-        self.cond = threading.Condition()
+        self.wanted = -1  # the largest size an append is waiting for
+        # Two conditions over one lock: appends wake only the round loop when they arrive,
+        # and the loop wakes the appends only when a round finished. (One condition woke
+        # every waiting append on every arrival: a thundering herd that, with dozens of
+        # requests in flight, cost more than the rounds.)
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)  # appends wait here for ``done``
+        self.kick = threading.Condition(self.lock)  # the loop waits here for ``wanted``
         self.pool = ThreadPoolExecutor(max(1, len(self.witnesses)))
         self.thread = threading.Thread(target=self._loop, daemon=True, name="cosigner")
         self.stopped = False
@@ -69,6 +76,7 @@ class Cosigner:
         with self.cond:
             self.stopped = True
             self.cond.notify_all()
+            self.kick.notify_all()
 
     def served_size(self) -> int:
         """The checkpoint to serve: the newest one a round has finished for."""
@@ -81,15 +89,17 @@ class Cosigner:
     def wait(self, size: int, timeout: float = 30.0) -> bool:
         """Block until a round covering tree ``size`` finished (True) or ``timeout``."""
         with self.cond:
-            self.cond.notify_all()  # wake the loop: there is something new
+            if size > self.wanted:
+                self.wanted = size
+                self.kick.notify()  # wake the loop: there is something new
             return self.cond.wait_for(lambda: self.done >= size or self.stopped, timeout)
 
     def _loop(self) -> None:
         while True:
-            with self.cond:
-                self.cond.wait_for(
-                    lambda: self.stopped or self.store.size() > self.done, timeout=1.0
-                )
+            with self.lock:
+                # Woken by an append; otherwise poll the head once a second (entries
+                # appended by another process sharing the database).
+                self.kick.wait_for(lambda: self.stopped or self.wanted > self.done, timeout=1.0)
                 if self.stopped:
                     return
             size = self.store.size()
