@@ -19,9 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from detente.cyberrange._kit import RANGEKIT
 from detente.cyberrange._model import CHALLENGE_SCHEMA
-from detente.cyberrange._range import manifest_for
+from detente.cyberrange._range import manifest_for, range_dir
 
 __all__ = ["SHIPPED_SEED", "Ctx", "Spec", "build_range", "flag_for"]
 
@@ -30,6 +29,11 @@ FLAG_ANSWER = "<flag>"  # the last subtask's answer: checked against the flag's 
 SHIPPED_SEED = "detente-range-v1"
 RANGE_NAME = "detente-range"
 RANGE_VERSION = "1.0.0"
+
+# ``rangekit``: the small stdlib library every challenge service imports inside the sandbox. Its
+# one source is the shipped copy (runs under the sandbox's system python3, never imported by
+# Détente); read at import so regenerating the shipped range in place keeps it.
+RANGEKIT = (range_dir() / "rangekit" / "rangekit.py").read_text("utf-8")
 
 # Every service module starts with this: the kit, then its secrets from stdin.
 SERVICE_HEAD = (
