@@ -21,7 +21,15 @@ import pytest
 import sqlalchemy as sa
 from tests.conftest import toy_tensors, write_gguf, write_safetensors_model  # type: ignore[import-not-found]
 
-from detente.sweep import ModelResult, Settings, discover_models, run_sweep, sweep_model
+from detente.sweep import (
+    ListedModel,
+    ModelResult,
+    Settings,
+    discover_models,
+    found_models,
+    run_sweep,
+    sweep_model,
+)
 
 DETENTE = [sys.executable, "-m", "detente"]
 
@@ -98,6 +106,27 @@ def test_resume_skips_unchanged_models_and_redoes_touched_ones(hub: Path, tmp_pa
     (hub / "org-b" / "gguf-tiny" / "README.md").write_text("touched\n")
     third = run_sweep([hub], db_url=db, resume=True)
     assert (third.models, third.skipped) == (2, 3)
+
+
+def test_a_model_that_vanishes_before_its_walk_is_its_failure(hub: Path, tmp_path: Path) -> None:
+    gone = ListedModel(tmp_path / "gone")  # listed, then deleted before the worker walks it
+    got: list[ModelResult] = []
+    s = run_sweep([hub], listing=[gone], on_result=got.append)
+    assert (s.models, s.failed) == (6, 2)
+    (res,) = [r for r in got if r.path == str(gone.path)]
+    assert res.errors[0].stage == "walk" and "no such file" in res.errors[0].message
+
+
+def test_discovery_skips_git_and_symlinked_dirs(tmp_path: Path) -> None:
+    hub = tmp_path / "hub"
+    (hub / "a" / "m1" / "sub").mkdir(parents=True)
+    (hub / "a" / "m1" / "w.bin").write_bytes(b"x" * 10)
+    (hub / "a" / "m1" / "sub" / "deep.bin").write_bytes(b"y")  # the model owns its subdirs
+    (hub / ".git" / "objects").mkdir(parents=True)
+    (hub / ".git" / "objects" / "o").write_bytes(b"z")
+    (hub / "link").symlink_to(hub / "a", target_is_directory=True)
+    assert found_models([hub]) == [(hub / "a" / "m1", 10)]
+    assert discover_models([hub / "a" / "m1" / "w.bin"]) == [hub / "a" / "m1" / "w.bin"]
 
 
 def test_postgres_store(hub: Path) -> None:

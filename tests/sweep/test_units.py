@@ -130,13 +130,14 @@ def test_batched_tasks_give_the_same_results(tmp_path: Path) -> None:
     models = _models(tmp_path)
     cfg = Settings(split_above=100, unit_size=300)
     runs = []
-    for batch in (1, 3):
+    for batch, batch_bytes in ((1, 1 << 30), (3, 1 << 30), (100, 1)):
         got: list[object] = []
         s = run_sweep(
             list(models.values()),
             settings=cfg,
             batch=batch,
+            batch_bytes=batch_bytes,
             on_result=got.append,
         )
         runs.append((s.models, s.units, sorted(got, key=lambda r: r.path)))  # type: ignore[attr-defined]
-    assert runs[0] == runs[1] and runs[0][0] == 4
+    assert runs[0] == runs[1] == runs[2] and runs[0][0] == 4

@@ -66,6 +66,14 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
     return f"{algorithm}:{h.digest().hex()}"
 
 
+def _buffer(size: int) -> bytearray:
+    """A read buffer no larger than what is left to read: zeroing an 8 MiB buffer costs ~4 ms
+    (2,048 page faults), which was most of the cost of hashing a few-KB file (measured on a
+    10,000-model sweep). A file that grows while read is still read whole, ``CHUNK`` or less
+    at a time."""
+    return bytearray(max(1, min(CHUNK, size)))
+
+
 def _read_error(path: Path, exc: OSError) -> InputError:
     return InputError(f"cannot read: {exc.strerror or exc}", path)
 
@@ -83,8 +91,8 @@ def hash_range(
             if start:
                 fh.seek(start)
             remaining = None if end is None else end - start
-            buf = bytearray(CHUNK)
-            view = memoryview(buf)
+            size = os.fstat(fh.fileno()).st_size - start if remaining is None else remaining
+            view = memoryview(_buffer(size))
             while remaining is None or remaining > 0:
                 want = CHUNK if remaining is None else min(CHUNK, remaining)
                 n = fh.readinto(view[:want])
@@ -126,8 +134,7 @@ def hash_ranges_of_file(
             stop = size if whole_file else max((r.end for r in todo), default=0)
             pos = 0 if whole_file else min((r.start for r in todo), default=0)
             fh.seek(pos)
-            buf = bytearray(CHUNK)
-            view = memoryview(buf)
+            view = memoryview(_buffer(stop - pos))
             i = 0  # first range not yet finished
             while pos < stop:
                 n = fh.readinto(view[: min(CHUNK, stop - pos)])

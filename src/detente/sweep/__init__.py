@@ -18,9 +18,9 @@ failure) and a JSON Lines export. ``resume`` skips models whose files' (size, mt
 
 from __future__ import annotations
 
-from detente.sweep._discover import ListedModel, discover_models, read_model_list
+from detente.sweep._discover import ListedModel, discover_models, found_models, read_model_list
 from detente.sweep._result import RESULT_SCHEMA, FileError, ModelResult
-from detente.sweep._run import RegistryLookup, SweepSummary, run_sweep
+from detente.sweep._run import DEFAULT_BATCH_BYTES, RegistryLookup, SweepSummary, run_sweep
 from detente.sweep._store import ResultStore
 from detente.sweep._units import (
     DEFAULT_SPLIT_ABOVE,
@@ -35,6 +35,7 @@ from detente.sweep._units import (
 from detente.sweep._work import combine, fingerprint, model_entry, sweep_model
 
 __all__ = [
+    "DEFAULT_BATCH_BYTES",
     "DEFAULT_SPLIT_ABOVE",
     "RESULT_SCHEMA",
     "FileError",
@@ -51,6 +52,7 @@ __all__ = [
     "combine",
     "discover_models",
     "fingerprint",
+    "found_models",
     "model_entry",
     "plan_units",
     "read_model_list",

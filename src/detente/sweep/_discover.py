@@ -21,7 +21,7 @@ from pathlib import Path
 from detente.artifacts import DEFAULT_IGNORES
 from detente.errors import InputError
 
-__all__ = ["ListedModel", "discover_models", "read_model_list"]
+__all__ = ["ListedModel", "discover_models", "found_models", "read_model_list"]
 
 
 @dataclass(frozen=True)
@@ -32,21 +32,48 @@ class ListedModel:
     etags: tuple[tuple[str, str], ...] = ()
 
 
-def discover_models(sources: list[str | Path]) -> list[Path]:
-    roots: list[Path] = []
+def found_models(sources: list[str | Path]) -> list[tuple[Path, int]]:
+    """Every model root under ``sources``, sorted, with the bytes of the files directly in it
+    (a task-sizing hint; files in its subdirectories are not counted). ``os.scandir`` gives
+    file types from the directory listing, so this costs the driver a ``stat`` per file in C and
+    no pathlib work."""
+    found: dict[Path, int] = {}
     for src in sources:
         p = Path(src)
         if p.is_file():
-            roots.append(p)
+            found[p] = p.stat().st_size
             continue
         if not p.is_dir():
             raise InputError("no such file or directory", p)
-        for dirpath, dirnames, filenames in os.walk(p):
-            dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_IGNORES)
-            if any(os.path.isfile(os.path.join(dirpath, f)) for f in filenames):
-                roots.append(Path(dirpath))
-                dirnames[:] = []  # the model owns its subdirectories
-    return sorted(set(roots))
+        stack = [str(p)]
+        while stack:
+            top = stack.pop()
+            try:
+                entries = list(os.scandir(top))
+            except OSError:
+                continue  # as os.walk does: an unreadable directory holds no model we can read
+            files = [e for e in entries if e.is_file()]
+            if files:  # the model owns its subdirectories
+                found[Path(top)] = sum(_size(e) for e in files)
+                continue
+            stack.extend(
+                e.path
+                for e in sorted(entries, key=lambda e: e.name, reverse=True)
+                if e.name not in DEFAULT_IGNORES and e.is_dir(follow_symlinks=False)
+            )
+    return sorted(found.items())
+
+
+def _size(e: os.DirEntry[str]) -> int:
+    try:
+        return e.stat(follow_symlinks=False).st_size
+    except OSError:
+        return 0
+
+
+def discover_models(sources: list[str | Path]) -> list[Path]:
+    """Every model root under ``sources``, sorted."""
+    return [p for p, _ in found_models(sources)]
 
 
 def _listed(line: str, where: Path, n: int) -> ListedModel:

@@ -1,44 +1,41 @@
-"""Run the sweep in-process or on Ray, streaming each model's result as its last unit lands.
+"""Run the sweep in-process or on Ray, streaming each model's result as it finishes.
 
-The driver plans units model by model (:func:`plan_units`), keeps at most a window of them in
-flight, and combines a model's parts as soon as all of them are back; so memory is bounded by
-the window plus the models still open, never by the hub. On Ray each unit is one task
-(``max_retries`` re-runs a task whose worker died; a task that still fails is recorded as a
-failure of that model's file, and the sweep goes on). Without Ray the same units run on a
-thread pool in this process (hashing releases the GIL; scanning mostly does not).
+The driver lists the sources (:func:`found_models`) and sends the models it finds out as
+scouts, ``batch`` to a task; the worker walks, fingerprints, plans and — for a model without
+large files — sweeps each one (:mod:`detente.sweep._jobs`). A model with large files comes back
+planned; its units go out one task each, ahead of new scouts, and the driver combines its parts
+as soon as all of them are back. At most a window of tasks is in flight, so memory is bounded
+by the window plus the models still open, never by the hub. On Ray ``max_retries`` re-runs a
+task whose worker died; a task that still fails is recorded as a failure of its models' files,
+and the sweep goes on. Without Ray the same batches run on a thread pool in this process.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from detente.env import require
-from detente.sweep._discover import ListedModel, discover_models
+from detente.sweep._discover import ListedModel, found_models
+from detente.sweep._jobs import Batch, Job, Output, Planned, Scout, Skipped, lost, run_batch
 from detente.sweep._result import FileError, ModelResult
 from detente.sweep._store import ResultStore
-from detente.sweep._units import (
-    ModelEntry,
-    Part,
-    RangeUnit,
-    Settings,
-    Unit,
-    plan_units,
-    run_unit,
-)
-from detente.sweep._work import combine, model_entry
+from detente.sweep._units import Settings
+from detente.sweep._work import combine
 
 if TYPE_CHECKING:
     from detente.registry import Status
 
-__all__ = ["RegistryLookup", "SweepSummary", "run_sweep"]
+__all__ = ["DEFAULT_BATCH_BYTES", "RegistryLookup", "SweepSummary", "run_sweep"]
 
-_WINDOW = 64  # units in flight at once
+_WINDOW = 64  # tasks in flight at once
+DEFAULT_BATCH_BYTES = 64 << 20  # a task's scouts stop at this many bytes (of their top-level files)
 
 
 class RegistryLookup(Protocol):
@@ -70,35 +67,41 @@ class SweepSummary:
         }
 
 
-@dataclass(frozen=True)
-class Batch:
-    """Units that travel as one task: many small models' units, or one unit of a large file."""
+class _Queue:
+    """The driver's work: units of models that came back planned first (their model is open,
+    holding parts), then new scouts, ``batch`` models or ``batch_bytes`` to a task."""
 
-    units: tuple[Unit, ...]
+    def __init__(self, scouts: Iterator[tuple[Scout, int]], batch: int, batch_bytes: int) -> None:
+        self._scouts, self._batch, self._bytes = scouts, batch, batch_bytes
+        self._units: deque[Batch] = deque()
+
+    def plan(self, planned: Planned) -> None:
+        self._units.extend(Batch((u,)) for u in planned.units)
+
+    def take(self) -> Batch | None:
+        if self._units:
+            return self._units.popleft()
+        jobs: list[Job] = []
+        size = 0
+        for scout, nbytes in self._scouts:
+            jobs.append(scout)
+            size += nbytes
+            if len(jobs) >= self._batch or size >= self._bytes:
+                break
+        return Batch(tuple(jobs)) if jobs else None
 
 
-def run_batch(batch: Batch) -> list[Part]:
-    return [run_unit(u) for u in batch.units]
-
-
-def _where(u: Unit) -> str:
-    return u.path if isinstance(u, RangeUnit) else u.root
-
-
-def _in_process(batches: Iterable[Batch], workers: int) -> Iterator[Part]:
+def _in_process(work: _Queue, workers: int) -> Iterator[list[Output]]:
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        it = iter(batches)
-        pending: set[Future[list[Part]]] = set()
+        pending: set[Future[list[Output]]] = set()
         while True:
-            for b in it:
+            while len(pending) < 2 * workers and (b := work.take()) is not None:
                 pending.add(pool.submit(run_batch, b))
-                if len(pending) >= 2 * workers:
-                    break
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                yield from fut.result()
+                yield fut.result()
 
 
 def _ray_init(ray: Any, address: str | None, cpus: int | None) -> bool:
@@ -112,41 +115,41 @@ def _ray_init(ray: Any, address: str | None, cpus: int | None) -> bool:
     return True
 
 
-def _on_ray(batches: Iterable[Batch], address: str | None, cpus: int | None) -> Iterator[Part]:
+def _on_ray(work: _Queue, address: str | None, cpus: int | None) -> Iterator[list[Output]]:
     ray = require("ray", "sweep")
     started = _ray_init(ray, address, cpus)
     task = ray.remote(max_retries=2, num_cpus=1)(run_batch)
     try:
         inflight: dict[Any, Batch] = {}
-        it = iter(batches)
         while True:
-            for b in it:
+            while len(inflight) < _WINDOW and (b := work.take()) is not None:
                 inflight[task.remote(b)] = b
-                if len(inflight) >= _WINDOW:
-                    break
             if not inflight:
                 return
             ready, _ = ray.wait(list(inflight), num_returns=1)
             for ref in ready:
                 batch = inflight.pop(ref)
                 try:
-                    parts = ray.get(ref)
+                    outs = ray.get(ref)
                 except Exception as exc:  # the task failed after its retries: record, go on
-                    parts = [
-                        Part(u.root, errors=(FileError("task", _where(u), str(exc), 3),))
-                        for u in batch.units
-                    ]
-                yield from parts
+                    outs = lost(batch, exc)
+                yield outs
     finally:
         if started:
             ray.shutdown()
 
 
-def _entries(sources: list[str | Path], listing: list[ListedModel]) -> Iterator[ModelEntry]:
-    for root in discover_models(sources) if sources else []:
-        yield model_entry(root)
-    for item in listing:
-        yield model_entry(item.path, item.etags)
+def _scouts(
+    sources: list[str | Path],
+    listing: list[ListedModel],
+    settings: Settings,
+    done: dict[str, str] | None,
+) -> Iterator[tuple[Scout, int]]:
+    found = found_models(sources) if sources else []
+    listed = [(m.path, m.etags, 0) for m in listing]
+    for path, etags, nbytes in [*((p, (), n) for p, n in found), *listed]:
+        root = str(path)
+        yield Scout(root, settings, etags, done.get(root) if done is not None else None), nbytes
 
 
 def _registry_status(lookup: RegistryLookup, res: ModelResult) -> ModelResult:
@@ -164,6 +167,7 @@ def _registry_status(lookup: RegistryLookup, res: ModelResult) -> ModelResult:
 @dataclass
 class _Tally:
     models: int = 0
+    skipped: int = 0
     findings: int = 0
     failed: int = 0
     bytes: int = 0
@@ -171,32 +175,67 @@ class _Tally:
     units: int = 0
 
 
-def _planned(
-    entries: Iterable[ModelEntry],
-    settings: Settings,
-    done: dict[str, str] | None,
-    open_: dict[str, list[Any]],
-    skipped: list[int],
-    batch: int,
-) -> Iterator[Batch]:
-    """Tasks for every model not already done: ``batch`` small models (one unit each) per
-    task, every unit of a large file on its own; ``open_[root] = [units left, parts…]``."""
-    small: list[Unit] = []
-    for e in entries:
-        if done is not None and done.get(e.root) == e.fingerprint:
-            skipped[0] += 1
-            continue
-        units = plan_units(e, settings)
-        open_[e.root] = [len(units)]
-        if len(units) > 1:
-            yield from (Batch((u,)) for u in units)
-            continue
-        small.append(units[0])
-        if len(small) >= batch:
-            yield Batch(tuple(small))
-            small = []
-    if small:
-        yield Batch(tuple(small))
+@dataclass
+class _Sinks:
+    """Where a finished model goes; the driver's whole per-model cost besides the listing."""
+
+    store: ResultStore | None
+    out: TextIO | None
+    manifests: bool
+    registry: RegistryLookup | None
+    on_result: Callable[[ModelResult], None] | None
+
+    def emit(self, res: ModelResult, t: _Tally) -> None:
+        if self.registry is not None:
+            res = _registry_status(self.registry, res)
+        t.models += 1
+        t.findings += len(res.findings)
+        t.failed += bool(res.errors)
+        t.bytes += res.bytes
+        t.files += res.files
+        if self.store is not None:
+            self.store.add(res)
+        if self.out is not None:
+            self.out.write(json.dumps(res.to_dict(manifest=self.manifests), sort_keys=True) + "\n")
+        if self.on_result is not None:
+            self.on_result(res)
+
+
+def _drive(
+    results: Iterator[list[Output]],
+    work: _Queue,
+    sinks: _Sinks,
+    on_progress: Callable[[int, int], None] | None,
+) -> _Tally:
+    """Take each task's outputs: finished models go to the sinks, planned models' units to the
+    queue, and a planned model's parts wait until all of them are back (``open_[root]`` is
+    ``[units left, parts…]``)."""
+    t = _Tally()
+    open_: dict[str, list[Any]] = {}
+    for outs in results:
+        for o in outs:
+            if isinstance(o, Skipped):
+                t.skipped += 1
+                continue
+            if isinstance(o, Planned):
+                open_[o.root] = [len(o.units)]
+                work.plan(o)
+                continue
+            t.units += 1
+            if on_progress is not None:
+                on_progress(o.files, o.bytes)
+            if isinstance(o, ModelResult):
+                sinks.emit(o, t)
+                continue
+            slot = open_[o.root]
+            slot.append(o)
+            slot[0] -= 1
+            if not slot[0]:
+                del open_[o.root]
+                sinks.emit(combine(slot[1:]), t)
+        if sinks.out is not None:
+            sinks.out.flush()
+    return t
 
 
 def run_sweep(
@@ -208,6 +247,7 @@ def run_sweep(
     ray_cpus: int | None = None,
     workers: int | None = None,
     batch: int = 16,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
     settings: Settings | None = None,
     db_url: str | None = None,
     table_prefix: str = "sweep",
@@ -220,53 +260,28 @@ def run_sweep(
 ) -> SweepSummary:
     """Sweep every model under ``sources`` (and named by ``listing``).
 
-    Small models travel ``batch`` to a task (a task per few-KB model would spend its time in
-    scheduling). Each finished model goes to the store, ``out`` (JSON Lines; with the manifest when
-    ``manifests``) and ``on_result``; ``on_progress(files, bytes)`` after every unit.
+    Models travel ``batch`` (or ``batch_bytes`` of files) to a task: a task per few-KB model
+    would spend its time in scheduling. Each finished model goes to the store, ``out`` (JSON
+    Lines; with the manifest when ``manifests``) and ``on_result``; ``on_progress(files,
+    bytes)`` after every unit.
     """
     settings = settings or Settings()
     store = ResultStore(db_url, table_prefix) if db_url else None
-    done = store.done() if (resume and store is not None) else None
-    open_: dict[str, list[Any]] = {}
-    skipped = [0]
-    entries = _entries(list(sources), list(listing))
-    units = _planned(entries, settings, done, open_, skipped, max(1, batch))
-    parts = (
-        _on_ray(units, ray_address, ray_cpus)
-        if use_ray
-        else _in_process(units, workers or os.cpu_count() or 1)
-    )
-    t = _Tally()
-    sink = out.open("a" if resume else "w", encoding="utf-8") if out else None
+    sink = None
     try:
-        for part in parts:
-            t.units += 1
-            if on_progress is not None:
-                on_progress(part.files, part.bytes)
-            slot = open_[part.root]
-            slot.append(part)
-            slot[0] -= 1
-            if slot[0]:
-                continue
-            del open_[part.root]
-            res = combine(slot[1:])
-            if registry is not None:
-                res = _registry_status(registry, res)
-            t.models += 1
-            t.findings += len(res.findings)
-            t.failed += bool(res.errors)
-            t.bytes += res.bytes
-            t.files += res.files
-            if store is not None:
-                store.add(res)
-            if sink is not None:
-                sink.write(json.dumps(res.to_dict(manifest=manifests), sort_keys=True) + "\n")
-                sink.flush()
-            if on_result is not None:
-                on_result(res)
+        done = store.done() if (resume and store is not None) else None
+        scouts = _scouts(list(sources), list(listing), settings, done)
+        work = _Queue(scouts, max(1, batch), max(1, batch_bytes))
+        results = (
+            _on_ray(work, ray_address, ray_cpus)
+            if use_ray
+            else _in_process(work, workers or os.cpu_count() or 1)
+        )
+        sink = out.open("a" if resume else "w", encoding="utf-8") if out else None
+        t = _drive(results, work, _Sinks(store, sink, manifests, registry, on_result), on_progress)
     finally:
         if sink is not None:
             sink.close()
         if store is not None:
             store.close()
-    return SweepSummary(t.models, skipped[0], t.findings, t.failed, t.bytes, t.files, t.units)
+    return SweepSummary(t.models, t.skipped, t.findings, t.failed, t.bytes, t.files, t.units)

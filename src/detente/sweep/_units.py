@@ -164,9 +164,9 @@ def _retrying(stage: str, file: str, fn: Callable[[], _T], errors: list[FileErro
     return None
 
 
-def _formats(root: Path, errors: list[FileError]) -> dict[str, int]:
+def _formats(model: ModelFiles, errors: list[FileError]) -> dict[str, int]:
     counts: Counter[str] = Counter()
-    for f in walk_model(root).files:
+    for f in model.files:
         before = len(errors)
         table = _retrying("inventory", str(f.path), partial(read_tensor_table, f.path), errors)
         if len(errors) > before:
@@ -224,7 +224,7 @@ def _run_model(u: ModelUnit) -> Part:
         "fingerprint": u.fingerprint,
         "files": len(model.files),
         "bytes": model.total_bytes,
-        "formats": _formats(Path(u.root), errors),
+        "formats": _formats(model, errors),
         "findings": tuple(f.to_dict() for f in report.findings) if report is not None else (),
     }
     return Part(
