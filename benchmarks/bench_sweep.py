@@ -156,6 +156,30 @@ def _warm(ray: Any) -> None:
     ray.get([warm.remote() for _ in range(8)])
 
 
+def _cpu_by_role() -> dict[str, float]:
+    """CPU seconds (user + system) so far of this driver and of the Ray processes it started
+    (its descendants), by role: workers (``ray::`` processes), raylet, gcs_server, other."""
+    import psutil
+
+    me = psutil.Process()
+    out = {
+        "driver": sum(me.cpu_times()[:2]),
+        "workers": 0.0,
+        "raylet": 0.0,
+        "gcs": 0.0,
+        "other": 0.0,
+    }
+    for p in me.children(recursive=True):
+        try:
+            name, cmd, t = p.name(), " ".join(p.cmdline()[:1]), sum(p.cpu_times()[:2])
+        except psutil.Error:
+            continue
+        role = ("workers" if cmd.startswith("ray::") or "default_worker" in cmd
+                else "raylet" if "raylet" in name else "gcs" if "gcs_server" in name else "other")  # fmt: skip
+        out[role] += t
+    return out
+
+
 def _ray_overhead(n: int = 3000) -> dict[str, Any]:
     """Ray's own cost per task: trivial tasks through the driver loop run_sweep uses (a window
     of 64 in flight, ray.wait for one, ray.get it), on one worker."""
@@ -185,7 +209,7 @@ def _ray_overhead(n: int = 3000) -> dict[str, Any]:
     return {"mode": "overhead", "seconds": secs, "tasks": n, "ms_per_task": secs / n * 1e3}
 
 
-def child(mode: str, root: Path, split_above: int, unit_size: int) -> dict[str, Any]:
+def child(mode: str, root: Path, split_above: int, unit_size: int, batch: int) -> dict[str, Any]:
     from detente.sweep import Settings, run_sweep
 
     settings = Settings(split_above=split_above, unit_size=unit_size)
@@ -199,18 +223,26 @@ def child(mode: str, root: Path, split_above: int, unit_size: int) -> dict[str, 
         ray.init(num_cpus=int(mode[-1]), include_dashboard=False, log_to_driver=False)
         out["ray_init_s"] = time.perf_counter() - t0
         _warm(ray)
+        cpu0 = _cpu_by_role()
         t0 = time.perf_counter()
-        s = run_sweep([root], use_ray=True, settings=settings)
+        s = run_sweep([root], use_ray=True, settings=settings, batch=batch)
         out["seconds"] = time.perf_counter() - t0
+        cpu1 = _cpu_by_role()
+        out["cpu_s"] = {k: round(cpu1[k] - cpu0[k], 2) for k in cpu0}
         out["worker_rss_kb"] = _worker_rss(ray)
         ray.shutdown()
     elif mode == "inproc":
         from detente.sweep import discover_models, sweep_model
 
         sweep_model(discover_models([root])[0])  # imports and first-use caches, as on a worker
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
-        s = run_sweep([root], workers=1, settings=settings)
+        s = run_sweep([root], workers=1, settings=settings, batch=batch)
         out["seconds"] = time.perf_counter() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        out["cpu_s"] = {
+            "driver": round(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 2)
+        }
     elif mode == "raw":
         files = [p for p in root.rglob("*.safetensors")]
         for p in files:  # warm the page cache the sweeps also read from
@@ -245,7 +277,8 @@ def child(mode: str, root: Path, split_above: int, unit_size: int) -> dict[str, 
 
 def run_child(mode: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", mode, "--root", str(root),
-           "--split-above", str(args.split_above), "--unit-size", str(args.unit_size)]  # fmt: skip
+           "--split-above", str(args.split_above), "--unit-size", str(args.unit_size),
+           "--batch", str(args.batch)]  # fmt: skip
     p = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=args.timeout)
     if p.returncode != 0:
         return {"mode": mode, "error": p.stderr.strip().splitlines()[-1] if p.stderr else "failed"}
@@ -276,6 +309,8 @@ def _row(name: str, r: dict[str, Any], files: int, nbytes: int, hashed: int | No
         line += f"  driver RSS {r['rss_kb'] / 1024:.0f} MiB"
     if "worker_rss_kb" in r:
         line += "  worker RSS " + "/".join(f"{k / 1024:.0f}" for k in r["worker_rss_kb"]) + " MiB"
+    if "cpu_s" in r:
+        line += "  CPU s " + " ".join(f"{k} {v:.1f}" for k, v in r["cpu_s"].items())
     if "ray_init_s" in r:
         line += f"  (ray.init {r['ray_init_s']:.1f} s, not counted)"
     return line
@@ -317,20 +352,23 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/detente-bench-sweep"))
     ap.add_argument("--split-above", type=int, default=None)
     ap.add_argument("--unit-size", type=int, default=None)
+    ap.add_argument("--batch", type=int, default=64, help="small models per task")
     ap.add_argument("--skip-tools", action="store_true")
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child, args.root, args.split_above, args.unit_size)))
-        return
-    if args.small:
-        args.models, args.big, args.big_gb = 400, 1, 0.25
     # Large files split into 256 MiB range units (1 GB is the production default; smaller units
     # let 2 workers share the few large files of this hub).
     args.split_above = args.split_above or 128 * MiB
     args.unit_size = args.unit_size or 256 * MiB
+    if args.child:
+        print(
+            json.dumps(child(args.child, args.root, args.split_above, args.unit_size, args.batch))
+        )
+        return
+    if args.small:
+        args.models, args.big, args.big_gb = 400, 1, 0.25
     t0 = time.perf_counter()
     hub = build_hub(args.cache, args.models, args.big, args.big_gb)
     print(f"hub {hub} ready in {time.perf_counter() - t0:.0f} s; cpus {os.cpu_count()}; {_load()}")

@@ -125,7 +125,7 @@ def test_discovery_skips_git_and_symlinked_dirs(tmp_path: Path) -> None:
     (hub / ".git" / "objects").mkdir(parents=True)
     (hub / ".git" / "objects" / "o").write_bytes(b"z")
     (hub / "link").symlink_to(hub / "a", target_is_directory=True)
-    assert found_models([hub]) == [(hub / "a" / "m1", 10)]
+    assert list(found_models([hub])) == [(str(hub / "a" / "m1"), 10)]
     assert discover_models([hub / "a" / "m1" / "w.bin"]) == [hub / "a" / "m1" / "w.bin"]
 
 

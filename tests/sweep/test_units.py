@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from tests.conftest import toy_tensors, write_gguf, write_safetensors_model  # t
 
 from detente.integrity import build_manifest
 from detente.sweep import (
+    ModelResult,
     ModelUnit,
     RangeUnit,
     Settings,
@@ -141,3 +143,8 @@ def test_batched_tasks_give_the_same_results(tmp_path: Path) -> None:
         )
         runs.append((s.models, s.units, sorted(got, key=lambda r: r.path)))  # type: ignore[attr-defined]
     assert runs[0] == runs[1] == runs[2] and runs[0][0] == 4
+    # Unsplit, every model is swept in its scout; without manifests only the digests come back.
+    bare: list[ModelResult] = []
+    run_sweep(list(models.values()), on_result=bare.append, with_manifests=False)
+    assert len(bare) == 4 and all(r.manifest is None and r.root_digest for r in bare)
+    assert bare == [replace(sweep_model(r.path), manifest=None) for r in bare]

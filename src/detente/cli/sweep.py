@@ -125,7 +125,7 @@ def _registry(url: str | None, log_key: str | None) -> Any:
 @click.option(
     "--batch",
     type=click.IntRange(1),
-    default=16,
+    default=64,
     show_default=True,
     help="Small models per task (one task per few-KB model is mostly scheduling).",
 )
@@ -199,6 +199,7 @@ def sweep(
             settings=settings, db_url=db_url, table_prefix=table_prefix, resume=resume,
             out=out, manifests=manifests, registry=_registry(registry_url, log_key),
             on_result=each, on_progress=bar.advance,
+            with_manifests=bom_dir is not None,
         )  # fmt: skip
     secs = max(time.monotonic() - bar.start, 1e-9)
     for err in bom_failures:

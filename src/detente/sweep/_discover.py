@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,16 +33,16 @@ class ListedModel:
     etags: tuple[tuple[str, str], ...] = ()
 
 
-def found_models(sources: list[str | Path]) -> list[tuple[Path, int]]:
-    """Every model root under ``sources``, sorted, with the bytes of the files directly in it
-    (a task-sizing hint; files in its subdirectories are not counted). ``os.scandir`` gives
-    file types from the directory listing, so this costs the driver a ``stat`` per file in C and
-    no pathlib work."""
-    found: dict[Path, int] = {}
+def found_models(sources: list[str | Path]) -> Iterator[tuple[str, int]]:
+    """Every model root under ``sources`` as it is found (depth first, names in order), with the
+    bytes of the files directly in it (a task-sizing hint; files in its subdirectories are not
+    counted). It streams, so the first tasks start while the hub is still being listed, and
+    ``os.scandir`` gives file types from the directory listing: the driver pays a ``stat`` per
+    file in C and no pathlib work (pathlib was 0.6 of the 1.7 s a 10,000-model listing took)."""
     for src in sources:
         p = Path(src)
         if p.is_file():
-            found[p] = p.stat().st_size
+            yield str(p), p.stat().st_size
             continue
         if not p.is_dir():
             raise InputError("no such file or directory", p)
@@ -49,19 +50,22 @@ def found_models(sources: list[str | Path]) -> list[tuple[Path, int]]:
         while stack:
             top = stack.pop()
             try:
-                entries = list(os.scandir(top))
+                entries = sorted(os.scandir(top), key=_name)
             except OSError:
                 continue  # as os.walk does: an unreadable directory holds no model we can read
             files = [e for e in entries if e.is_file()]
             if files:  # the model owns its subdirectories
-                found[Path(top)] = sum(_size(e) for e in files)
+                yield top, sum(_size(e) for e in files)
                 continue
             stack.extend(
                 e.path
-                for e in sorted(entries, key=lambda e: e.name, reverse=True)
+                for e in reversed(entries)
                 if e.name not in DEFAULT_IGNORES and e.is_dir(follow_symlinks=False)
             )
-    return sorted(found.items())
+
+
+def _name(e: os.DirEntry[str]) -> str:
+    return e.name
 
 
 def _size(e: os.DirEntry[str]) -> int:
@@ -73,7 +77,7 @@ def _size(e: os.DirEntry[str]) -> int:
 
 def discover_models(sources: list[str | Path]) -> list[Path]:
     """Every model root under ``sources``, sorted."""
-    return [p for p, _ in found_models(sources)]
+    return sorted({Path(p) for p, _ in found_models(sources)})
 
 
 def _listed(line: str, where: Path, n: int) -> ListedModel:

@@ -12,7 +12,7 @@ fingerprint), so an unchanged model comes back :class:`Skipped` without being re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from detente.sweep._result import FileError, ModelResult
 from detente.sweep._units import Part, RangeUnit, Settings, Unit, plan_units, run_unit
@@ -29,6 +29,7 @@ class Scout:
     settings: Settings
     etags: tuple[tuple[str, str], ...] = ()
     done: str | None = None  # the fingerprint a previous sweep stored (--resume)
+    manifest: bool = True  # send the manifest back (BOMs, --manifests); else only its digests
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def _scout(job: Scout) -> Output:
     units = plan_units(entry, job.settings)
     if len(units) > 1:
         return Planned(job.root, tuple(units))
-    return combine([run_unit(units[0])], entry.fingerprint)
+    res = combine([run_unit(units[0])], entry.fingerprint)
+    return res if job.manifest else replace(res, manifest=None)
 
 
 def run_batch(batch: Batch) -> list[Output]:

@@ -12,6 +12,7 @@ and the sweep goes on. Without Ray the same batches run on a thread pool in this
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections import deque
@@ -144,12 +145,17 @@ def _scouts(
     listing: list[ListedModel],
     settings: Settings,
     done: dict[str, str] | None,
+    manifest: bool,
 ) -> Iterator[tuple[Scout, int]]:
-    found = found_models(sources) if sources else []
-    listed = [(m.path, m.etags, 0) for m in listing]
-    for path, etags, nbytes in [*((p, (), n) for p, n in found), *listed]:
-        root = str(path)
-        yield Scout(root, settings, etags, done.get(root) if done is not None else None), nbytes
+    seen: set[str] = set()  # a model under two SOURCES is swept once
+    found = ((p, (), n) for p, n in found_models(sources))
+    listed = ((str(m.path), m.etags, 0) for m in listing)
+    for root, etags, nbytes in itertools.chain(found, listed):
+        if root in seen:
+            continue
+        seen.add(root)
+        stored = done.get(root) if done is not None else None
+        yield Scout(root, settings, etags, stored, manifest), nbytes
 
 
 def _registry_status(lookup: RegistryLookup, res: ModelResult) -> ModelResult:
@@ -246,7 +252,7 @@ def run_sweep(
     ray_address: str | None = None,
     ray_cpus: int | None = None,
     workers: int | None = None,
-    batch: int = 16,
+    batch: int = 64,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     settings: Settings | None = None,
     db_url: str | None = None,
@@ -257,20 +263,24 @@ def run_sweep(
     registry: RegistryLookup | None = None,
     on_result: Callable[[ModelResult], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    with_manifests: bool = True,
 ) -> SweepSummary:
     """Sweep every model under ``sources`` (and named by ``listing``).
 
     Models travel ``batch`` (or ``batch_bytes`` of files) to a task: a task per few-KB model
     would spend its time in scheduling. Each finished model goes to the store, ``out`` (JSON
-    Lines; with the manifest when ``manifests``) and ``on_result``; ``on_progress(files,
-    bytes)`` after every unit.
+    Lines; with the manifest when ``manifests``) and ``on_result`` (with the manifest unless
+    ``with_manifests`` is false); ``on_progress(files, bytes)`` after every unit.
     """
     settings = settings or Settings()
     store = ResultStore(db_url, table_prefix) if db_url else None
     sink = None
     try:
         done = store.done() if (resume and store is not None) else None
-        scouts = _scouts(list(sources), list(listing), settings, done)
+        # A manifest (every file and tensor) is the bulk of a result: it travels back from the
+        # workers only when someone reads it (0.66 of the driver's 1.9 CPU s per 10,000 models).
+        keep = manifests or (on_result is not None and with_manifests)
+        scouts = _scouts(list(sources), list(listing), settings, done, keep)
         work = _Queue(scouts, max(1, batch), max(1, batch_bytes))
         results = (
             _on_ray(work, ray_address, ray_cpus)
