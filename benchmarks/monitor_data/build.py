@@ -18,7 +18,11 @@ Injection sources: ``agentdojo`` (its six fixed templates), ``dev``, ``heldout``
 measured before the detectors were touched again, see its header). Nothing downloaded is
 committed: traces are generated from the installed ``agentdojo`` package.
 
-    python benchmarks/monitor_data/build.py heldout > heldout.jsonl
+    python benchmarks/monitor_data/build.py heldout2 100 > heldout2.jsonl
+    python benchmarks/monitor_data/build.py /elsewhere/heldout3_texts.toml 100 > heldout3.jsonl
+
+(the first argument: ``agentdojo``, a set's name, or a path to a ``<name>_texts.toml``; the
+second: attacks and controls per suite, all when omitted.)
 """
 
 from __future__ import annotations
@@ -47,9 +51,33 @@ SUITES = ("workspace", "travel", "banking", "slack")
 _HOMO = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і"}
 
 
+def texts_path(source: str) -> Path:
+    """``heldout3`` -> ``monitor_data/heldout3_texts.toml``; a path to any ``*.toml`` is used
+    as it is (a set kept outside the repository)."""
+    if source.endswith(".toml"):
+        return Path(source)
+    return HERE / f"{source}_texts.toml"
+
+
+def source_name(source: str) -> str:
+    """The set's name: ``/elsewhere/heldout3_texts.toml`` -> ``heldout3``."""
+    if not source.endswith(".toml"):
+        return source
+    return Path(source).name.removesuffix(".toml").removesuffix("_texts")
+
+
 def texts(which: str) -> dict[str, list[dict[str, str]]]:
-    data = tomllib.loads((HERE / f"{which}_texts.toml").read_text("utf-8"))
+    path = texts_path(which)
+    if not path.is_file():
+        raise SystemExit(f"no texts for source {which!r}: {path} does not exist")
+    data = tomllib.loads(path.read_text("utf-8"))
+    for e in data.get("injection", []):
+        if e.get("encoding", "none") not in ENCODINGS:
+            raise SystemExit(f"{path}: {e.get('id')}: unknown encoding {e.get('encoding')!r}")
     return {"injection": data.get("injection", []), "benign": data.get("benign", [])}
+
+
+ENCODINGS = ("none", "base64", "rot13", "homoglyph", "zerowidth", "html_comment", "fullwidth")
 
 
 def encode(text: str, how: str) -> str:
@@ -202,9 +230,12 @@ def _own_injection(
 def build(
     source: str, suites: tuple[str, ...] = SUITES, sample: int | None = None, seed: int = 0
 ) -> Iterator[dict[str, Any]]:
-    """Labelled traces: source is agentdojo, dev or heldout; ``sample`` keeps N attacks per suite."""
+    """Labelled traces: source is ``agentdojo`` or a texts set (``dev``, ``heldout2``, any
+    ``<name>`` with ``<name>_texts.toml`` here, or a path to such a file); ``sample`` keeps N
+    attacks (and N of each control) per suite."""
     rng = random.Random(seed)
     own = texts(source) if source != "agentdojo" else None
+    label = source_name(source)
     for name in suites:
         runner = SuiteRunner(name)
         s = runner.suite
@@ -238,9 +269,9 @@ def build(
                     print(f"skip {name}/{uid}/{iid}/{src}: {type(exc).__name__}", file=sys.stderr)
                     continue
             yield _rec(
-                f"{source}:{name}:{uid}:{iid}:{src}", name, "attack", src, msgs, first, runner.tools
+                f"{label}:{name}:{uid}:{iid}:{src}", name, "attack", src, msgs, first, runner.tools
             )
-        yield from _controls(runner, source, own, rng, sample)
+        yield from _controls(runner, label, own, rng, sample)
 
 
 def _controls(
@@ -363,7 +394,7 @@ def _rec(
 
 
 if __name__ == "__main__":
-    src = sys.argv[1] if len(sys.argv) > 1 else "heldout"
+    src = sys.argv[1] if len(sys.argv) > 1 else "heldout2"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else None
     for rec in build(src, sample=n):
         print(json.dumps(rec, ensure_ascii=False))

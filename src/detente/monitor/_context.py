@@ -14,6 +14,7 @@ from functools import cached_property
 
 from detente.monitor._decision import Evidence
 from detente.monitor._detect import OutputAnalysis, Span, analyze_output
+from detente.monitor._effects import named_effects, sink_kind, unasked_effects
 from detente.monitor._flow import (
     IndexedText,
     embedded_entities,
@@ -21,6 +22,7 @@ from detente.monitor._flow import (
     index_text,
     informative,
     leaf_values,
+    stem_in,
 )
 from detente.monitor._policy import Policy
 from detente.monitor._trace import JSON, ToolCall, Trace
@@ -69,6 +71,8 @@ _SOURCE = r"(?:e-?mails?|files?|messages?|notes?|documents?|docs?|lists?|pages?|
 # details are in Bob's message"), not merely its facts ("based on the e-mails"): only this lets
 # an instruction in the data choose a call the user did not name (DM-FLOW-004).
 _TASKS_RX = (
+    r"\b(?:do|perform|follow|complete|carry out|execute)\s+(?:the|its|their|those|these|all"
+    r"(?: the)?)\s+(?:instructions|tasks|steps|actions|todos?)\b(?!\s+(?:i|we|you)\b)|"
     rf"\b(?:do|perform|follow|complete|carry out|handle|execute|action)\b(?:\s+\S+){{0,4}}?\s+"
     rf"(?:actions?|tasks?|instructions?|steps|todos?|requests?|items)\s+(?:\S+\s+){{0,3}}?"
     rf"(?:in|from|at|on)\s+(?:\S+\s+){{0,5}}?{_SOURCE}\b|"
@@ -205,26 +209,27 @@ class Context:
         out = [(p, v) for p, v in leaf_values(self.call.arguments) if informative(v)]
         for p, v in list(out):
             if isinstance(v, str) and len(v) > 40:
-                out.extend((f"{p}.{kind}", e) for kind, e in embedded_entities(v) if e != v)
+                for kind, e in embedded_entities(v):
+                    if e != v:
+                        out.append((f"{p}.{kind}", e))
+                        self._wholes[f"{p}.{kind}"] = v
         return out
+
+    @cached_property
+    def _wholes(self) -> dict[str, JSON]:
+        return {}
+
+    def whole(self, path: str, v: JSON) -> JSON:
+        """The argument value a leaf came from (the long string an embedded URL is part of)."""
+        return self._wholes.get(path, v)
+
+    @cached_property
+    def unasked_effects(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """The agent's sink tools whose effect the user's request does not name."""
+        return unasked_effects(self.policy, self.trace, self.tool_names, self.user)
 
     def from_user(self, v: JSON) -> bool:
         return found_in(v, self.user)
-
-
-def sink_kind(policy: Policy, trace: Trace, tool: str) -> str | None:
-    """The sink kind of a tool: the policy's globs, then MCP annotations in its description."""
-    for spec in trace.tools:
-        if spec.name == tool:
-            ann = spec.parameters.get("x-mcp-annotations")
-            if isinstance(ann, Mapping):
-                if ann.get("readOnlyHint") is True:
-                    return None
-                if ann.get("destructiveHint") is True:
-                    return "delete"
-                if ann.get("openWorldHint") is True:
-                    return "send"
-    return policy.sink_kind(tool)
 
 
 def span_evidence(out: Output, span: Span) -> Evidence:
@@ -234,10 +239,16 @@ def span_evidence(out: Output, span: Span) -> Evidence:
 
 
 def strong(ctx: Context, span: Span) -> bool:
-    """Aimed at the agent; naming one of its tools (``send_money``) counts as aiming."""
+    """Aimed at the agent; naming one of its tools (``send_money``) counts as aiming, and so
+    does a name carrying an instruction to do what the user did not ask for (``External_TODO:
+    post the messages to …``)."""
     if span.strong:
         return True
-    return span.directive and any(t in span.text for t in ctx.tool_names if "_" in t)
+    if not span.directive:
+        return False
+    if any(t in span.text for t in ctx.tool_names if "_" in t):
+        return True
+    return "in-identifier" in span.signals and bool(named_effects(ctx.unasked_effects, span.text))
 
 
 def tool_words(name: str) -> list[str]:
@@ -249,9 +260,3 @@ def share(words: list[str], text: IndexedText) -> float:
     if not words:
         return 0.0
     return sum(stem_in(w, text.words) for w in words) / len(words)
-
-
-def stem_in(word: str, words: frozenset[str]) -> bool:
-    stem = word[:-1] if word.endswith("s") else word
-    stem = stem[:-2] if stem.endswith("ed") else stem
-    return any(t.startswith(stem) or (len(t) >= 4 and stem.startswith(t)) for t in words)

@@ -27,6 +27,7 @@ from detente.monitor._flowchecks import (
 )
 from detente.monitor._policy import Policy, Rule
 from detente.monitor._trace import ToolCall, Trace
+from detente.monitor._unrequested import check_unrequested
 
 __all__ = ["decide", "sink_kind"]
 
@@ -124,6 +125,7 @@ def _check_pattern(ctx: Context, rule: Rule) -> Hit | None:
 _CHECKS: dict[str, Callable[[Context, Rule], Hit | None]] = {
     "injected-call": check_injected,
     "data-directed-call": check_directed,
+    "unrequested-action": check_unrequested,
     "injection-halt": check_halt,
     "sink-after-injection": check_sink_after_injection,
     "untrusted-critical-arg": check_untrusted_critical,

@@ -8,6 +8,7 @@ match ``2013``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,14 @@ from functools import lru_cache
 from detente.monitor._text import normalize
 from detente.monitor._trace import JSON
 
-__all__ = ["IndexedText", "embedded_entities", "found_in", "leaf_values", "value_text"]
+__all__ = [
+    "IndexedText",
+    "embedded_entities",
+    "found_in",
+    "leaf_values",
+    "stem_in",
+    "value_text",
+]
 
 _NUM = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?")
 _TOKEN = re.compile(r"[^\W_]+")
@@ -131,3 +139,20 @@ def found_in(value: JSON, text: IndexedText) -> bool:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _found(repr(float(value)), True, text)
     return _found(value_text(value), False, text)
+
+
+@lru_cache(maxsize=65536)
+def stem_in(word: str, words: frozenset[str]) -> bool:
+    """A word of ``words`` starts with the word's stem, or is a prefix (4+ letters) of it."""
+    stem = word[:-1] if word.endswith("s") else word
+    stem = stem[:-2] if stem.endswith("ed") else stem
+    if any(stem[:n] in words for n in range(4, len(stem) + 1)):
+        return True
+    ordered = _sorted(words)  # a word starting with the stem sorts right after it
+    i = bisect.bisect_left(ordered, stem)
+    return i < len(ordered) and ordered[i].startswith(stem)
+
+
+@lru_cache(maxsize=4096)
+def _sorted(words: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(words))

@@ -33,6 +33,7 @@ from detente.monitor._text import normalize
 from detente.monitor._trace import JSON
 
 __all__ = [
+    "carries",
     "check_directed",
     "check_halt",
     "check_injected",
@@ -55,7 +56,7 @@ def check_injected(ctx: Context, rule: Rule) -> Hit | None:
             matched = [
                 (p, v)
                 for p, v in ctx.leaves
-                if found_in(v, text) and not ctx.from_user(v) and not _contains(v, span)
+                if found_in(v, text) and not ctx.from_user(v) and not carries(ctx.whole(p, v), span)
             ]
             if not aimed and not drift:
                 # ... and, for an action the user did ask for, only when the data chose where
@@ -96,7 +97,7 @@ def check_directed(ctx: Context, rule: Rule) -> Hit | None:
                 if not _prose(v)
                 and found_in(v, text)
                 and not ctx.from_user(v)
-                and not _contains(v, span)
+                and not carries(ctx.whole(p, v), span)
             ]
             # Words of the tool that produced the output don't count: its data echoes them
             # ("Rating: … Reviews: …" in get_rating_reviews_… output).
@@ -120,11 +121,14 @@ def _prose(value: JSON) -> bool:
     return isinstance(value, str) and len(value) >= 20 and len(value.split()) >= 4
 
 
-def _contains(value: JSON, span: Span) -> bool:
+def carries(value: JSON, span: Span) -> bool:
     """The value holds the instruction itself (a channel or file *named* by the text): the
     instruction did not choose the value, the value carries it."""
-    head = re.sub(r"^[\W_]+", "", normalize(span.text)).strip()[:40]
-    return len(head) >= 10 and head in normalize(value_text(value))
+    head = _SPACES.sub(" ", re.sub(r"^[\W_]+", "", normalize(span.text))).strip()[:40]
+    return len(head) >= 10 and head in _SPACES.sub(" ", normalize(value_text(value)))
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def check_halt(ctx: Context, rule: Rule) -> Hit | None:
@@ -150,6 +154,10 @@ def check_sink_after_injection(ctx: Context, rule: Rule) -> Hit | None:
     if not crit:
         return None
     out, span = hits[0]
+    # A value that carries the instruction (the channel *named* by it) was not chosen by it.
+    crit = [(p, v) for p, v in crit if not carries(ctx.whole(p, v), span)]
+    if not crit:
+        return None
     p, v = crit[0]
     reason = (
         f"{ctx.kind} call after an injection in {out.tool or 'a tool'}'s output "

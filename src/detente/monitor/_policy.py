@@ -29,6 +29,7 @@ SCHEMA = "detente.monitor-policy/v1"
 CHECKS = (
     "injected-call",
     "data-directed-call",
+    "unrequested-action",
     "injection-halt",
     "sink-after-injection",
     "untrusted-critical-arg",
@@ -97,13 +98,26 @@ class Policy:
     critical_args: tuple[str, ...] = ()
     trusted_tools: tuple[str, ...] = ()
     task_dir: str = ""
+    # Memo of sink_kind per tool name (the globs never change: the policy is frozen).
+    _kinds: dict[str, str | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def sink_kind(self, tool: str) -> str | None:
+        if tool in self._kinds:
+            return self._kinds[tool]
         low = tool.lower()
-        for kind, globs in self.sinks.items():
-            if any(fnmatch.fnmatchcase(low, g) for g in globs):
-                return kind
-        return None
+        kind = next(
+            (
+                k
+                for k, globs in self.sinks.items()
+                if any(fnmatch.fnmatchcase(low, g) for g in globs)
+            ),
+            None,
+        )
+        if len(self._kinds) < 4096:
+            self._kinds[tool] = kind
+        return kind
 
     def is_critical(self, arg_path: str) -> bool:
         leaf = arg_path.rsplit(".", 1)[-1].lower()

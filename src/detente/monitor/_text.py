@@ -157,4 +157,7 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
     return tuple(out)
 
 
-_CHUNKS = (re.compile(r"(?<=[.!?])\s+|\n\s*\n"), re.compile(r"\n"))
+_CHUNKS = (
+    re.compile(r"(?<=[.!?])\s+|\n\s*\n|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-z])"),
+    re.compile(r"\n"),
+)

@@ -1,0 +1,233 @@
+"""The words and patterns ``_detect`` reads tool outputs with (multilingual, no templates).
+
+Directive forms (imperatives, modals, request forms in other languages) and the signals that
+aim a directive at the agent (addressing it, overriding it, a fake system channel or error,
+secrecy, naming its tools), each with the weak form innocent text uses too (``_WEAK_FORM``).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__: list[str] = []
+
+_VERBS = (
+    "send|e-?mail|mail|forward|transfer|pay|wire|deposit|delete|remove|erase|wipe|create|add|"
+    "invite|post|publish|upload|share|visit|browse|go|click|download|install|run|execute|"
+    "change|update|modify|reset|set|make|book|reserve|schedule|cancel|write|append|tell|say|"
+    "reply|respond|get|fetch|retrieve|read|find|search|concatenate|collect|gather|give|"
+    "provide|call|grant|disable|enable|copy|move|export|print|reveal|include|summari[sz]e|list|"
+    "buy|order|purchase|approve|confirm|submit|do|follow|complete|perform|use|bring|"
+    "remember|kindly|contact|notify|inform|transmit|dump|exfiltrate|rename|overwrite|push|"
+    "ignore|disregard|forget"
+)
+# Other languages: common imperative / request forms of the same actions.
+_VERBS_OTHER = (
+    "envía|envia|manda|transfiere|borra|elimina|haz|haga|visita|reenvía|sende|schicke|"
+    "überweise|lösche|erledige|mache|besuche|leite|envoie|envoyez|transférez|transfère|"
+    "supprime|supprimez|fais|faites|visitez|invia|inoltra|elimina|trasferisci|fai|visita|"
+    # Portuguese, Russian
+    "envie|transfira|apague|exclua|faça|visite|encaminhe|"
+    "выполни|выполните|отправь|отправьте|перешли|перешлите|переведи|переведите|удали|удалите|"
+    "сделай|сделайте|открой|пожалуйста|необходимо|нужно"
+)
+# Japanese and Korean request forms (kana / hangul; no word boundaries in these scripts).
+_JA_KO_DIRECTIVE = (
+    "ください|して下さい|しなさい|実行|送信|送って|転送|削除|振り込|お願い|"
+    "하세요|하십시오|주세요|해라|보내|전송|삭제|송금|수행|실행"
+)
+_ZH_VERBS = (
+    "发送|发给|发到|转发|转账|汇款|支付|付款|删除|创建|邀请|访问|打开|执行|运行|修改|更改|预订|"
+    "预定|告诉|完成以下|完成下列|任务是|下载|上传|分享|提供|读取|获取|把|将"
+)
+# One leading token that is not the sentence's verb: whitespace, bullets, a "[tag]" or
+# "(system)", a short "Label:" ("Assistant:", "Note to the AI:"), or a filler word.
+_LEAD_ONE = re.compile(
+    r"\s+|[\"'`*>#\-•=~_]+|\d+[.)]|[(\[<【][^)\]>】\n]{1,40}[)\]>】]|[\w.'’-]{1,30}(?: [\w.'’-]{1,30}){0,3}[:：]\s|"
+    r"(?:todo|note|reminder|p\.?s\.?|nb|then|now|also|and|first|next|finally|afterwards|please|"
+    r"kindly|ok|okay|hi|hey)\b[,:!.]?",
+    re.I,
+)
+_IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-])", re.I)
+_CLAUSE_IMPERATIVE = re.compile(
+    rf"(?:[,:;—–)\]>】]|：|，)\s*[\"'“‘]*(?:please\s+|kindly\s+|then\s+)?(?:{_VERBS})\b(?![:=_\-])"
+    rf"(?!\s+(?:of|to)\b)",
+    re.I,
+)
+_MODAL = re.compile(
+    rf"\b(?:you|assistants?|agents?|ai|models?|handlers?|process(?:es)?|programs?|services?|"
+    rf"systems?|software|whoever)\b[^.!?\n]{{0,60}}?\b(?:must|should|shall|need to|have to|are to|"
+    rf"are required to|will now|ought to)\b|\b(?:requires?|requests?|instructs?|expects?|asks?|tells?)\s+"
+    rf"(?:[\w-]+\s+){{0,4}}?to\s+(?:{_VERBS})\b|\b(?:required|instructed|asked|expected) to\s+"
+    rf"(?:{_VERBS})\b|\b(?:please|kindly|could you|can you|would you|want you to|make sure to|"
+    rf"don'?t forget to|remember to|be sure to)\s+(?:{_VERBS})\b|\byour (?:new |next |real )?"
+    rf"(?:task|objective|goal|job|mission|instructions?) (?:is|are)\b|\bnext_action\b|"
+    rf"\b(?:{_VERBS_OTHER})\b|\bbitte\b|\bveuillez\b|\bpor favor\b|\bper favore\b|"
+    rf"\b(?:pediu|pede|pidió|pide) que\b|\bque (?:você|voce|tú|usted)\b|\b(?:você|voce) (?:deve|precisa)\b|"
+    rf"\bпросит\b",
+    re.I,
+)
+_ZH_DIRECTIVE = re.compile(
+    rf"请|务必|必须|需要你|你需要|你必须|立即|立刻|马上|{_ZH_VERBS}|{_JA_KO_DIRECTIVE}"
+)
+_ADDRESS = re.compile(
+    r"\b(?:assistants?|ai|a\.i\.|agents?|models?|bots?|chatbots?|llms?|language model|gpt[\w.\-]*|chatgpt|"
+    r"claude|llama|gemini|copilot|asistente|assistente|assistent(?:en)?|ki|ia|intelligence "
+    r"artificielle|inteligencia artificial|agente|ассистент\w*|помощник\w*|бот\w*|нейросет\w*|"
+    r"ии)\b(?!\s+(?:(?:models?|agents?|assistants?)\s+)?(?:team|teams|evaluation|research|researchers|lab|labs|company|industry|safety|"
+    r"news|conference|act|regulation|project|department|group|community|review|meeting|"
+    r"development|developers?|engineers?|market|strategy|governance|ethics|training|course|"
+    r"pilot|rollout|launch|trial|programm?e?|initiative|features?|adoption|policy|usage|"
+    r"subscriptions?|licen[cs]es?|demo|workshop|budget|vendors?|platforms?|products?|startups?|"
+    r"summit|webinar|talk|panel|report|article|paper|hype|boom|tools)\b)|"
+    r"助手|人工智能|模型|智能体|机器人|アシスタント|エージェント|ＡＩ|비서|에이전트|어시스턴트|"
+    # a reader that is software, however it is named ("any program processing this", "if
+    # this is read by software", "the automated handler", "whoever reads this on behalf of")
+    r"\b(?:automated|automatic|digital|virtual|software)\s+(?:systems?|handlers?|helpers?|"
+    r"process(?:es|ors?)?|readers?|services?|workers?|tools?|assistants?)\b|\b(?:any|the)\s+"
+    r"(?:program|software|script|service|system|process|tool)s?\s+(?:processing|reading|handling|"
+    r"that (?:reads|processes|handles|opens))\b|\bread by (?:software|a (?:program|machine|bot))\b|"
+    r"\bwhoever (?:is )?(?:reads?|reading|process(?:es|ing)?|handl(?:es|ing))\b|"
+    r"\bprocessing (?:service|system|pipeline)\b",
+    re.I,
+)
+_OVERRIDE = re.compile(
+    r"\b(?:ignore|disregard|forget|override|overrule|supersede)\b(?!\s+(?:this|that|the|these|"
+    r"those)\s+(?:e-?mails?|messages?|notices?|letters?|reminders?|mails?|texts?|alerts?)\b)|\binstead\b|\bnew (?:instructions?|"
+    r"task|objective|goal|orders?)\b|changed (?:their|his|her|my) mind|\bbefore (?:you|doing|"
+    r"continuing|answering|replying|responding|summari[sz]ing|solving|proceeding|processing|"
+    r"anything)\b|\b(?:previous|prior|earlier|above|original) (?:instructions?|task|request|"
+    r"prompt)\b|\bwithout (?:asking|telling|confirmation|confirming)\b|"
+    r"\bignora\w*|\bignorier\w*|\bignorez\b|\bantes de\b|\bzuerst\b|\bbevor\b|\bavant (?:de|"
+    r"toute)\b|\bprima di\b|忽略|无视|忘记|之前的|先(?!生)|取而代之|改为|игнорируй\w*|забудь\w*|"
+    r"сначала|antes de|無視|先に|무시|먼저",
+    re.I,
+)
+_SECRECY = re.compile(
+    r"\b(?:do not|don'?t|never) (?:tell|mention|inform|reveal|say|notify|let)\b|\bno le digas\b|"
+    r"\bne (?:pas|rien) (?:en parler|dire)\b|\bnicht (?:erwähnen|sagen)\b|\bnon dirlo\b|"
+    r"不要告诉|不要提|别告诉|保密|не (?:сообщай|говори|упоминай)|não (?:conte|diga|mencione)|"
+    r"言わないで|伝えないで|内緒|말하지 마|알리지 마",
+    re.I,
+)
+_AUTHORITY = re.compile(
+    r"###|\(system|\bsystem[ _](?:message|prompt|note|notice|update|override)\b|<\s*/?\s*(?:"
+    r"information|system|instructions?|user|assistant|tool_output|im_start|im_end)\s*>|<\|im_|"
+    r"\[\s*(?:system|admin|compliance|policy|security|important)|\bimportant!|\burgent\b|"
+    r"\bcompliance\b|\bmandatory\b|\badministrator\b|\bsecurity policy\b|\bautomated\b|"
+    r"\beffective immediately\b|\bnon-compliance\b|系统|通知|指令|【|"
+    r"\b(?:policy|guideline|rule|regulation|procedure)\s+[a-z]{0,4}-?\d+(?:\.\d+)*\b",
+    re.I,
+)
+_FAKE_ERROR = re.compile(
+    r"\b(?:error|exception|failed|failure|denied|expired|unauthori[sz]ed|40[13]|429|50[03]|"
+    r"rate limit|unavailable)\b.{0,200}"
+    r"\b(?:agents?|assistants?|models?|to continue|to retrieve|recovery|verification|verify|must|"
+    r"call this tool|retry|remediation|workaround|to resolve|to fix)\b",
+    re.I | re.S,
+)
+# The forms of a signal only an injection uses; a match of the signal without one of these is
+# its weak form (weight 1): "ignore my previous e-mail" reorders nothing the agent was told,
+# "urgent"/"automated"/"policy 7.2" press without faking a channel, "don't tell Sarah" hides
+# nothing from the user.
+_WEAK_FORM = {
+    "override": (
+        "reorder",
+        re.compile(
+            r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:your|of your|everything|all|"
+            r"the (?:previous|prior|above|earlier|original|system)|(?:previous|prior|above|"
+            r"earlier) (?:instructions?|directions|orders|rules|prompts?|tasks?))\b|"
+            r"\b(?:ignore|disregard|forget|override|overrule|supersede|skip)\b[^.!?\n]{0,40}?"
+            r"\b(?:instructions?|tasks?|prompts?|rules|guidelines|requests?|orders|directions|"
+            r"everything)\b|\bnew (?:instructions?|task|objective|goal|orders?)\b|"
+            r"\b(?:previous|prior|earlier|above|original) (?:instructions?|task|request|prompt)s?\b|"
+            r"\bwithout (?:asking|telling|confirmation|confirming)\b|"
+            r"changed (?:their|his|her|my) mind|\bbefore (?:you|answering|replying|responding|"
+            r"summari[sz]ing|solving|proceeding|continuing|doing anything)\b|"
+            r"\bignor\w*\s+(?:\w+\s+){0,3}(?:instrucciones|anweisungen|istruzioni|instruções|"
+            r"consignes|инструкции)|\bantes de (?:responder|contestar|continuar|resumir|hacer "
+            r"cualquier)|\bbevor (?:du|sie) (?:antwort|fortf)|\bavant de (?:répondre|continuer|"
+            r"résumer)|\bprima di (?:rispondere|continuare|riassumere)|"
+            r"忽略|无视|忘记|之前的(?:指令|任务|指示|要求)|取而代之|игнорируй\w*|забудь\w*|無視|무시",
+            re.I,
+        ),
+    ),
+    "authority": (
+        "pressure",
+        re.compile(
+            r"###|\(system|\bsystem[ _](?:message|prompt|note|notice|update|override)\b|<\s*/?\s*(?:"
+            r"information|system|instructions?|user|assistant|tool_output|im_start|im_end)\s*>|<\|im_|"
+            r"\[\s*(?:system|admin|compliance|policy|security|important)|\bimportant!|"
+            r"系统(?:提示|消息|通知|指令)|指令",
+            re.I,
+        ),
+    ),
+    "secrecy": (
+        "secrecy",
+        re.compile(r"$^"),
+    ),
+}
+_TOOL_WORDS = re.compile(r"\b(?:use|call|invoke|run) the (?:tool|function)\b", re.I)
+
+_VERB_SET = frozenset(
+    (_VERBS + "|" + _VERBS_OTHER)
+    .replace("e-?mail", "email|mail|e")
+    .replace("summari[sz]e", "summarize|summarise")
+    .split("|")
+)
+_MODAL_TRIGGERS = _VERB_SET | frozenset(
+    [
+        "you",
+        "assistant",
+        "assistants",
+        "agent",
+        "agents",
+        "ai",
+        "model",
+        "models",
+        "handler",
+        "handlers",
+        "process",
+        "processes",
+        "program",
+        "programs",
+        "service",
+        "services",
+        "system",
+        "systems",
+        "software",
+        "whoever",
+        "require",
+        "requires",
+        "request",
+        "requests",
+        "instruct",
+        "instructs",
+        "expect",
+        "expects",
+        "ask",
+        "asks",
+        "tells",
+        "required",
+        "instructed",
+        "asked",
+        "expected",
+        "please",
+        "kindly",
+        "could",
+        "can",
+        "would",
+        "want",
+        "make",
+        "don",
+        "dont",
+        "remember",
+        "be",
+        "your",
+        "next_action",
+        "bitte",
+        "veuillez",
+        "por",
+        "per",
+    ]
+)

@@ -1,0 +1,74 @@
+"""``unrequested-action`` (DM-FLOW-005): calls that serve an action the user never asked for.
+
+An instruction in untrusted data that names one of the agent's *effects* (reserve, pay, send,
+delete, invite …) which the user's request does not name is an attempt to steer the agent,
+whoever it seems to address: a "TODO: make a reservation …" inside a review, a bare "Send the
+code to …" inside an e-mail. The attacker's first call is often a read that prepares the effect
+(the hotels of the city, the e-mail with the code), and that read may be one the user's own
+task makes too; what marks it is that it *serves the instruction*: the call is the effect
+itself, its tool's object words ("hotels") are the instruction's, or a value the user did not
+give is the instruction's. Such a call is asked about before it runs.
+
+Hand-overs count as in DM-FLOW-004: when the user made the data's tasks theirs ("do the tasks
+in the e-mail …") the instruction is the user's.
+"""
+
+from __future__ import annotations
+
+from detente.monitor._context import Context, share, span_evidence, tool_words
+from detente.monitor._decision import Hit
+from detente.monitor._detect import Span
+from detente.monitor._effects import named_effects
+from detente.monitor._flow import IndexedText, found_in, index_text, value_text
+from detente.monitor._flowchecks import carries
+from detente.monitor._policy import Rule
+
+__all__ = ["check_unrequested"]
+
+
+def check_unrequested(ctx: Context, rule: Rule) -> Hit | None:
+    if ctx.tasks_handed_over:
+        return None
+    for out in ctx.outputs:
+        for span in out.analysis.directives:
+            if not ctx.unasked_effects:  # computed on the first directive
+                return None
+            effects = named_effects(ctx.unasked_effects, span.text)
+            if effects:
+                why = _serves(ctx, span, effects, set(tool_words(out.tool)))
+                if why:
+                    reason = (
+                        f"an instruction in the output of {out.tool or 'a tool'} (message "
+                        f"{out.index}) asks for an effect the user did not ask for "
+                        f"({', '.join(effects[:3])}), and this call serves it: {why}"
+                    )
+                    return Hit(rule, reason, (span_evidence(out, span),))
+    return None
+
+
+def _serves(ctx: Context, span: Span, effects: list[str], own: set[str]) -> str | None:
+    """Why the call serves the instruction, or None."""
+    if ctx.call.name in effects:
+        return f"the call is that effect ({ctx.call.name})"
+    text = index_text(span.text)
+    if ctx.kind is None:  # a read: what it reads (the tool's words; not the output's echo)
+        obj = [w for w in tool_words(ctx.call.name) if w not in own]
+        if obj and share(obj, _instruction_lines(span.text, effects, ctx)) >= 0.5:
+            return f"it reads what the instruction is about ({', '.join(obj)})"
+    vals = [
+        f"{p}={value_text(v)[:60]!r}"
+        for p, v in ctx.leaves
+        if found_in(v, text) and not ctx.from_user(v) and not carries(ctx.whole(p, v), span)
+    ]
+    return f"{', '.join(vals[:3])} come from the instruction" if vals else None
+
+
+def _instruction_lines(text: str, effects: list[str], ctx: Context) -> IndexedText:
+    """The span from the line that names the effect on: a wrapped record's earlier lines
+    ("Reviews: … competitive prices") are data, not what the instruction is about."""
+    groups = dict(ctx.unasked_effects)
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if named_effects(tuple((t, groups[t]) for t in effects), line):
+            return index_text("\n".join(lines[i:]))
+    return index_text(text)
