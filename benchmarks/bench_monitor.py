@@ -4,7 +4,8 @@ Traces are built from AgentDojo 0.1.35 (its four suites' ground-truth calls run 
 environments, no model): ``agentdojo`` uses its six fixed attack templates; ``dev`` is our set
 we tune on; ``heldout`` was written before the detectors but a fix was later made after seeing
 its results (no longer clean); ``heldout2`` was written and measured once before the detector
-changes that followed, and is never tuned on. Halting semantics: the first block (or ask)
+changes that followed, and is never tuned on; any other ``<name>_texts.toml`` (``--sources``
+takes a name or a path) is measured the same way. Halting semantics: the first block (or ask)
 stops the agent.
 
 Compared in the same run (offline):
@@ -25,8 +26,10 @@ Compared in the same run (offline):
         invariant-ai==0.3.5 typing_extensions && \
         /tmp/venv-anchors/bin/pip install --no-deps nemoguardrails==0.24.1 llamafirewall==1.0.3
 
-    python benchmarks/bench_monitor.py --sample 40            # per suite, all three sources
-    python benchmarks/bench_monitor.py --jsonl heldout.jsonl  # traces built earlier (build.py)
+    python benchmarks/bench_monitor.py --sample 40            # per suite, agentdojo and dev
+    python benchmarks/bench_monitor.py --jsonl heldout2.jsonl # traces built earlier (build.py)
+    python benchmarks/bench_monitor.py --sources /elsewhere/heldout3_texts.toml --sample 100 \
+        --anchors-python ''                                   # a new set, in one command
 """
 
 from __future__ import annotations
@@ -164,15 +167,21 @@ def load(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
             ]
             out[Path(path).stem] = recs
         return out
-    from build import build
+    from build import build, source_name
 
-    return {src: list(build(src, sample=args.sample)) for src in args.sources}
+    return {source_name(src): list(build(src, sample=args.sample)) for src in args.sources}
 
 
 def main(argv: Iterable[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sample", type=int, default=40, help="attack (and control) traces per suite")
-    ap.add_argument("--sources", nargs="+", default=["agentdojo", "heldout", "dev"])
+    ap.add_argument(
+        "--sources",
+        nargs="+",
+        default=["agentdojo", "dev"],
+        help="agentdojo, a texts set's name (<name>_texts.toml in monitor_data) or a path to a "
+        "<name>_texts.toml; traces are built on the fly",
+    )
     ap.add_argument("--jsonl", nargs="*", help="use traces written by build.py instead of building")
     ap.add_argument("--anchors", nargs="*", help=f"only these anchors (of {', '.join(ANCHORS)})")
     ap.add_argument(
