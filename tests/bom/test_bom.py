@@ -166,3 +166,15 @@ def test_unreadable_bom_is_an_input_error(st_model: Path, tmp_path: Path, text: 
         check=False,
     )
     assert out.returncode == 2, out.stdout + out.stderr
+
+
+def test_blake2b_manifests_name_the_algorithm_cyclonedx_knows(st_model: Path) -> None:
+    from detente.bom import cyclonedx_from_facts, facts_from_sweep
+    from detente.sweep import Settings, sweep_model
+
+    facts = facts_from_sweep(sweep_model(st_model, Settings(algorithm="blake2b")))
+    assert facts is not None
+    doc = cyclonedx_from_facts(facts)
+    _validate_cdx(doc)
+    algs = {h["alg"] for c in doc["metadata"]["component"]["components"] for h in c["hashes"]}
+    assert algs == {"BLAKE2b-512"}

@@ -5,6 +5,7 @@ Example::
     from detente.bom import cyclonedx_bom, spdx_bom, verify_bom
     doc = cyclonedx_bom("path/to/model", evidence="path/to/model.evidence")
     check = verify_bom("path/to/model", "model.cdx.json")   # check.ok, check.problems
+    assert check_spdx(spdx_bom("path/to/model")) == []         # SPDX 3.0.1 model + our rules
 
 Both formats state the same facts (:func:`gather_facts`): the OMS root digest and each file's
 digest, the tensor digest, model parameters read from the tensor headers, scan findings, and
@@ -21,6 +22,7 @@ from typing import Any
 from detente.bom._cyclonedx import cyclonedx_from_facts
 from detente.bom._facts import EvidenceRef, Metric, ModelFacts, gather_facts
 from detente.bom._spdx import spdx_from_facts
+from detente.bom._spdx_check import check_spdx, spdx_structure_problems
 from detente.bom._sweep import (
     BOM_FORMATS,
     facts_from_sweep,
@@ -36,6 +38,7 @@ __all__ = [
     "EvidenceRef",
     "Metric",
     "ModelFacts",
+    "check_spdx",
     "compare_claims",
     "cyclonedx_bom",
     "cyclonedx_from_facts",
@@ -45,6 +48,7 @@ __all__ = [
     "safe_write_sweep_boms",
     "spdx_bom",
     "spdx_from_facts",
+    "spdx_structure_problems",
     "verify_bom",
     "write_sweep_boms",
 ]

@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 __all__ = ["HASH_ALGS", "MODEL_REF", "PROP_ROOT", "PROP_TENSORS", "cyclonedx_from_facts"]
 
 # CycloneDX hash-alg enum names for our digest algorithms (CycloneDX 1.6 §hash-alg).
-HASH_ALGS = {"sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512", "blake3": "BLAKE3"}
+HASH_ALGS = {
+    "sha256": "SHA-256",
+    "sha384": "SHA-384",
+    "sha512": "SHA-512",
+    "blake2b": "BLAKE2b-512",  # hashlib's blake2b: 64-byte digests
+    "blake3": "BLAKE3",
+}
 MODEL_REF = "model"
 PROP_ROOT = "detente:oms-root-digest"
 PROP_TENSORS = "detente:tensor-digest"

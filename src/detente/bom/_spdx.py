@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from detente.bom._cyclonedx import PROP_ROOT, PROP_TENSORS
+from detente.bom._spdx_check import SPDX_CONTEXT, SPDX_HASH_ALGORITHMS
 from detente.integrity import canonical_json, parse_digest
 
 if TYPE_CHECKING:
@@ -19,13 +20,14 @@ if TYPE_CHECKING:
 
 __all__ = ["spdx_from_facts"]
 
-CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+CONTEXT = SPDX_CONTEXT
 _CI = "_:creationinfo"
 
 
 def _hash(digest: str, comment: str | None = None) -> dict[str, Any]:
     algo, raw = parse_digest(digest)
-    h: dict[str, Any] = {"type": "Hash", "algorithm": algo, "hashValue": raw.hex()}
+    alg = SPDX_HASH_ALGORITHMS[algo]  # SPDX names blake2b by its size (Core/HashAlgorithm)
+    h: dict[str, Any] = {"type": "Hash", "algorithm": alg, "hashValue": raw.hex()}
     if comment:
         h["comment"] = comment
     return h

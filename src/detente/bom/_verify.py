@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from detente.bom._cyclonedx import HASH_ALGS, MODEL_REF, PROP_ROOT, PROP_TENSORS
+from detente.bom._spdx_check import SPDX_HASH_ALGORITHMS, spdx_structure_problems
 from detente.errors import FormatError, InputError
 from detente.integrity import DEFAULT_SHARD_SIZE, Serialization, build_manifest
 
 __all__ = ["BomCheck", "BomClaims", "compare_claims", "read_bom_claims", "verify_bom"]
 
 _ALGS = {v: k for k, v in HASH_ALGS.items()}
+_SPDX_ALGS = {v: k for k, v in SPDX_HASH_ALGORITHMS.items()}
 MAX_BOM_BYTES = 64 << 20
 
 
@@ -75,9 +77,14 @@ def _cyclonedx_claims(doc: dict[str, Any], where: str) -> BomClaims:
 
 
 def _spdx_claims(doc: dict[str, Any], where: str) -> BomClaims:
-    graph = doc.get("@graph")
-    if not isinstance(graph, list):
-        raise FormatError("SPDX JSON-LD without @graph", where)
+    # An ambiguous BOM (two packages, two hashes for one file, an id used twice) could be read
+    # two ways; we refuse it rather than pick one (the SPDX bindings would pick the first).
+    problems = spdx_structure_problems(doc)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise FormatError("not an SPDX 3.0.1 AI-BOM as detente writes it: "
+                          + "; ".join(problems[:3]) + more, where)  # fmt: skip
+    graph = doc["@graph"]
     pkg = next((e for e in graph if isinstance(e, dict) and e.get("type") == "ai_AIPackage"), None)
     if pkg is None:
         raise FormatError("no ai_AIPackage element", where)
@@ -85,14 +92,10 @@ def _spdx_claims(doc: dict[str, Any], where: str) -> BomClaims:
     root = notes.get(PROP_ROOT)
     tens = notes.get(PROP_TENSORS)
 
-    def spdx_digest(h: dict[str, Any] | None) -> str | None:
-        return None if h is None else f"{h.get('algorithm')}:{h.get('hashValue')}"
-
     files = {}
     for e in graph:
         if isinstance(e, dict) and e.get("type") == "software_File":
-            h = (e.get("verifiedUsing") or [{}])[0]
-            files[str(e.get("name"))] = f"{h.get('algorithm')}:{h.get('hashValue')}"
+            files[str(e.get("name"))] = _spdx_digest((e.get("verifiedUsing") or [{}])[0])
     ser = next(
         (
             p.get("value")
@@ -101,7 +104,18 @@ def _spdx_claims(doc: dict[str, Any], where: str) -> BomClaims:
         ),
         None,
     )
-    return _claims(spdx_digest(root), spdx_digest(tens), ser, files, where)
+    return _claims(
+        None if root is None else _spdx_digest(root),
+        None if tens is None else _spdx_digest(tens),
+        ser,
+        files,
+        where,
+    )
+
+
+def _spdx_digest(h: dict[str, Any]) -> str:
+    alg = str(h.get("algorithm"))
+    return f"{_SPDX_ALGS.get(alg, alg)}:{h.get('hashValue')}"
 
 
 def _claims(root: Any, tensors: Any, ser: Any, files: dict[str, str], where: str) -> BomClaims:
