@@ -29,6 +29,7 @@ from detente.monitor._lexicon import (
     _MODAL_TRIGGERS,
     _OVERRIDE,
     _SECRECY,
+    _SPLICED,
     _TOOL_WORDS,
     _VERB_SET,
     _WEAK_FORM,
@@ -171,7 +172,11 @@ _SIGNALS = (
 # Python's re tries every alternative at every position, so each sentence is first checked for
 # a trigger word (a set look-up) and searched only then: ~50x faster on long tool outputs.
 _WORDS = re.compile(r"[^\W\d_]+")
-_CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+# Scripts without the Latin word boundaries the trigger sets rely on (CJK, Arabic, Devanagari,
+# Thai, Hebrew): their sentences are searched with every expression.
+_CJK = re.compile(
+    r"[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f]"
+)
 _MARKUP = ("#", "<", "[", "(", "【", "4", "5")
 _CLAUSE_CHARS = frozenset(",:;—–)]>】：，")
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
@@ -196,6 +201,7 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
     directive = bool(
         (cjk and _ZH_DIRECTIVE.search(seg))
         or (words & _MODAL_TRIGGERS and _MODAL.search(seg))
+        or (words & _VERB_SET and _SPLICED.search(seg))
         or (
             words & _VERB_SET and _CLAUSE_CHARS.intersection(seg) and _CLAUSE_IMPERATIVE.search(seg)
         )

@@ -48,6 +48,15 @@ _LEAD_ONE = re.compile(
     r"kindly|ok|okay|hi|hey)\b[,:!.]?",
     re.I,
 )
+# An English imperative spliced into another sentence, capitalised after a lower-case word
+# ("… merci de Make a reservation …", "Nota: per favore Send the …"): a sentence start where
+# none should be, which is how a pasted instruction reads.
+_NOT_SPLICED = frozenset(["go", "do", "use", "list", "mail", "set", "print", "order", "say"])
+_SPLICED = re.compile(
+    r"(?<=[a-zà-ÿ] )(?:"
+    + "|".join(v[:1].upper() + v[1:] for v in _VERBS.split("|") if v not in _NOT_SPLICED)
+    + r")\s+[a-z]\w*\s+\S+"
+)
 _IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-])", re.I)
 _CLAUSE_IMPERATIVE = re.compile(
     rf"(?:[,:;—–)\]>】]|：|，)\s*[\"'“‘]*(?:please\s+|kindly\s+|then\s+)?(?:{_VERBS})\b(?![:=_\-])"
@@ -64,11 +73,20 @@ _MODAL = re.compile(
     rf"(?:task|objective|goal|job|mission|instructions?) (?:is|are)\b|\bnext_action\b|"
     rf"\b(?:{_VERBS_OTHER})\b|\bbitte\b|\bveuillez\b|\bpor favor\b|\bper favore\b|"
     rf"\b(?:pediu|pede|pidió|pide) que\b|\bque (?:você|voce|tú|usted)\b|\b(?:você|voce) (?:deve|precisa)\b|"
-    rf"\bпросит\b",
+    r"\bпросит\b|"
+    # "please" / "I ask you to" in more languages (French, Spanish, Turkish, Polish, Dutch,
+    # Scandinavian, Hungarian, Czech, Croatian, Indonesian/Malay, Vietnamese, Swahili)
+    r"\bmerci de\b|\bje vous prie\b|\bprière de\b|\bnecesito que\b|\blütfen\b|\bproszę\b|"
+    r"\balsjeblieft\b|\bvänligen\b|\bvennligst\b|\bvenligst\b|\bkérem\b|\bprosím\b|"
+    r"\bmolim\b|\btolong\b|\bsilakan\b|\bmohon\b|\bvui lòng\b|\bxin hãy\b|\btafadhali\b",
     re.I,
 )
+# Arabic, Hindi, Thai, Hebrew request forms ("please", "do", "send"); searched, like CJK, only
+# when such a script is in the sentence.
+_OTHER_SCRIPT_DIRECTIVE = "يرجى|رجاء|الرجاء|من فضلك|قم ب|أرسل|कृपया|करें|भेजें|กรุณา|โปรด|בבקשה|נא "
 _ZH_DIRECTIVE = re.compile(
-    rf"请|务必|必须|需要你|你需要|你必须|立即|立刻|马上|{_ZH_VERBS}|{_JA_KO_DIRECTIVE}"
+    rf"请|务必|必须|需要你|你需要|你必须|立即|立刻|马上|{_ZH_VERBS}|{_JA_KO_DIRECTIVE}|"
+    rf"{_OTHER_SCRIPT_DIRECTIVE}"
 )
 _ADDRESS = re.compile(
     r"\b(?:assistants?|ai|a\.i\.|agents?|models?|bots?|chatbots?|llms?|language model|gpt[\w.\-]*|chatgpt|"
@@ -81,6 +99,8 @@ _ADDRESS = re.compile(
     r"subscriptions?|licen[cs]es?|demo|workshop|budget|vendors?|platforms?|products?|startups?|"
     r"summit|webinar|talk|panel|report|article|paper|hype|boom|tools)\b)|"
     r"助手|人工智能|模型|智能体|机器人|アシスタント|エージェント|ＡＩ|비서|에이전트|어시스턴트|"
+    r"المساعد|مساعد|الذكاء الاصطناعي|सहायक|एजेंट|ผู้ช่วย|עוזר|"
+    r"\b(?:asistan|asisten|asystent\w*|avustaja|trợ lý)\b|"
     # a reader that is software, however it is named ("any program processing this", "if
     # this is read by software", "the automated handler", "whoever reads this on behalf of")
     r"\b(?:automated|automatic|digital|virtual|software)\s+(?:systems?|handlers?|helpers?|"
@@ -100,7 +120,8 @@ _OVERRIDE = re.compile(
     r"prompt)\b|\bwithout (?:asking|telling|confirmation|confirming)\b|"
     r"\bignora\w*|\bignorier\w*|\bignorez\b|\bantes de\b|\bzuerst\b|\bbevor\b|\bavant (?:de|"
     r"toute)\b|\bprima di\b|忽略|无视|忘记|之前的|先(?!生)|取而代之|改为|игнорируй\w*|забудь\w*|"
-    r"сначала|antes de|無視|先に|무시|먼저",
+    r"сначала|antes de|無視|先に|무시|먼저|\babaikan\b|\bnegeer\b|\bzignoruj\w*|\bbỏ qua\b|"
+    r"\byok say|تجاهل|अनदेखा|เพิกเฉย|התעלם",
     re.I,
 )
 _SECRECY = re.compile(
@@ -148,7 +169,8 @@ _WEAK_FORM = {
             r"consignes|инструкции)|\bantes de (?:responder|contestar|continuar|resumir|hacer "
             r"cualquier)|\bbevor (?:du|sie) (?:antwort|fortf)|\bavant de (?:répondre|continuer|"
             r"résumer)|\bprima di (?:rispondere|continuare|riassumere)|"
-            r"忽略|无视|忘记|之前的(?:指令|任务|指示|要求)|取而代之|игнорируй\w*|забудь\w*|無視|무시",
+            r"忽略|无视|忘记|之前的(?:指令|任务|指示|要求)|取而代之|игнорируй\w*|забудь\w*|無視|무시|"
+            r"\babaikan\b|\bnegeer\b|\bzignoruj\w*|\bbỏ qua\b|\byok say|تجاهل|अनदेखा|เพิกเฉย|התעלם",
             re.I,
         ),
     ),
@@ -229,5 +251,24 @@ _MODAL_TRIGGERS = _VERB_SET | frozenset(
         "veuillez",
         "por",
         "per",
+        "merci",
+        "prie",
+        "prière",
+        "necesito",
+        "lütfen",
+        "proszę",
+        "alsjeblieft",
+        "vänligen",
+        "vennligst",
+        "venligst",
+        "kérem",
+        "prosím",
+        "molim",
+        "tolong",
+        "silakan",
+        "mohon",
+        "vui",
+        "xin",
+        "tafadhali",
     ]
 )

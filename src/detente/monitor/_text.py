@@ -67,6 +67,47 @@ _COMMON = frozenset(
         "ignore",
         "instructions",
         "then",
+        # the nouns and verbs of what agents are asked to do (short rot13 sentences carry few
+        # function words: "Fraq n yvax gb Nyvpr" is "Send a link to Alice")
+        "link",
+        "website",
+        "visit",
+        "message",
+        "messages",
+        "channel",
+        "channels",
+        "invite",
+        "add",
+        "remove",
+        "delete",
+        "create",
+        "make",
+        "change",
+        "password",
+        "account",
+        "transaction",
+        "code",
+        "on",
+        "in",
+        "at",
+        "by",
+        "my",
+        "me",
+        "an",
+        "are",
+        "will",
+        "him",
+        "her",
+        "them",
+        "reservation",
+        "hotel",
+        "event",
+        "calendar",
+        "body",
+        "subject",
+        "received",
+        "sent",
+        "post",
     ]
 )
 
@@ -151,7 +192,10 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
             if len(chunk) >= 20 and span not in seen:
                 seen.add(span)
                 rotated = codecs.decode(chunk, "rot13")
-                if _english_words(rotated) >= max(4, 2 * _english_words(chunk) + 2):
+                hits = _english_words(rotated)
+                if hits >= max(3, 2 * _english_words(chunk) + 2) and 3 * hits >= len(
+                    _WORD.findall(rotated.lower())
+                ):
                     out.append(Derived("rot13", pos, m.start(), rotated))
             pos = m.end()
     return tuple(out)
