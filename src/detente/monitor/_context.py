@@ -228,6 +228,11 @@ class Context:
         """The agent's sink tools whose effect the user's request does not name."""
         return unasked_effects(self.policy, self.trace, self.tool_names, self.user)
 
+    @cached_property
+    def sink_effects(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Every sink tool of the agent with the words of its effect."""
+        return unasked_effects(self.policy, self.trace, self.tool_names, None)
+
     def from_user(self, v: JSON) -> bool:
         return found_in(v, self.user)
 

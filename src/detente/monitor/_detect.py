@@ -181,7 +181,7 @@ _MARKUP = ("#", "<", "[", "(", "【", "4", "5")
 _CLAUSE_CHARS = frozenset(",:;—–)]>】：，")
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
 # An identifier (letters/digits, maybe dotted or dashed) ending in "_" glued to text.
-_GLUED = re.compile(r"[\s\-*•'\"`>]*[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*_(?=[^\W\d_])")
+_GLUED = re.compile(r"[\s\-*•'\"`>]*[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*_(?=[^\W\d_]|[\[(<{#])")
 
 
 def _sentence_marks(seg: str) -> tuple[list[str], bool]:

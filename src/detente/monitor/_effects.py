@@ -86,13 +86,14 @@ def _user_names(i: int, user: IndexedText) -> bool:
 
 
 def unasked_effects(
-    policy: Policy, trace: Trace, tools: frozenset[str], user: IndexedText
+    policy: Policy, trace: Trace, tools: frozenset[str], user: IndexedText | None
 ) -> tuple[tuple[str, frozenset[str]], ...]:
-    """The sink tools among ``tools`` whose effect the user's request does not name."""
+    """The sink tools among ``tools`` whose effect the user's request does not name (every
+    sink tool with an effect, when ``user`` is None)."""
     out = []
     for tool, kind in sorted(sink_kinds(policy, trace, tools).items()):
         groups = _groups(tool, kind) if kind else ()
-        if groups and not any(_user_names(i, user) for i in groups):
+        if groups and (user is None or not any(_user_names(i, user) for i in groups)):
             out.append((tool, effect_words(tool, kind)))
     return tuple(out)
 

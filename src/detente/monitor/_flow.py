@@ -20,6 +20,7 @@ from detente.monitor._trace import JSON
 __all__ = [
     "IndexedText",
     "embedded_entities",
+    "exact_in",
     "found_in",
     "leaf_values",
     "stem_in",
@@ -133,6 +134,12 @@ def _found(value: str, is_number: bool, text: IndexedText) -> bool:
         # Fuzzy: a long value (an e-mail body, a summary) mostly made of the text's words.
         return sum(w in text.words for w in words) / len(words) >= 0.8
     return False
+
+
+def exact_in(value: JSON, text: IndexedText) -> bool:
+    """The value, normalised, occurs in the text as it is (no fuzzy match)."""
+    v = _URL_PREFIX.sub("", normalize(value_text(value))).strip().strip("'\"")
+    return len(v) >= 2 and v in text.norm
 
 
 def found_in(value: JSON, text: IndexedText) -> bool:

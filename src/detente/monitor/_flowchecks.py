@@ -27,7 +27,7 @@ from detente.monitor._context import (
 )
 from detente.monitor._decision import Evidence, Hit
 from detente.monitor._detect import Span
-from detente.monitor._flow import found_in, index_text, value_text
+from detente.monitor._flow import exact_in, found_in, index_text, value_text
 from detente.monitor._policy import Rule
 from detente.monitor._text import normalize
 from detente.monitor._trace import JSON
@@ -50,7 +50,7 @@ def check_injected(ctx: Context, rule: Rule) -> Hit | None:
             aimed = strong(ctx, span)
             # An ordinary instruction in the data ("please pay by Friday") counts only when the
             # user did not hand the agent over to that data ("do the tasks in the e-mail").
-            if not aimed and ctx.delegated and out.user_chosen:
+            if not aimed and ctx.handed_over and out.user_chosen:
                 continue
             text = index_text(span.context or span.text)
             matched = [
@@ -94,8 +94,7 @@ def check_directed(ctx: Context, rule: Rule) -> Hit | None:
             matched = [
                 (p, v)
                 for p, v in ctx.leaves
-                if not _prose(v)
-                and found_in(v, text)
+                if (exact_in(v, text) if _prose(v) else found_in(v, text))
                 and not ctx.from_user(v)
                 and not carries(ctx.whole(p, v), span)
             ]
@@ -116,8 +115,9 @@ def check_directed(ctx: Context, rule: Rule) -> Hit | None:
 
 
 def _prose(value: JSON) -> bool:
-    """Free text (a message body): matched to an ordinary instruction only fuzzily, which is
-    too weak to say the instruction chose it (its links and addresses are traced one by one)."""
+    """Free text (a message body): matched to an ordinary instruction only when the instruction
+    holds it word for word (a title it dictates); a fuzzy match is too weak to say the
+    instruction chose it (its links and addresses are traced one by one)."""
     return isinstance(value, str) and len(value) >= 20 and len(value.split()) >= 4
 
 

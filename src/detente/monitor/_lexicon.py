@@ -108,7 +108,10 @@ _ADDRESS = re.compile(
     r"(?:program|software|script|service|system|process|tool)s?\s+(?:processing|reading|handling|"
     r"that (?:reads|processes|handles|opens))\b|\bread by (?:software|a (?:program|machine|bot))\b|"
     r"\bwhoever (?:is )?(?:reads?|reading|process(?:es|ing)?|handl(?:es|ing))\b|"
-    r"\bprocessing (?:service|system|pipeline)\b",
+    r"\bprocessing (?:service|system|pipeline)\b|"
+    r"\bautomati\w*\s+(?:verarbeitung|bearbeitung|processing)|\btraitement automati|"
+    r"\bprocesamiento automátic|\belaborazione automatica|\bprocessamento automátic|"
+    r"自动处理|自動処理|자동 처리",
     re.I,
 )
 _OVERRIDE = re.compile(

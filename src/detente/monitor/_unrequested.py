@@ -66,7 +66,7 @@ def _serves(ctx: Context, span: Span, effects: list[str], own: set[str]) -> str 
 def _instruction_lines(text: str, effects: list[str], ctx: Context) -> IndexedText:
     """The span from the line that names the effect on: a wrapped record's earlier lines
     ("Reviews: … competitive prices") are data, not what the instruction is about."""
-    groups = dict(ctx.unasked_effects)
+    groups = dict(ctx.sink_effects)
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if named_effects(tuple((t, groups[t]) for t in effects), line):
