@@ -36,17 +36,14 @@ from detente.evals._judge_train import training_examples as judge_training_examp
 from detente.evals._judge_uncertainty import judged_interval, with_judge_uncertainty
 from detente.evals._judges import DEFAULT_JUDGE, JUDGE_CHOICES, JUDGE_IDS, LLM_JUDGE, judge_answer
 from detente.evals._judges import Verdict as JudgeVerdict
+from detente.evals._metrics import METRICS, MetricDef, Outcome
 from detente.evals._scorecard import (
-    METRICS,
     SCHEMA,
-    MetricDef,
-    Outcome,
     build_scorecard,
     load_scorecard,
-    to_html,
-    to_markdown,
     validate_scorecard,
 )
+from detente.evals._scorecard_render import to_html, to_markdown
 from detente.evals._suite import (
     LANGUAGES,
     TASK_NAMES,

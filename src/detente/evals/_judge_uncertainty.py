@@ -30,7 +30,7 @@ from detente.evals._judge_accuracy import (
     judge_accuracy,
     partition_for,
 )
-from detente.evals._scorecard import METRICS, MetricDef
+from detente.evals._metrics import METRICS, MetricDef
 from detente.taxonomy import attack_term, cwe_term
 
 __all__ = [

@@ -26,8 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from detente.evals._scorecard import METRICS, MetricDef, Outcome
-from detente.evals._scorecard import _metric_dict as metric_dict
+from detente.evals._metrics import METRICS, MetricDef, Outcome, metric_dict
 from detente.evals._suite import LANGUAGES
 from detente.stats import Z95, Rate, wilson
 

@@ -20,12 +20,8 @@ from detente.env import package_version
 from detente.errors import InputError
 from detente.evals._config import EvalConfig
 from detente.evals._judge_uncertainty import with_judge_uncertainty
-from detente.evals._scorecard import (
-    build_scorecard,
-    outcomes_from_logs,
-    to_html,
-    to_markdown,
-)
+from detente.evals._scorecard import build_scorecard, outcomes_from_logs
+from detente.evals._scorecard_render import to_html, to_markdown
 from detente.runtime import Target
 
 __all__ = ["EvalResult", "run_eval", "tool_versions", "write_scorecard"]
