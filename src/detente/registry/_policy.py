@@ -129,12 +129,18 @@ def _verify_with(bundle: dict[str, Any], keys: Sequence[VerifyingKey]) -> Statem
 
 
 def admit(
-    bundle: dict[str, Any], namespace_hint: str | None, current_keys: list[VerifyingKey] | None
+    bundle: dict[str, Any],
+    namespace_hint: str | None,
+    current_keys: list[VerifyingKey] | None,
+    *,
+    statement: Statement | None = None,
 ) -> Admission:
     """Decide whether ``bundle`` may be appended. ``current_keys`` are the keys of the
-    namespace the bundle names (None if it is unclaimed)."""
+    namespace the bundle names (None if it is unclaimed); ``statement`` is the bundle's
+    unverified statement when the caller already parsed it (``statement_of``). The
+    signature is always verified here, and subjects come from the verified statement."""
     try:
-        st = statement_of(bundle)
+        st = statement_of(bundle) if statement is None else statement
     except Error as exc:
         raise AdmissionError(400, f"malformed bundle: {exc}") from None
     kind = KINDS.get(st.predicate_type, "attestation")

@@ -139,10 +139,9 @@ class LogService:
         bodies = self.store.iter_bodies(cp.size)
         return export_tiles(out, cp.size, bodies, note, self.key.vkey, expect_root=cp.root)
 
-    def _namespace_keys(self, namespace: str) -> list[VerifyingKey] | None:
-        idx = self.store.find(
-            namespace=namespace, kinds=("namespace-claim", "key-rotation"), limit=10_000
-        )
+    def _namespace_keys(self, namespace: str, idx: list[int]) -> list[VerifyingKey] | None:
+        """The keys ``namespace``'s claim and rotations (at ``idx``) give, parsed once per
+        change of that list."""
         cached = self._keys.get(namespace)
         if cached is not None and cached[0] == idx:
             return cached[1]
@@ -162,20 +161,27 @@ class LogService:
             raise ServiceError(400, "namespace must be a string")
         body = canonical_bundle(bundle)
         leaf = leaf_hash(body)
-        existing = self.store.index_of(leaf)
-        if existing is not None:
-            if self.cosigner is not None:
-                self.cosigner.wait(existing + 1)
-            return {"index": existing, "leaf_hash": b64(leaf), "duplicate": True}
         try:
+            # Parsed once: the unverified statement names the namespace whose keys must
+            # verify it, and ``admit`` decides from it (the signature is verified there).
             st = statement_of(bundle)
-            pred_ns = st.predicate.get("namespace")
-            ns = pred_ns if isinstance(pred_ns, str) else namespace
-            keys = self._namespace_keys(ns) if isinstance(ns, str) and ns else None
-            adm = admit(bundle, namespace, keys)
+        except Error as exc:  # any parse problem in a hostile bundle is the client's fault
+            # A duplicate was admitted once, so it parses: nothing to look up.
+            raise ServiceError(400, f"malformed bundle: {exc}") from None
+        pred_ns = st.predicate.get("namespace")
+        ns = pred_ns if isinstance(pred_ns, str) else namespace
+        ns = ns if isinstance(ns, str) and ns else None
+        facts = self.store.admitting(leaf, ns)  # duplicate check and claims: one query
+        if facts.existing is not None:
+            if self.cosigner is not None:
+                self.cosigner.wait(facts.existing + 1)
+            return {"index": facts.existing, "leaf_hash": b64(leaf), "duplicate": True}
+        try:
+            keys = self._namespace_keys(ns, list(facts.claims)) if ns else None
+            adm = admit(bundle, namespace, keys, statement=st)
         except ServiceError:
             raise
-        except Error as exc:  # any parse problem in a hostile bundle is the client's fault
+        except Error as exc:
             raise ServiceError(400, f"malformed bundle: {exc}") from None
         from detente.registry._store import NewEntry
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     create_engine,
     event,
     or_,
@@ -45,7 +46,7 @@ from detente.registry._merkle import (
     root_plan,
 )
 
-__all__ = ["SCHEMA_VERSION", "Appended", "LogStore", "NewEntry", "make_engine"]
+__all__ = ["SCHEMA_VERSION", "Admitting", "Appended", "LogStore", "NewEntry", "make_engine"]
 
 SCHEMA_VERSION = 1
 metadata = MetaData()
@@ -94,6 +95,22 @@ cosignatures = Table(
     Column("line", Text, nullable=False),
 )
 
+# The append path's statements, built once: constructing a SQLAlchemy expression (coercing
+# every operand) cost more CPU than running the query did, for each of them, on every append.
+_HEAD = select(log_head.c.size).where(log_head.c.id == 1)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_CLAIMS = ("namespace-claim", "key-rotation")  # the kinds that set a namespace's keys
+_ADMITTING = (
+    select(entries.c.idx, entries.c.leaf_hash)
+    .where(
+        or_(
+            entries.c.leaf_hash == bindparam("leaf"),
+            and_(entries.c.namespace == bindparam("ns"), entries.c.kind.in_(_CLAIMS)),
+        )
+    )
+    .order_by(entries.c.idx)
+)
+
 
 def make_engine(url: str, *, immediate: bool = False) -> Engine:
     """An engine for the log or a witness. SQLite: WAL, ``synchronous=FULL`` (a commit is on
@@ -135,6 +152,16 @@ class NewEntry:
 
 
 @dataclass(frozen=True)
+class Admitting:
+    """What admitting one bundle needs from the log, read in one query: the index of an
+    entry with the same leaf (a duplicate), and the indexes of its namespace's claim and
+    rotations."""
+
+    existing: int | None
+    claims: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Appended:
     index: int
     leaf_hash: bytes
@@ -155,6 +182,10 @@ class LogStore:
         # in-memory database is per connection, so it keeps the one engine.
         memory = self.sqlite and self.engine.url.database in (None, "", ":memory:")
         self.reader: Engine = make_engine(url) if self.sqlite and not memory else self.engine
+        # The tree's frontier (the perfect subtrees whose hashes make its root) after our last
+        # commit, by size: the next append reuses it when the head is still at that size
+        # (nodes are immutable, so a size names one frontier), instead of reading it back.
+        self._frontier: tuple[int, dict[NodeKey, bytes]] = (-1, {})
         self._migrate()
 
     # -- schema ---------------------------------------------------------------------------
@@ -239,6 +270,14 @@ class LogStore:
         with self.reader.connect() as conn:
             return conn.execute(select(entries.c.idx).where(entries.c.leaf_hash == leaf)).scalar()
 
+    def admitting(self, leaf: bytes, namespace: str | None) -> Admitting:
+        """The duplicate check and the namespace's claim/rotation indexes, in one query."""
+        with self.reader.connect() as conn:
+            rows = conn.execute(_ADMITTING, {"leaf": leaf, "ns": namespace or ""}).all()
+        existing = next((int(r.idx) for r in rows if bytes(r.leaf_hash) == leaf), None)
+        claims = tuple(int(r.idx) for r in rows if bytes(r.leaf_hash) != leaf)
+        return Admitting(existing, claims)
+
     def find(
         self,
         *,
@@ -280,10 +319,7 @@ class LogStore:
         or made by this batch), then bulk inserts."""
         leaves = [leaf_hash(e.body) for e in batch]
         with self.engine.begin() as conn:
-            q = select(log_head.c.size).where(log_head.c.id == 1)
-            if not self.sqlite:
-                q = q.with_for_update()
-            size = int(conn.execute(q).scalar_one())
+            size = int(conn.execute(_HEAD if self.sqlite else _HEAD_FOR_UPDATE).scalar_one())
             start = size
             seen: dict[bytes, int] = {}
             for i in range(0, len(leaves), 500):
@@ -293,7 +329,9 @@ class LogStore:
                     )
                 )
                 seen.update({bytes(r.leaf_hash): int(r.idx) for r in rows})
-            frontier = self._nodes(conn, root_plan(start))
+            cached_size, frontier = self._frontier
+            if cached_size != start:
+                frontier = self._nodes(conn, root_plan(start))
             pending: dict[NodeKey, bytes] = {}
             rows_e: list[dict[str, Any]] = []
             rows_s: list[dict[str, Any]] = []
@@ -324,9 +362,12 @@ class LogStore:
                     nodes.insert(),
                     [{"level": k[0], "idx": k[1], "hash": h} for k, h in pending.items()],
                 )
-                root = range_hash(0, size, {**frontier, **pending})
+                tree = {**frontier, **pending}
+                root = range_hash(0, size, tree)
                 conn.execute(checkpoints.insert().values(size=size, note=self._sign(size, root)))
                 conn.execute(log_head.update().where(log_head.c.id == 1).values(size=size))
+        if size != start:  # committed: remember the new frontier for the next batch
+            self._frontier = (size, {k: tree[k] for k in root_plan(size)})
         return results
 
     # -- witness cosignatures (c2sp.org/tlog-cosignature) -----------------------------------

@@ -12,7 +12,7 @@ contributes nothing: clients count cosignatures against their own quorum.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -114,21 +114,29 @@ class Cosigner:
 
     def _round(self, size: int) -> None:
         note = self.store.checkpoint(size)
-        results = self.pool.map(lambda w: self._ask(w, size, note), self.witnesses)
+        proofs: dict[int, list[bytes]] = {}  # witnesses at one size share one proof
+
+        def proof(old: int) -> list[bytes]:
+            if old not in proofs:
+                proofs[old] = self.store.consistency(old, size) if 0 < old < size else []
+            return proofs[old]
+
+        results = self.pool.map(lambda w: self._ask(w, size, note, proof), self.witnesses)
         lines = {w.key.vkey: line for w, line in zip(self.witnesses, results, strict=True) if line}
         self.store.add_cosignatures(size, lines)
 
-    def _ask(self, w: WitnessEndpoint, size: int, note: str) -> str | None:
+    def _ask(
+        self, w: WitnessEndpoint, size: int, note: str, proof: Callable[[int], list[bytes]]
+    ) -> str | None:
         import httpx
 
         old = self.sizes.get(w.key.vkey, 0)
         for _attempt in range(2):
             if old > size:
                 return None  # the witness has seen more than we have: not ours to cosign
-            proof = self.store.consistency(old, size) if 0 < old < size else []
             try:
                 r = self.http.post(
-                    f"{w.url}/add-checkpoint", content=format_add_checkpoint(old, proof, note)
+                    f"{w.url}/add-checkpoint", content=format_add_checkpoint(old, proof(old), note)
                 )
             except httpx.HTTPError:
                 return None  # down: no cosignature this round
