@@ -28,6 +28,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    func,
     or_,
     select,
 )
@@ -99,6 +100,15 @@ cosignatures = Table(
 # every operand) cost more CPU than running the query did, for each of them, on every append.
 _HEAD = select(log_head.c.size).where(log_head.c.id == 1)
 _HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_CHECKPOINT = select(checkpoints.c.note).where(checkpoints.c.size == bindparam("size"))
+_COSIGNED_BY = select(cosignatures.c.witness).where(cosignatures.c.size == bindparam("size"))
+_COSIGNATURES = (
+    select(cosignatures.c.line)
+    .where(cosignatures.c.size == bindparam("size"))
+    .order_by(cosignatures.c.witness)
+)
+_LATEST_COSIGNED = select(func.max(cosignatures.c.size))
+RECENT_NODES = 1 << 15  # subtree hashes of our own recent commits kept in memory
 _CLAIMS = ("namespace-claim", "key-rotation")  # the kinds that set a namespace's keys
 _ADMITTING = (
     select(entries.c.idx, entries.c.leaf_hash)
@@ -186,6 +196,10 @@ class LogStore:
         # commit, by size: the next append reuses it when the head is still at that size
         # (nodes are immutable, so a size names one frontier), instead of reading it back.
         self._frontier: tuple[int, dict[NodeKey, bytes]] = (-1, {})
+        # The subtree hashes our recent commits wrote (immutable once committed): the
+        # consistency proofs the cosigner sends every round, and most inclusion proofs of
+        # new entries, are made from them without a query.
+        self._recent: dict[NodeKey, bytes] = {}
         self._migrate()
 
     # -- schema ---------------------------------------------------------------------------
@@ -230,24 +244,35 @@ class LogStore:
         rows = conn.execute(select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(cond))
         return {(r.level, r.idx): bytes(r.hash) for r in rows}
 
+    def _fetch_nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+        """Subtree hashes: those our recent commits wrote from memory, the rest in one query."""
+        recent = self._recent
+        found: dict[NodeKey, bytes] = {}
+        missing: list[NodeKey] = []
+        for k in keys:
+            h = recent.get(k)
+            if h is None:
+                missing.append(k)
+            else:
+                found[k] = h
+        if missing:
+            with self.reader.connect() as conn:
+                found.update(self._nodes(conn, missing))
+        return found
+
     def size(self) -> int:
         with self.reader.connect() as conn:
-            return int(conn.execute(select(log_head.c.size).where(log_head.c.id == 1)).scalar_one())
+            return int(conn.execute(_HEAD).scalar_one())
 
     def checkpoint(self, size: int | None = None) -> str:
         with self.reader.connect() as conn:
             if size is None:
-                size = int(
-                    conn.execute(select(log_head.c.size).where(log_head.c.id == 1)).scalar_one()
-                )
-            note = conn.execute(
-                select(checkpoints.c.note).where(checkpoints.c.size == size)
-            ).scalar()
+                size = int(conn.execute(_HEAD).scalar_one())
+            note = conn.execute(_CHECKPOINT, {"size": size}).scalar()
             if note is None:
                 # A size inside a group-committed batch: every size up to the head has a
                 # tree, so sign its checkpoint now (Ed25519 is deterministic: same note).
-                head = conn.execute(select(log_head.c.size).where(log_head.c.id == 1))
-                if not 0 < size <= int(head.scalar_one()):
+                if not 0 < size <= int(conn.execute(_HEAD).scalar_one()):
                     raise KeyError(size)
                 return self._sign(size, range_hash(0, size, self._nodes(conn, root_plan(size))))
             return str(note)
@@ -300,14 +325,10 @@ class LogStore:
             return [int(r) for r in conn.execute(q).scalars()]
 
     def inclusion(self, index: int, size: int) -> list[bytes]:
-        with self.reader.connect() as conn:
-            return inclusion_proof(index, size, self._nodes(conn, inclusion_plan(index, size)))
+        return inclusion_proof(index, size, self._fetch_nodes(inclusion_plan(index, size)))
 
     def consistency(self, first: int, second: int) -> list[bytes]:
-        with self.reader.connect() as conn:
-            return consistency_proof(
-                first, second, self._nodes(conn, consistency_plan(first, second))
-            )
+        return consistency_proof(first, second, self._fetch_nodes(consistency_plan(first, second)))
 
     # -- the one write path -------------------------------------------------------------
     def append(self, batch: Sequence[NewEntry]) -> list[Appended]:
@@ -366,8 +387,11 @@ class LogStore:
                 root = range_hash(0, size, tree)
                 conn.execute(checkpoints.insert().values(size=size, note=self._sign(size, root)))
                 conn.execute(log_head.update().where(log_head.c.id == 1).values(size=size))
-        if size != start:  # committed: remember the new frontier for the next batch
+        if size != start:  # committed: remember the new frontier and nodes
             self._frontier = (size, {k: tree[k] for k in root_plan(size)})
+            recent = self._recent if len(self._recent) < RECENT_NODES else {}
+            recent.update(pending)
+            self._recent = recent
         return results
 
     # -- witness cosignatures (c2sp.org/tlog-cosignature) -----------------------------------
@@ -376,11 +400,7 @@ class LogStore:
         if not lines:
             return
         with self.engine.begin() as conn:
-            have = set(
-                conn.execute(
-                    select(cosignatures.c.witness).where(cosignatures.c.size == size)
-                ).scalars()
-            )
+            have = set(conn.execute(_COSIGNED_BY, {"size": size}).scalars())
             rows = [
                 {"size": size, "witness": w, "line": ln} for w, ln in lines.items() if w not in have
             ]
@@ -390,19 +410,12 @@ class LogStore:
     def cosignatures(self, size: int) -> list[str]:
         """The cosignature lines recorded for checkpoint ``size``, in witness order."""
         with self.reader.connect() as conn:
-            rows = conn.execute(
-                select(cosignatures.c.line)
-                .where(cosignatures.c.size == size)
-                .order_by(cosignatures.c.witness)
-            )
-            return [str(r) for r in rows.scalars()]
+            return [str(r) for r in conn.execute(_COSIGNATURES, {"size": size}).scalars()]
 
     def latest_cosigned(self) -> int | None:
         """The largest checkpoint size with any cosignature."""
-        from sqlalchemy import func
-
         with self.reader.connect() as conn:
-            v = conn.execute(select(func.max(cosignatures.c.size))).scalar()
+            v = conn.execute(_LATEST_COSIGNED).scalar()
         return None if v is None else int(v)
 
     def iter_bodies(self, size: int, chunk: int = 5000) -> Iterator[bytes]:
