@@ -22,6 +22,7 @@ import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
@@ -128,11 +129,13 @@ class Ed25519NoteKey:
             )
         return cls(name, public)
 
-    @property
+    # Computed once per key (a SHA-256 and a base64 each): the log signs a checkpoint per
+    # commit and the cosigner names each witness by vkey several times a round.
+    @cached_property
     def id(self) -> bytes:
         return key_hash(self.name, self.ALG, self.public)
 
-    @property
+    @cached_property
     def vkey(self) -> str:
         typed = base64.b64encode(bytes([self.ALG]) + self.public).decode()
         return f"{self.name}+{self.id.hex()}+{typed}"
