@@ -24,6 +24,7 @@ from detente.monitor._lexicon import (
     _CLAUSE_IMPERATIVE,
     _FAKE_ERROR,
     _IMPERATIVE,
+    _IMPERSONATION,
     _LEAD_ONE,
     _MODAL,
     _MODAL_TRIGGERS,
@@ -94,6 +95,7 @@ WEIGHTS = {
     "pressure": 1,
     "secrecy": 1,
     "fake-error": 2,
+    "impersonation": 1,
     "in-identifier": 0,  # counts with an unasked-for effect (``_context.strong``)
 }
 
@@ -168,6 +170,7 @@ _SIGNALS = (
     ("authority", _AUTHORITY),
     ("fake-error", _FAKE_ERROR),
     ("tool-mention", _TOOL_WORDS),
+    ("impersonation", _IMPERSONATION),
 )
 # Python's re tries every alternative at every position, so each sentence is first checked for
 # a trigger word (a set look-up) and searched only then: ~50x faster on long tool outputs.

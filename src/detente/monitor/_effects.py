@@ -107,11 +107,20 @@ def _affirmed_words(text: str) -> frozenset[str]:
 
 
 def named_effects(effects: tuple[tuple[str, frozenset[str]], ...], text: str) -> list[str]:
-    """The tools of ``effects`` whose effect ``text`` names."""
+    """The tools of ``effects`` whose effect ``text`` names (the word or its inflections:
+    "reservation", "posted"; not "joint" for join or "browser" for browse)."""
     if not effects:
         return []
     words = _affirmed_words(text)
-    return [tool for tool, group in effects if any(stem_in(w, words) for w in group)]
+    return [tool for tool, group in effects if any(_inflected(w, words) for w in group)]
+
+
+_SUFFIXES = ("", "s", "es", "d", "ed", "ing", "ion", "ions", "ation", "ations", "ment")
+
+
+def _inflected(word: str, words: frozenset[str]) -> bool:
+    base = word[:-1] if word.endswith("e") else word
+    return any(word + x in words or base + x in words for x in _SUFFIXES)
 
 
 def sink_kind(policy: Policy, trace: Trace, tool: str) -> str | None:

@@ -53,7 +53,7 @@ _LEAD_ONE = re.compile(
 # none should be, which is how a pasted instruction reads.
 _NOT_SPLICED = frozenset(["go", "do", "use", "list", "mail", "set", "print", "order", "say"])
 _SPLICED = re.compile(
-    r"(?<=[a-zà-ÿ] )(?:"
+    r"(?:(?<=[a-zà-ÿ] )|(?<=[a-zà-ÿ][,;] ))(?:"
     + "|".join(v[:1].upper() + v[1:] for v in _VERBS.split("|") if v not in _NOT_SPLICED)
     + r")\s+[a-z]\w*\s+\S+"
 )
@@ -124,7 +124,8 @@ _OVERRIDE = re.compile(
     r"\bignora\w*|\bignorier\w*|\bignorez\b|\bantes de\b|\bzuerst\b|\bbevor\b|\bavant (?:de|"
     r"toute)\b|\bprima di\b|忽略|无视|忘记|之前的|先(?!生)|取而代之|改为|игнорируй\w*|забудь\w*|"
     r"сначала|antes de|無視|先に|무시|먼저|\babaikan\b|\bnegeer\b|\bzignoruj\w*|\bbỏ qua\b|"
-    r"\byok say|تجاهل|अनदेखा|เพิกเฉย|התעלם",
+    r"\byok say|تجاهل|अनदेखा|เพิกเฉย|התעלם|تعليمات جديدة|التعليمات السابقة|नए निर्देश|पिछले निर्देश|"
+    r"新的?(?:指令|任务|指示)",
     re.I,
 )
 _SECRECY = re.compile(
@@ -140,7 +141,20 @@ _AUTHORITY = re.compile(
     r"\[\s*(?:system|admin|compliance|policy|security|important)|\bimportant!|\burgent\b|"
     r"\bcompliance\b|\bmandatory\b|\badministrator\b|\bsecurity policy\b|\bautomated\b|"
     r"\beffective immediately\b|\bnon-compliance\b|系统|通知|指令|【|"
-    r"\b(?:policy|guideline|rule|regulation|procedure)\s+[a-z]{0,4}-?\d+(?:\.\d+)*\b",
+    r"\b(?:policy|guideline|rule|regulation|procedure)\s+[a-z]{0,4}-?\d+(?:\.\d+)*\b|"
+    # threats and deadlines that press for action without thought
+    r"\bfailure to comply\b|\bwill be (?:suspended|frozen|locked|closed|terminated|deleted)\b|"
+    r"\b(?:freeze|suspend|lock) (?:the|your) account\b|\bwithin \d+ (?:hours?|minutes?)\b|"
+    r"\bregulatory\b|\baudit\b|\bno questions\b",
+    re.I,
+)
+# Someone the agent's principal would obey, claimed in the data ("from your manager", "IT
+# helpdesk notice", "bank security"): weak alone, a banker's real letter says so too.
+_IMPERSONATION = re.compile(
+    r"\b(?:from|by|on behalf of)\s+(?:your|the)\s+(?:bank|manager|boss|ceo|cfo|it(?: department|"
+    r" team| support)?|helpdesk|help desk|security team|administrator|admin|hr|landlord)\b|"
+    r"\bit (?:helpdesk|help desk|support|department)\b|\bhelpdesk\b|\bbank security\b|"
+    r"\bthis is (?:your|the) (?:bank|manager|boss|ceo|it department|administrator)\b",
     re.I,
 )
 _FAKE_ERROR = re.compile(
@@ -166,6 +180,7 @@ _WEAK_FORM = {
             r"everything)\b|\bnew (?:instructions?|task|objective|goal|orders?)\b|"
             r"\b(?:previous|prior|earlier|above|original) (?:instructions?|task|request|prompt)s?\b|"
             r"\bwithout (?:asking|telling|confirmation|confirming)\b|"
+            r"在(?:继续|回答|回复|总结|处理|执行)\w{0,6}之前|(?:回答|返信|要約)(?:する)?前に|"
             r"changed (?:their|his|her|my) mind|\bbefore (?:you|answering|replying|responding|"
             r"summari[sz]ing|solving|proceeding|continuing|doing anything)\b|"
             r"\bignor\w*\s+(?:\w+\s+){0,3}(?:instrucciones|anweisungen|istruzioni|instruções|"
@@ -173,7 +188,8 @@ _WEAK_FORM = {
             r"cualquier)|\bbevor (?:du|sie) (?:antwort|fortf)|\bavant de (?:répondre|continuer|"
             r"résumer)|\bprima di (?:rispondere|continuare|riassumere)|"
             r"忽略|无视|忘记|之前的(?:指令|任务|指示|要求)|取而代之|игнорируй\w*|забудь\w*|無視|무시|"
-            r"\babaikan\b|\bnegeer\b|\bzignoruj\w*|\bbỏ qua\b|\byok say|تجاهل|अनदेखा|เพิกเฉย|התעלם",
+            r"\babaikan\b|\bnegeer\b|\bzignoruj\w*|\bbỏ qua\b|\byok say|تجاهل|अनदेखा|เพิกเฉย|התעלם|"
+            r"تعليمات جديدة|التعليمات السابقة|नए निर्देश|पिछले निर्देश|新的?(?:指令|任务|指示)",
             re.I,
         ),
     ),

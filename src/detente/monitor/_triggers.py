@@ -100,8 +100,18 @@ TRIGGERS: dict[str, frozenset[str]] = {
         ]
     ),
     "secrecy": frozenset(["not", "don", "dont", "never", "no", "ne", "nicht", "non", "не", "não"]),
+    "impersonation": frozenset(["from", "by", "behalf", "it", "helpdesk", "help", "bank", "this"]),
     "authority": frozenset(
         [
+            "failure",
+            "will",
+            "freeze",
+            "suspend",
+            "lock",
+            "within",
+            "regulatory",
+            "audit",
+            "no",
             "system",
             "information",
             "instructions",
