@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from detente.monitor._decision import Evidence
 from detente.monitor._detect import OutputAnalysis, Span, analyze_output
@@ -167,16 +167,16 @@ class Context:
     @cached_property
     def delegated(self) -> bool:
         """The user handed the agent over to instructions in the data."""
-        return bool(_DELEGATION.search(self.user.norm))
+        return _matches(_DELEGATION, self.user.norm)
 
     @cached_property
     def tasks_handed_over(self) -> bool:
-        return bool(_TASKS.search(self.user.norm))
+        return _matches(_TASKS, self.user.norm)
 
     @cached_property
     def handed_over(self) -> bool:
         """The user made the data's tasks their own (stricter than :attr:`delegated`)."""
-        return bool(_HANDOVER.search(self.user.norm))
+        return _matches(_HANDOVER, self.user.norm)
 
     @cached_property
     def tool_names(self) -> frozenset[str]:
@@ -235,6 +235,12 @@ class Context:
 
     def from_user(self, v: JSON) -> bool:
         return found_in(v, self.user)
+
+
+@lru_cache(maxsize=4096)
+def _matches(rx: re.Pattern[str], text: str) -> bool:
+    """The hand-over expressions on a user's request (the same request, every call)."""
+    return rx.search(text) is not None
 
 
 def span_evidence(out: Output, span: Span) -> Evidence:

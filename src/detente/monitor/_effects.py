@@ -106,21 +106,26 @@ def _affirmed_words(text: str) -> frozenset[str]:
     return words - negated if negated else words
 
 
-def named_effects(effects: tuple[tuple[str, frozenset[str]], ...], text: str) -> list[str]:
+@lru_cache(maxsize=16384)
+def named_effects(effects: tuple[tuple[str, frozenset[str]], ...], text: str) -> tuple[str, ...]:
     """The tools of ``effects`` whose effect ``text`` names (the word or its inflections:
     "reservation", "posted"; not "joint" for join or "browser" for browse)."""
     if not effects:
-        return []
+        return ()
     words = _affirmed_words(text)
-    return [tool for tool, group in effects if any(_inflected(w, words) for w in group)]
+    return tuple(tool for tool, group in effects if not _forms(group).isdisjoint(words))
 
 
 _SUFFIXES = ("", "s", "es", "d", "ed", "ing", "ion", "ions", "ation", "ations", "ment")
 
 
-def _inflected(word: str, words: frozenset[str]) -> bool:
-    base = word[:-1] if word.endswith("e") else word
-    return any(word + x in words or base + x in words for x in _SUFFIXES)
+@lru_cache(maxsize=256)
+def _forms(group: frozenset[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for word in group:
+        base = word[:-1] if word.endswith("e") else word
+        out.update(w + x for w in (word, base) for x in _SUFFIXES)
+    return frozenset(out)
 
 
 def sink_kind(policy: Policy, trace: Trace, tool: str) -> str | None:

@@ -151,8 +151,8 @@ _AUTHORITY = re.compile(
 # Someone the agent's principal would obey, claimed in the data ("from your manager", "IT
 # helpdesk notice", "bank security"): weak alone, a banker's real letter says so too.
 _IMPERSONATION = re.compile(
-    r"\b(?:from|by|on behalf of)\s+(?:your|the)\s+(?:bank|manager|boss|ceo|cfo|it(?: department|"
-    r" team| support)?|helpdesk|help desk|security team|administrator|admin|hr|landlord)\b|"
+    r"\b(?:from|by|on behalf of)\s+(?:your|the)\s+(?:bank|manager|boss|ceo|cfo|it department|"
+    r"it support|helpdesk|help desk|administrator|admin|hr|landlord)\b|"
     r"\bit (?:helpdesk|help desk|support|department)\b|\bhelpdesk\b|\bbank security\b|"
     r"\bthis is (?:your|the) (?:bank|manager|boss|ceo|it department|administrator)\b",
     re.I,

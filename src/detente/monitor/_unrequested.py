@@ -46,7 +46,7 @@ def check_unrequested(ctx: Context, rule: Rule) -> Hit | None:
     return None
 
 
-def _serves(ctx: Context, span: Span, effects: list[str], own: set[str]) -> str | None:
+def _serves(ctx: Context, span: Span, effects: tuple[str, ...], own: set[str]) -> str | None:
     """Why the call serves the instruction, or None."""
     if ctx.call.name in effects:
         return f"the call is that effect ({ctx.call.name})"
@@ -63,7 +63,7 @@ def _serves(ctx: Context, span: Span, effects: list[str], own: set[str]) -> str 
     return f"{', '.join(vals[:3])} come from the instruction" if vals else None
 
 
-def _instruction_lines(text: str, effects: list[str], ctx: Context) -> IndexedText:
+def _instruction_lines(text: str, effects: tuple[str, ...], ctx: Context) -> IndexedText:
     """The span from the line that names the effect on: a wrapped record's earlier lines
     ("Reviews: … competitive prices") are data, not what the instruction is about."""
     groups = dict(ctx.sink_effects)
