@@ -21,6 +21,9 @@ configuration runs in its own subprocess (so peak RSS is its own). Figures:
 - CPU seconds by role (driver, Ray workers, raylet, GCS, Ray's other processes): what the
   wall-clock ratio cannot show on a shared machine.
 - ``--repeat K`` runs K Ray 1-worker/2-worker pairs back to back and reports the median ratio.
+- A machine check first: the same in-memory SHA-256 work on 1 and on 2 processes. On a shared
+  machine that gives a job half a core, 2 processes are no faster than 1, and no 2-worker
+  ratio below can be read as scaling.
 - Ray overhead per task: trivial tasks through run_sweep's driver loop on one worker (the
   in-process run also plans on the same core, while a Ray driver plans beside its workers).
 - peak RSS: the in-process run's own; for Ray each worker's ``ru_maxrss`` after the sweep.
@@ -252,6 +255,33 @@ def _hash_piece(piece: tuple[str, int, int]) -> tuple[int, float]:
             h.update(view[:n])
             left -= n
     return end - start, time.process_time() - cpu0
+
+
+def _hash_memory(_: int) -> float:
+    buf = bytes(range(256)) * (1 << 18)  # 64 MiB
+    cpu0 = time.process_time()
+    for _ in range(8):
+        hashlib.sha256(buf).digest()
+    return time.process_time() - cpu0
+
+
+def cpu_check(rounds: int = 3) -> list[tuple[float, float]]:
+    """Can this machine run 2 processes twice as fast as 1 right now? The same work (2 × 512 MiB
+    of in-memory SHA-256, no I/O, no Ray, no detente) on a pool of 1 and of 2 processes; the
+    wall times, alternating. If they are equal, no 2-worker figure below can reach 2×."""
+    import multiprocessing as mp
+
+    out = []
+    for _ in range(rounds):
+        pair = []
+        for n in (1, 2):
+            with mp.get_context("fork").Pool(n) as pool:
+                pool.map(abs, range(n))
+                t0 = time.perf_counter()
+                pool.map(_hash_memory, range(2))
+                pair.append(time.perf_counter() - t0)
+        out.append((pair[0], pair[1]))
+    return out
 
 
 def _raw_bound(root: Path, procs: int) -> dict[str, Any]:
@@ -490,6 +520,10 @@ def main() -> None:
     t0 = time.perf_counter()
     hub = build_hub(args.cache, args.models, args.big, args.big_gb)
     print(f"hub {hub} ready in {time.perf_counter() - t0:.0f} s; cpus {os.cpu_count()}; {_load()}")
+    pairs = cpu_check()
+    print("machine check, in-memory SHA-256, same work on 1 vs 2 processes: "
+          + ", ".join(f"{a:.2f} s vs {b:.2f} s ({a / b:.2f}x)" for a, b in pairs)
+          + f"  [{_load()}]", flush=True)  # fmt: skip
     small: dict[str, Any] = {}
     large: dict[str, Any] = {"bytes": 0}
     if args.only != "large":

@@ -15,7 +15,7 @@ RESULT_SCHEMA = "detente.sweep-result/v2"
 
 @dataclass(frozen=True, order=True)
 class FileError:
-    """One failure: the stage (manifest, tensors, scan, inventory, task, registry, internal),
+    """One failure: the stage (walk, manifest, tensors, scan, inventory, task, registry, internal),
     the file, the message and how many attempts were made."""
 
     stage: str
