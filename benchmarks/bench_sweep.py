@@ -125,7 +125,9 @@ def _big_model(root: Path, gb: float, rng: np.random.Generator) -> None:
 
 def build_hub(cache: Path, models: int, big: int, big_gb: float) -> Path:
     hub = cache / f"hub-{models}-{big}x{big_gb:g}"
-    marker = hub / ".complete"
+    # The marker sits beside the hub, not in it: a file directly in the hub root would make
+    # the walker count the root itself as one model.
+    marker = cache / f"{hub.name}.complete"
     if marker.exists():
         return hub
     shutil.rmtree(hub, ignore_errors=True)
@@ -139,7 +141,7 @@ def build_hub(cache: Path, models: int, big: int, big_gb: float) -> Path:
 
 
 def _tree_stats(root: Path) -> tuple[int, int]:
-    files = [p for p in root.rglob("*") if p.is_file() and p.name != ".complete"]
+    files = [p for p in root.rglob("*") if p.is_file()]
     return len(files), sum(p.stat().st_size for p in files)
 
 
