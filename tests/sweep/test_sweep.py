@@ -125,7 +125,10 @@ def test_discovery_skips_git_and_symlinked_dirs(tmp_path: Path) -> None:
     (hub / ".git" / "objects").mkdir(parents=True)
     (hub / ".git" / "objects" / "o").write_bytes(b"z")
     (hub / "link").symlink_to(hub / "a", target_is_directory=True)
+    (hub / ".complete").write_text("ok\n")  # a hidden marker at the top is not a model root
     assert list(found_models([hub])) == [(str(hub / "a" / "m1"), 10)]
+    (hub / "README.md").write_text("hub\n")  # a visible file is: the root is one model
+    assert [p for p, _ in found_models([hub])] == [str(hub)]
     assert discover_models([hub / "a" / "m1" / "w.bin"]) == [hub / "a" / "m1" / "w.bin"]
 
 

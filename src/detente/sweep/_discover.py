@@ -1,7 +1,7 @@
 """Group the files under each SOURCE into models, and read manifest lists.
 
-A model is the shallowest directory that directly holds a regular file (a hub mirror's
-``org/name/`` or a cluster store's ``model-x/``); its subdirectories belong to it, as
+A model is the shallowest directory that directly holds a regular, not hidden file (a hub
+mirror's ``org/name/`` or a cluster store's ``model-x/``); its subdirectories belong to it, as
 ``detente.artifacts.walk_model`` reads them. A SOURCE that is a file is a single-file model.
 
 A *manifest list* (``--list FILE``) names models one per line instead of walking a tree: a bare
@@ -54,7 +54,9 @@ def found_models(sources: list[str | Path]) -> Iterator[tuple[str, int]]:
             except OSError:
                 continue  # as os.walk does: an unreadable directory holds no model we can read
             files = [e for e in entries if e.is_file()]
-            if files:  # the model owns its subdirectories
+            # A hidden file (a mirror's ``.complete`` or ``.DS_Store``) does not make a model
+            # root: at a hub's top it would fold every model below into one.
+            if any(not e.name.startswith(".") for e in files):  # the model owns its subdirs
                 yield top, sum(_size(e) for e in files)
                 continue
             stack.extend(
