@@ -3,9 +3,10 @@
 Not the headline (that is ``benchmarks/bench_monitor.py`` on 100 attacks per suite, see
 docs/monitor.md): a small, deterministic sample (4 attacks and 4 of each control per suite,
 seed 1), so a change that lets injections through or starts blocking benign work fails here.
-Measured when set (2026-12-01): agentdojo 16/16 attacks stopped, 0/16 benign and 0/16
-user-asked controls blocked; dev 15/16 stopped, 0/15 benign-text and 0/16 user-asked-text
-blocked. The floors allow one more miss and one false block on these 16-trace samples. The
+Measured when set (2026-12-01, commit 06150fc): agentdojo 16/16 attacks stopped, 0/16 benign
+and 0/16 user-asked controls blocked; dev 16/16 stopped, 0/16 benign-text and 0/15
+user-asked-text blocked. The floors allow a miss or two and one false block on these 16-trace
+samples. The
 held-out sets are not used here (a floor is tuned against; held-out sets never are).
 """
 
