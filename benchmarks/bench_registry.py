@@ -13,8 +13,11 @@ proof cost, not load speed) and at each size prints:
 
 With --witnesses it also measures, beside the same figures without witnesses:
 
-* HTTP appends/s with 3 witnesses on loopback (8 concurrent publishers; each append is
-  acknowledged only once a cosigned checkpoint covers it; rounds are batched);
+* HTTP appends/s with 3 witnesses on loopback (8 and 64 concurrent publishers, each one
+  keep-alive connection; each append is acknowledged only once a cosigned checkpoint covers
+  it; rounds are batched), and the CPU milliseconds per entry the server and the witnesses
+  spent: on a shared machine the rate follows the load, the CPU per entry much less so
+  (one server process cannot append faster than 1 / its CPU per entry);
 * a client's `check` from static tiles alone at the largest size (tile export time, the cold
   index build, then the warm check p50 over 20 runs).
 
