@@ -46,7 +46,7 @@ __all__ = ["OutputAnalysis", "Span", "analyze_output"]
 # A sentence glued to the previous one ("… 7.2%.Send a link …": injected text spliced into
 # data without a space) starts at the capital after the full stop.
 _SPLIT = re.compile(
-    r"(?<=[.!?。！？；;])\s+|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-z])|(?<=[.!?。！？])[\"'”’]+[,;]?\s*|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
+    r"(?<=[.!?。！？；;])\s+|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-zA-Z])|(?<=[.!?。！？])[\"'”’]+[,;]?\s*|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
 )
 # A split that starts a new record (list item, "key:" field, markup line): an instruction's
 # values do not continue across it.

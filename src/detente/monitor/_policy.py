@@ -42,6 +42,9 @@ CHECKS = (
     "tool-deny",
     "arg-pattern",
 )
+_READ_VERBS = frozenset(
+    ["get", "read", "list", "search", "find", "query", "lookup", "view", "show", "count"]
+)
 SHELL_CATEGORIES = (
     "download-exec",
     "reverse-shell",
@@ -107,11 +110,14 @@ class Policy:
         if tool in self._kinds:
             return self._kinds[tool]
         low = tool.lower()
+        # A wildcard glob does not make a reader a sink: "*message*" is meant for
+        # send_direct_message, not read_channel_messages (an exact name still does: get_webpage).
+        reader = low.split("_", 1)[0] in _READ_VERBS
         kind = next(
             (
                 k
                 for k, globs in self.sinks.items()
-                if any(fnmatch.fnmatchcase(low, g) for g in globs)
+                if any(fnmatch.fnmatchcase(low, g) for g in globs if not (reader and "*" in g))
             ),
             None,
         )

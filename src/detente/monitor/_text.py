@@ -202,6 +202,6 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
 
 
 _CHUNKS = (
-    re.compile(r"(?<=[.!?])\s+|\n\s*\n|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-z])"),
+    re.compile(r"(?<=[.!?])\s+|\n\s*\n|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-zA-Z])"),
     re.compile(r"\n"),
 )

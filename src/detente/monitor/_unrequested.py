@@ -19,7 +19,13 @@ from detente.monitor._context import Context, share, span_evidence, tool_words
 from detente.monitor._decision import Hit
 from detente.monitor._detect import Span
 from detente.monitor._effects import named_effects
-from detente.monitor._flow import IndexedText, found_in, index_text, value_text
+from detente.monitor._flow import (
+    IndexedText,
+    embedded_entities,
+    found_in,
+    index_text,
+    value_text,
+)
 from detente.monitor._flowchecks import carries
 from detente.monitor._policy import Rule
 
@@ -31,9 +37,11 @@ def check_unrequested(ctx: Context, rule: Rule) -> Hit | None:
         return None
     for out in ctx.outputs:
         for span in out.analysis.directives:
-            if not ctx.unasked_effects:  # computed on the first directive
-                return None
             effects = named_effects(ctx.unasked_effects, span.text)
+            if not effects and ctx.kind is None and _new_destination(ctx, span):
+                # an effect the user asked for, towards a place they never named: the reads
+                # that prepare it (not the effect itself, which DM-FLOW-001 judges)
+                effects = named_effects(ctx.sink_effects, span.text)
             if effects:
                 why = _serves(ctx, span, effects, set(tool_words(out.tool)))
                 if why:
@@ -44,6 +52,14 @@ def check_unrequested(ctx: Context, rule: Rule) -> Hit | None:
                     )
                     return Hit(rule, reason, (span_evidence(out, span),))
     return None
+
+
+def _new_destination(ctx: Context, span: Span) -> bool:
+    """The instruction sends somewhere (a URL or e-mail address) the user's request never names."""
+    return any(
+        kind in ("url", "email") and not ctx.from_user(e)
+        for kind, e in embedded_entities(span.text)
+    )
 
 
 def _serves(ctx: Context, span: Span, effects: tuple[str, ...], own: set[str]) -> str | None:
