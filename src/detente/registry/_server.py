@@ -112,8 +112,8 @@ class _Appender:
         return 200 if out["duplicate"] else 201, out
 
     async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The same request as plain ASGI, past the framework's middleware and routing (a
-        fifth of the server's CPU per append, measured)."""
+        """The same request as plain ASGI, past the framework's middleware and routing
+        (about 0.5 ms less server CPU per request, measured: docs/registry.md)."""
         length = dict(scope["headers"]).get(b"content-length")
         status, doc = 413, {"detail": f"body over {self.max_body} bytes"}
         if not self.too_long(None if length is None else length.decode("latin-1")):
