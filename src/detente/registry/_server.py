@@ -140,8 +140,11 @@ class _RegistryApp(FastAPI):
     appender: _Appender | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Only while no middleware was added (``app.add_middleware``: auth, limits, logging
+        # in an embedding): the fast path must never let an append past it.
         if (
             self.appender is not None
+            and not self.user_middleware
             and scope["type"] == "http"
             and scope["path"] == "/v1/entries"
             and scope["method"] == "POST"
