@@ -63,3 +63,45 @@ def test_a_failed_commit_fails_its_whole_batch_and_nothing_else(tmp_path: Path) 
     with pytest.raises(UnicodeDecodeError):
         seq.append(bad)
     assert seq.append(_entry(1)).index == 0 and store.size() == 1
+
+
+def test_an_older_log_gains_the_namespace_kind_index_and_admission_uses_it(
+    tmp_path: Path,
+) -> None:
+    """A log made at migration 0003 upgrades in place (its entries kept); the claim/rotation
+    lookup of every append then uses the (namespace, kind) index instead of walking all of
+    the namespace's entries."""
+    from importlib import resources
+
+    import sqlalchemy
+    from alembic import command
+    from alembic.config import Config
+
+    from detente.registry._store import _ADMITTING
+
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("detente.registry") / "migrations"))
+    eng = sqlalchemy.create_engine(url)
+    with eng.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    with eng.connect() as conn:
+        names = {ix["name"] for ix in sqlalchemy.inspect(conn).get_indexes("entries")}
+    assert "ix_entries_namespace_kind" not in names
+    eng.dispose()
+
+    store = LogStore(url, LogKey.generate("t.example/log"))
+    seq = Sequencer(store)
+    for i in range(5):
+        seq.append(_entry(i))
+    with store.engine.connect() as conn:
+        names = {ix["name"] for ix in sqlalchemy.inspect(conn).get_indexes("entries")}
+        assert "ix_entries_namespace_kind" in names
+        compiled = _ADMITTING.compile(store.engine)
+        state = compiled.construct_expanded_state({"leaf": b"x", "ns": "t/ns"})
+        args = tuple(state.parameters[name] for name in state.positiontup or ())
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + state.statement, args).all()
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "ix_entries_namespace_kind" in details, details
+    assert store.size() == 5

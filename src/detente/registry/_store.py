@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -68,6 +69,8 @@ entries = Table(
     Column("subject", String(200), nullable=False, index=True),
     Column("body", Text, nullable=False),
     Column("created", Integer, nullable=False),
+    # the admission query's claim and rotation lookup (migration 0004)
+    Index("ix_entries_namespace_kind", "namespace", "kind"),
 )
 nodes = Table(
     "nodes",
