@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from detente.cli._common import emit_json, format_option, quiet_option
+from detente.taxonomy import SEVERITY_NAMES
 
-_SEVERITIES = ["critical", "high", "medium", "low", "info"]
+_SEVERITIES = list(reversed(SEVERITY_NAMES))  # highest first, as --help lists them
 
 
 @click.group()

@@ -10,6 +10,7 @@ import click
 
 from detente.cli._common import emit_json, format_option
 from detente.cli.keys import key_option, load_signing_key
+from detente.taxonomy import Severity
 
 if TYPE_CHECKING:
     from detente.registry import RegistryClient
@@ -221,6 +222,11 @@ def rotate(
     _report(_client(url, log_key).publish(bundle), fmt, f"rotated keys of {namespace}")
 
 
+# What revocation and advisory statements accept (detente.registry checks the same list): the
+# shared scale without ``info``. Built here, not imported, to keep the registry off start-up.
+_STATEMENT_SEVERITIES = [str(s) for s in Severity if s > Severity.INFO]
+
+
 @click.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--namespace", required=True, help="Namespace the entry belongs to.")
@@ -261,7 +267,7 @@ def publish(source: Path, namespace: str, version: str | None, name: str | None,
 @click.option("--reason", required=True)
 @click.option(
     "--severity",
-    type=click.Choice(["low", "medium", "high", "critical"]),
+    type=click.Choice(_STATEMENT_SEVERITIES),
     default="high",
     show_default=True,
 )
@@ -290,7 +296,7 @@ def revoke(digest: str, namespace: str, reason: str, severity: str, key_path: Pa
 @click.option("--fixed-version", default=None)
 @click.option(
     "--severity",
-    type=click.Choice(["low", "medium", "high", "critical"]),
+    type=click.Choice(_STATEMENT_SEVERITIES),
     default="medium",
     show_default=True,
 )

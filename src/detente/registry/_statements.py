@@ -18,10 +18,12 @@ from collections.abc import Sequence
 from detente.attest import Statement, Subject, VerifyingKey
 from detente.errors import UsageError
 from detente.registry._policy import PREFIX
+from detente.taxonomy import Severity
 
 __all__ = ["advisory", "key_rotation", "namespace_claim", "release", "revocation"]
 
-SEVERITIES = ("low", "medium", "high", "critical")
+# The shared scale without ``info``: a revocation or advisory is never merely informational.
+SEVERITIES = tuple(str(s) for s in Severity if s > Severity.INFO)
 
 
 def _digest_subject(name: str, digest: str) -> Subject:
