@@ -128,6 +128,29 @@ def test_unreadable_file_is_retried_a_bounded_number_of_times(tmp_path: Path) ->
     assert failures[0].file == str(root / "weights.bin")
 
 
+@pytest.mark.parametrize("split", [False, True])
+def test_a_tensor_in_two_shards_is_corrupt_input_not_retried(tmp_path: Path, split: bool) -> None:
+    """Two shards defining the same tensor is a model that contradicts itself: one error
+    naming both files, on the first attempt (retrying cannot change the bytes)."""
+    from safetensors.numpy import save_file
+
+    root = _models(tmp_path)["st"]
+    first, second = sorted(root.glob("*.safetensors"))
+    from safetensors import safe_open
+
+    with safe_open(str(first), "np") as fh:
+        name = next(iter(fh.keys()))
+        extra = {name: fh.get_tensor(name)}
+    with safe_open(str(second), "np") as fh:
+        extra.update({k: fh.get_tensor(k) for k in fh.keys()})
+    save_file(extra, str(second))
+    cfg = Settings(split_above=100, unit_size=300) if split else Settings(split_above=WHOLE)
+    res = sweep_model(root, cfg)
+    assert res.root_digest is None
+    assert len(res.errors) == 1 and res.errors[0].attempts == 1
+    assert name in res.errors[0].message and first.name in res.errors[0].message
+
+
 def test_batched_tasks_give_the_same_results(tmp_path: Path) -> None:
     models = _models(tmp_path)
     cfg = Settings(split_above=100, unit_size=300)

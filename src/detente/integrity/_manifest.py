@@ -383,7 +383,7 @@ def check_unique_names(records: Iterable[TensorRecord], where: str) -> None:
     seen: dict[str, str] = {}
     for r in records:
         if r.name in seen:
-            raise InputError(
+            raise FormatError(  # the model contradicts itself: corrupt, not unreadable
                 f"tensor {r.name!r} appears in both {seen[r.name]} and {r.file}", where
             )
         seen[r.name] = r.file
