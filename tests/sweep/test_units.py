@@ -132,17 +132,17 @@ def test_unreadable_file_is_retried_a_bounded_number_of_times(tmp_path: Path) ->
 def test_a_tensor_in_two_shards_is_corrupt_input_not_retried(tmp_path: Path, split: bool) -> None:
     """Two shards defining the same tensor is a model that contradicts itself: one error
     naming both files, on the first attempt (retrying cannot change the bytes)."""
+    from safetensors import safe_open
     from safetensors.numpy import save_file
 
     root = _models(tmp_path)["st"]
     first, second = sorted(root.glob("*.safetensors"))
-    from safetensors import safe_open
-
     with safe_open(str(first), "np") as fh:
-        name = next(iter(fh.keys()))
+        name = fh.keys()[0]
         extra = {name: fh.get_tensor(name)}
     with safe_open(str(second), "np") as fh:
-        extra.update({k: fh.get_tensor(k) for k in fh.keys()})
+        names = fh.keys()
+        extra.update({k: fh.get_tensor(k) for k in names})
     save_file(extra, str(second))
     cfg = Settings(split_above=100, unit_size=300) if split else Settings(split_above=WHOLE)
     res = sweep_model(root, cfg)

@@ -21,7 +21,7 @@ from typing import Any
 
 from detente.artifacts import ModelFile, ModelFiles, read_tensor_table, walk_model
 from detente.canonical import canonical_json
-from detente.errors import FormatError, InputError, UsageError
+from detente.errors import FormatError, UsageError
 from detente.integrity._hashing import ALGORITHMS, hash_range, hash_ranges_of_file, parallel_map
 
 __all__ = [
