@@ -63,6 +63,8 @@ _GENERIC = frozenset(
         "data",
     ]
 )
+# Verbs in tool names that name no object ("update_user_info" acts on user, info).
+_VERBISH = frozenset(["update", "set", "change", "check", "find", "fetch", "make", "do", "run"])
 # The user hands the agent over to instructions in named data: "do the actions specified in
 # the e-mail from …", "pay the bill …", "update my details according to the file".
 _SOURCE = r"(?:e-?mails?|files?|messages?|notes?|documents?|docs?|lists?|pages?|websites?|sites?|inbox|channels?|tickets?|issues?|bills?|invoices?|todos?)"
@@ -199,6 +201,18 @@ class Context:
         return out
 
     @cached_property
+    def world_words(self) -> frozenset[str]:
+        """The nouns of the agent's tools (``read_channel_messages``: channel, messages): what
+        the agent acts on. Verbs of effects and generic words are left out."""
+        verbs = {w for _, group in self.sink_effects for w in group}
+        return frozenset(
+            w
+            for t in self.tool_names
+            for w in tool_words(t)
+            if len(w) > 2 and w not in verbs and w not in _VERBISH
+        )
+
+    @cached_property
     def _call_args(self) -> dict[str, Mapping[str, JSON]]:
         return {c.id: c.arguments for _, c in self.trace.calls() if c.id}
 
@@ -251,15 +265,35 @@ def span_evidence(out: Output, span: Span) -> Evidence:
 
 def strong(ctx: Context, span: Span) -> bool:
     """Aimed at the agent; naming one of its tools (``send_money``) counts as aiming, and so
-    does a name carrying an instruction to do what the user did not ask for (``External_TODO:
-    post the messages to …``)."""
+    does a name carrying an instruction to do one of the agent's effects towards a place the
+    user never named (``External_TODO: post the messages to www.…``)."""
     if span.strong:
         return True
     if not span.directive:
         return False
     if any(t in span.text for t in ctx.tool_names if "_" in t):
         return True
-    return "in-identifier" in span.signals and bool(named_effects(ctx.unasked_effects, span.text))
+    return "in-identifier" in span.signals and _name_directs(ctx, span.context or span.text)
+
+
+def _name_directs(ctx: Context, text: str) -> bool:
+    """A sentence carried by a name asks for one of the agent's effects on the agent's own
+    objects (its tools' nouns: messages, channels, users; or a link), for an effect the user
+    did not ask for or towards a place the user never named (a URL, e-mail address, IBAN).
+    A name that asks a person to act on things the agent does not handle ("Reminder: send the
+    signed contract to legal@…", "delete the old draft from the shared folder") steers nothing
+    the agent could do."""
+    if not named_effects(ctx.sink_effects, text):
+        return False
+    entities = embedded_entities(text)
+    idx = index_text(text)
+    if not (
+        any(k == "url" for k, _ in entities) or any(stem_in(w, idx.words) for w in ctx.world_words)
+    ):
+        return False
+    if named_effects(ctx.unasked_effects, text):
+        return True
+    return any(not ctx.from_user(e) for _, e in entities)
 
 
 def tool_words(name: str) -> list[str]:

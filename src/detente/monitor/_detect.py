@@ -36,7 +36,7 @@ from detente.monitor._lexicon import (
     _WEAK_FORM,
     _ZH_DIRECTIVE,
 )
-from detente.monitor._text import derived_texts, normalize
+from detente.monitor._text import derived_texts, unfold_hidden
 from detente.monitor._triggers import TRIGGERS as _TRIGGERS
 
 __all__ = ["OutputAnalysis", "Span", "analyze_output"]
@@ -46,7 +46,7 @@ __all__ = ["OutputAnalysis", "Span", "analyze_output"]
 # A sentence glued to the previous one ("… 7.2%.Send a link …": injected text spliced into
 # data without a space) starts at the capital after the full stop.
 _SPLIT = re.compile(
-    r"(?<=[.!?。！？；;])\s+|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-zA-Z])|(?<=[.!?。！？])[\"'”’]+[,;]?\s*|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
+    r"(?<=[.!?。！？；;।॥؟۔])\s+|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-zA-Z])|(?<=[.!?。！？।॥؟۔])[\"'”’]+[,;]?\s*|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
 )
 # A split that starts a new record (list item, "key:" field, markup line): an instruction's
 # values do not continue across it.
@@ -184,7 +184,11 @@ _MARKUP = ("#", "<", "[", "(", "【", "4", "5")
 _CLAUSE_CHARS = frozenset(",:;—–)]>】：，")
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
 # An identifier (letters/digits, maybe dotted or dashed) ending in "_" glued to text.
-_GLUED = re.compile(r"[\s\-*•'\"`>]*[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*_(?=[^\W\d_]|[\[(<{#])")
+_GLUED = re.compile(r"[\s\-*•'\"`>]*[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*_(?=[^\W\d_]|[\[(<{#@])")
+# The quote a quoted name opens with, and where it closes (YAML 1.2 §7.3: a single-quoted
+# scalar doubles its quotes; a double-quoted one escapes them).
+_NAME_QUOTE = re.compile(r"[\s\-*•>]*(['\"])")
+_CLOSE = {"'": re.compile(r"(?:[^']|'')*'"), '"': re.compile(r'(?:[^"\\]|\\.)*"', re.S)}
 
 
 def _sentence_marks(seg: str) -> tuple[list[str], bool]:
@@ -198,7 +202,7 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
     sig = []
     for name, rx in _SIGNALS:
         hinted = words & _TRIGGERS[name] or cjk or (markup and name in ("authority", "fake-error"))
-        if hinted and rx.search(seg):
+        if hinted and (_addresses(seg) if rx is _ADDRESS else rx.search(seg)):
             weak = _WEAK_FORM.get(name)
             sig.append(name if weak is None or weak[1].search(seg) else weak[0])
     directive = bool(
@@ -210,6 +214,46 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
         )
     )
     return sig, directive
+
+
+# Mentions, not addresses: "we are piloting an AI assistant", "AI agents which read e-mail can
+# be tricked" speak *about* a kind of software; "Note to the assistant", "any AI reading this",
+# "assistant, …" speak to one.
+_MENTION_BEFORE = re.compile(r"\b(?:a|an)\s+(?:[\w-]+\s+){0,2}$", re.I)
+_YOU_ARE = re.compile(r"\b(?:you(?:'re| are)|as|are you)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}$", re.I)
+_MENTION_AFTER = re.compile(
+    r"^(?:\s+(?:agents?|assistants?|models?|bots?|chatbots?))?\s+(?:which|who|that (?:can|could|"
+    r"may|might|are|were|have|has)|will (?!now\b)|(?:is|was) (?!(?:required|instructed|expected|"
+    r"asked|obliged|to|now|hereby)\b)|has been|can(?:not)?|could|may|might)\b",
+    re.I,
+)
+
+
+def _addresses(seg: str) -> bool:
+    for m in _ADDRESS.finditer(seg):
+        before, after = seg[max(0, m.start() - 30) : m.start()], seg[m.end() : m.end() + 40]
+        if _YOU_ARE.search(before) or not (
+            _MENTION_BEFORE.search(before) or _MENTION_AFTER.match(after)
+        ):
+            return True
+    return False
+
+
+def _name_end(norm: str, a: int, b: int) -> int:
+    """Where a name glued to text ends: its closing quote, else the end of its record."""
+    q = _NAME_QUOTE.match(norm, a)
+    if q is not None:
+        close = _CLOSE[q.group(1)].match(norm, q.end())
+        return close.end() - 1 if close is not None else len(norm)
+    brk = _RECORD.search(norm, b)
+    return brk.start() if brk is not None else len(norm)
+
+
+def _error_before(norm: str, a: int, b: int) -> bool:
+    """A fake error in the sentence before a directive, its way out in the directive."""
+    window = norm[a:b]
+    words = set(_WORDS.findall(window.lower()))
+    return bool(words & _TRIGGERS["fake-error"]) and _FAKE_ERROR.search(window) is not None
 
 
 def _imperative_lines(sent: str) -> bool:
@@ -241,11 +285,12 @@ def _glued_instruction(sent: str) -> tuple[bool, list[str]] | None:
 
 
 def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list[Span]:
-    norm = normalize(text) if extra else text
+    norm = unfold_hidden(text) if extra else text
     bounds = _sentences(norm)
     starts, ends = [a for a, _ in bounds], [b for _, b in bounds]
     sigs: list[list[str]] = []
     directive: set[int] = set()
+    name_end = -1  # inside a name that carries sentences: where the name ends
     for k, (a, b) in enumerate(bounds):
         sent = norm[a:b]
         sig, is_dir = _sentence_marks(sent)
@@ -254,6 +299,14 @@ def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list
         if glued is not None:
             sig = sorted({*sig, *glued[1], "in-identifier"})
             is_dir = is_dir or glued[0]
+        elif a < name_end and (is_dir or sig):
+            # a later sentence of the same name ("External_Hola, … desde contabilidad. …:
+            # Concatenate the messages …"): the name carries it too
+            sig = sorted({*sig, "in-identifier"})
+        if a >= name_end and _GLUED.match(sent) is not None:
+            name_end = _name_end(norm, a, b)
+        if is_dir and k and "fake-error" not in sig and _error_before(norm, starts[k - 1], b):
+            sig = [*sig, "fake-error"]  # "403 Forbidden …" then "To restore access, do …"
         sigs.append([extra, *sig] if extra else sig)
         if is_dir:
             directive.add(k)

@@ -49,8 +49,10 @@ _USER_ALSO: tuple[tuple[str, ...], ...] = (
 _VERB_POSITION = r"(?:^|[.!?;:,\n]\s*|\b(?:please|to|and|then|also|can you|could you|you)\s+)"
 # Sink kinds whose tools' names need not start with their verb (get_webpage is a fetch).
 _KIND_EFFECT = {"fetch": 7, "pay": 1}
+# A negation and the one or two words after it ("do not share", "never ask you to send"):
+# both are negated, the first may be the verb itself.
 _NEGATED = re.compile(
-    r"\b(?:not|never|no|don'?t|doesn'?t|didn'?t|won'?t|without|nor)\s+(?:\w+\s+)?([a-z]+)"
+    r"\b(?:not|never|no|don'?t|doesn'?t|didn'?t|won'?t|without|nor)\s+([a-z]+)(?:\s+([a-z]+))?"
 )
 
 
@@ -78,8 +80,17 @@ def _user_also(i: int) -> re.Pattern[str] | None:
     return re.compile(rf"{_VERB_POSITION}(?:{'|'.join(_USER_ALSO[i])})\b")
 
 
+# Writing to someone sends: "to each user write the message …", "write them …", "write to Bob".
+_WRITE_TO = re.compile(
+    r"\bwrite\s+(?:(?:to|them|him|her|each|every|all|a|an|the|this|that|following|their|"
+    r"[\w.-]+'s)\s+){0,3}(?:messages?|e-?mails?|notes?|dms?|repl(?:y|ies))\b|\bwrite (?:to|them|him|her)\b"
+)
+
+
 def _user_names(i: int, user: IndexedText) -> bool:
     if any(stem_in(w, user.words) for w in _EFFECTS[i]):
+        return True
+    if i == 0 and _WRITE_TO.search(user.norm):
         return True
     rx = _user_also(i)
     return rx is not None and rx.search(user.norm) is not None
@@ -102,7 +113,7 @@ def unasked_effects(
 def _affirmed_words(text: str) -> frozenset[str]:
     """The words of ``text`` less those negated ("do not reply")."""
     words = index_text(text).words
-    negated = {m.group(1) for m in _NEGATED.finditer(index_text(text).norm)}
+    negated = {w for m in _NEGATED.finditer(index_text(text).norm) for w in m.groups() if w}
     return words - negated if negated else words
 
 

@@ -150,10 +150,11 @@ def found_in(value: JSON, text: IndexedText) -> bool:
 
 @lru_cache(maxsize=65536)
 def stem_in(word: str, words: frozenset[str]) -> bool:
-    """A word of ``words`` starts with the word's stem, or is a prefix (4+ letters) of it."""
+    """A word of ``words`` starts with the word's stem, or is a prefix of it (4+ letters, and
+    not much shorter: "restaurant" is not named by "rest")."""
     stem = word[:-1] if word.endswith("s") else word
     stem = stem[:-2] if stem.endswith("ed") else stem
-    if any(stem[:n] in words for n in range(4, len(stem) + 1)):
+    if any(stem[:n] in words for n in range(max(4, len(stem) - 4), len(stem) + 1)):
         return True
     ordered = _sorted(words)  # a word starting with the stem sorts right after it
     i = bisect.bisect_left(ordered, stem)

@@ -104,10 +104,19 @@ _ADDRESS = re.compile(
     # a reader that is software, however it is named ("any program processing this", "if
     # this is read by software", "the automated handler", "whoever reads this on behalf of")
     r"\b(?:automated|automatic|digital|virtual|software)\s+(?:systems?|handlers?|helpers?|"
-    r"process(?:es|ors?)?|readers?|services?|workers?|tools?|assistants?)\b|\b(?:any|the)\s+"
+    r"process(?:es|ors?)?|readers?|services?|workers?|tools?|assistants?|shoppers?|buyers?|"
+    r"clients?|visitors?|browsers?|crawlers?|agents?|users?|customers?)\b|"
+    r"\b(?:placed|made|sent|done|read|processed|handled|operated) by (?:software|a program|a script|"
+    r"bots?|a bot|an? ai)\b|\breader'?s'? (?:software|program|tool|app|client|assistant|agent)\b|"
+    # the agent's principal named to it: "your user", "if the user asked you to open this"
+    r"\byour user\b|\bif the user (?:asked|asks|wants|requested|told|opened|has asked)\b|"
+    r"\bthe user (?:has |had |already )?(?:asked|wants?|requested|told|instructed|approved|"
+    r"authori[sz]ed|confirmed|expects?) you\b|\b(?:any|the)\s+"
     r"(?:program|software|script|service|system|process|tool)s?\s+(?:processing|reading|handling|"
     r"that (?:reads|processes|handles|opens))\b|\bread by (?:software|a (?:program|machine|bot))\b|"
-    r"\bwhoever (?:is )?(?:reads?|reading|process(?:es|ing)?|handl(?:es|ing))\b|"
+    r"\bwhoever (?:is )?(?:reads?|reading|process(?:es|ing)?|handl(?:es|ing)|looks? after|"
+    r"manag(?:es|ing)|runs?|running|operat(?:es|ing)|acts?|acting)\b|\bwhoever has\b.{0,40}"
+    r"\b(?:tools?|inbox|mailbox|account|access|session)\b(?:\s+open)?|"
     r"\bprocessing (?:service|system|pipeline)\b|"
     r"\bautomati\w*\s+(?:verarbeitung|bearbeitung|processing)|\btraitement automati|"
     r"\bprocesamiento automátic|\belaborazione automatica|\bprocessamento automátic|"
@@ -115,6 +124,9 @@ _ADDRESS = re.compile(
     re.I,
 )
 _OVERRIDE = re.compile(
+    # role-play that recasts the reader ("for the rest of this session you are DeskBot")
+    r"\bfor the rest of (?:this|the) (?:session|conversation|chat)\b|\bfrom now on,? you(?: are|'re)\b|"
+    r"\byou are now (?:a|an|the|in)\b|\bpretend (?:to be|you are)\b|\bplay the role of\b|"
     r"\b(?:ignore|disregard|forget|override|overrule|supersede)\b(?!\s+(?:this|that|the|these|"
     r"those)\s+(?:e-?mails?|messages?|notices?|letters?|reminders?|mails?|texts?|alerts?)\b)|\binstead\b|\bnew (?:instructions?|"
     r"task|objective|goal|orders?)\b|changed (?:their|his|her|my) mind|\bbefore (?:you|doing|"
@@ -158,10 +170,11 @@ _IMPERSONATION = re.compile(
     re.I,
 )
 _FAKE_ERROR = re.compile(
-    r"\b(?:error|exception|failed|failure|denied|expired|unauthori[sz]ed|40[13]|429|50[03]|"
-    r"rate limit|unavailable)\b.{0,200}"
+    r"(?:\b(?:error|exception|failed|failure|denied|expired|unauthori[sz]ed|forbidden|40[13]|429|"
+    r"50[03]|rate limit|unavailable)\b|\bhttp/[\d.]+\s+[45]\d\d\b).{0,200}"
     r"\b(?:agents?|assistants?|models?|to continue|to retrieve|recovery|verification|verify|must|"
-    r"call this tool|retry|remediation|workaround|to resolve|to fix)\b",
+    r"call this tool|retry|remediation|workaround|to resolve|to fix|(?:restore|regain|unlock) "
+    r"(?:the )?access)\b",
     re.I | re.S,
 )
 # The forms of a signal only an injection uses; a match of the signal without one of these is
@@ -172,6 +185,8 @@ _WEAK_FORM = {
     "override": (
         "reorder",
         re.compile(
+            r"\bfor the rest of (?:this|the) (?:session|conversation|chat)\b|\bfrom now on,? you(?: are|'re)\b|"
+            r"\byou are now (?:a|an|the|in)\b|\bpretend (?:to be|you are)\b|\bplay the role of\b|"
             r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:your|of your|everything|all|"
             r"the (?:previous|prior|above|earlier|original|system)|(?:previous|prior|above|"
             r"earlier) (?:instructions?|directions|orders|rules|prompts?|tasks?))\b|"

@@ -1,7 +1,8 @@
 """Text normalisation and hidden-text recovery for tool outputs.
 
 Injected instructions hide: zero-width characters between letters, Cyrillic/Greek look-alikes
-(Unicode TR39 confusables), HTML comments, base64 blobs, rot13. Each recovery below returns
+(Unicode TR39 confusables), HTML and Markdown comments, elements styled invisible (CSS), base64
+blobs, rot13. Each recovery below returns
 the visible text plus *derived* texts (decoded or unhidden) with the span of the original they
 came from, so a detector finding an instruction in a derived text can point at the bytes the
 agent actually saw.
@@ -17,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Derived", "derived_texts", "normalize", "strip_invisible"]
+__all__ = ["Derived", "derived_texts", "normalize", "strip_invisible", "unfold_hidden"]
 
 # Zero-width and other default-ignorable format characters (Unicode Cf used to hide text).
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -30,6 +31,22 @@ _LATIN = re.compile(r"[A-Za-z]")
 _NONLATIN_LOOKALIKE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
 _FULLWIDTH = re.compile("[\uff21-\uff3a\uff41-\uff5a]{3}")
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+# Markdown comments: a link reference definition nobody renders ("[//]: # (text)",
+# "[comment]: <> (text)", CommonMark 0.31 §4.7), the usual way to hide a note in Markdown.
+_MD_COMMENT = re.compile(r"\[[^\]\n]{0,20}\]:\s*(?:#|<>)\s*(?:\((.+?)\)|['\"]+(.+?)['\"]+)", re.S)
+# An element styled so that no reader sees it (CSS 2.1 §9.2.4 display:none, §11.2 visibility,
+# a zero font size or opacity, white-on-white): the text is there for software only. Quotes
+# may be doubled (HTML inside a YAML scalar).
+_CSS_HIDDEN = re.compile(
+    r"<(?P<tag>[a-z][a-z0-9]*)\b[^>]*?\bstyle\s*=\s*['\"]+(?P<style>[^'\">]*)['\"]+[^>]*>"
+    r"(?P<body>.*?)</(?P=tag)\s*>",
+    re.S | re.I,
+)
+_HIDING_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:\.0+)?(?:px|pt|em|%)?\s*(?:;|$)|"
+    r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$)|(?<![-\w])color\s*:\s*(?:#f{3}(?:f{3})?|white)\b",
+    re.I,
+)
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
 _WORD = re.compile(r"[a-z]+")
 # Frequent English words: rot13 of English turns them into non-words, and back.
@@ -129,7 +146,14 @@ def strip_invisible(text: str) -> str:
 @lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Lower-cased NFKC text without invisible characters and with look-alikes folded."""
-    return unicodedata.normalize("NFKC", strip_invisible(text)).translate(_CONFUSABLES).lower()
+    return unfold_hidden(text).lower()
+
+
+@lru_cache(maxsize=8192)
+def unfold_hidden(text: str) -> str:
+    """:func:`normalize` keeping case: where sentences start ("… 7.2%.Ｃｏｎｃａｔｅｎａｔｅ …"
+    is two sentences; lower-cased it would be one)."""
+    return unicodedata.normalize("NFKC", strip_invisible(text)).translate(_CONFUSABLES)
 
 
 _CONFUSABLE_SET = frozenset("аеорсухіјѕԁɡᴀАВЕКМНОРСТХІЈЅαοντιкмпгдлщ")
@@ -178,10 +202,23 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
     for m in _HTML_COMMENT.finditer(text):
         if m.group(1).strip():
             out.append(Derived("html-comment", m.start(), m.end(), m.group(1).strip()))
+    for m in _MD_COMMENT.finditer(text):
+        body = (m.group(1) or m.group(2) or "").strip()
+        if body:
+            out.append(Derived("markdown-comment", m.start(), m.end(), body))
+    if "style" in text:
+        for m in _CSS_HIDDEN.finditer(text):
+            body = m.group("body").strip()
+            if body and _HIDING_STYLE.search(m.group("style")):
+                out.append(Derived("css-hidden", m.start(), m.end(), body))
     for m in _B64.finditer(text):
-        decoded = _decode_b64(m.group())
-        if decoded is not None:
-            out.append(Derived("base64", m.start(), m.end(), decoded))
+        # a blob glued to a word ("USAQXNzaXN0…"): the word's letters shift the 4-character
+        # groups (RFC 4648 §4), so try the few starts after them too
+        for skip in range(4):
+            decoded = _decode_b64(m.group()[skip:])
+            if decoded is not None:
+                out.append(Derived("base64", m.start() + skip, m.end(), decoded))
+                break
     # rot13, sentence by sentence: one encoded sentence hides in an otherwise English output.
     # (Sentences may wrap across lines, and lines may hold several sentences: try both cuts.)
     seen: set[tuple[int, int]] = set()

@@ -50,6 +50,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
             "tool",
             "whoever",
             "processing",
+            "user",
             "ии",
             "asistan",
             "asisten",
@@ -64,6 +65,10 @@ TRIGGERS: dict[str, frozenset[str]] = {
         [
             "ignore",
             "ignoring",
+            "rest",
+            "now",
+            "pretend",
+            "role",
             "disregard",
             "forget",
             "override",
@@ -170,6 +175,8 @@ TRIGGERS: dict[str, frozenset[str]] = {
             "unauthorised",
             "rate",
             "unavailable",
+            "forbidden",
+            "http",
         ]
     ),
     "tool-mention": frozenset(["tool", "function"]),
