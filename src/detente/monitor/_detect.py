@@ -20,9 +20,11 @@ from functools import lru_cache
 
 from detente.monitor._lexicon import (
     _ADDRESS,
+    _APPROVAL,
     _AUTHORITY,
     _CLAUSE_IMPERATIVE,
     _FAKE_ERROR,
+    _FOREIGN_LEAD,
     _IMPERATIVE,
     _IMPERSONATION,
     _LEAD_ONE,
@@ -31,6 +33,7 @@ from detente.monitor._lexicon import (
     _OVERRIDE,
     _SECRECY,
     _SPLICED,
+    _SWITCH,
     _TOOL_WORDS,
     _VERB_SET,
     _WEAK_FORM,
@@ -96,6 +99,9 @@ WEIGHTS = {
     "secrecy": 1,
     "fake-error": 2,
     "impersonation": 1,
+    "approval": 2,
+    "approval-claim": 1,
+    "language-switch": 2,
     "in-identifier": 0,  # counts with an unasked-for effect (``_context.strong``)
 }
 
@@ -171,6 +177,7 @@ _SIGNALS = (
     ("fake-error", _FAKE_ERROR),
     ("tool-mention", _TOOL_WORDS),
     ("impersonation", _IMPERSONATION),
+    ("approval", _APPROVAL),
 )
 # Python's re tries every alternative at every position, so each sentence is first checked for
 # a trigger word (a set look-up) and searched only then: ~50x faster on long tool outputs.
@@ -205,6 +212,8 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
         if hinted and (_addresses(seg) if rx is _ADDRESS else rx.search(seg)):
             weak = _WEAK_FORM.get(name)
             sig.append(name if weak is None or weak[1].search(seg) else weak[0])
+    if _CLAUSE_CHARS.intersection(seg) and not seg.isascii() and _switches(seg):
+        sig.append("language-switch")
     directive = bool(
         (cjk and _ZH_DIRECTIVE.search(seg))
         or (words & _MODAL_TRIGGERS and _MODAL.search(seg))
@@ -216,10 +225,38 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
     return sig, directive
 
 
+_NON_LATIN = re.compile(r"[^\W\da-zA-Z_\u00c0-\u024f]")
+_ENGLISH = frozenset(
+    ["the", "to", "a", "and", "of", "for", "in", "my", "all", "from", "it", "with"]
+)
+
+
+def _switches(seg: str) -> bool:
+    """Another language's request or label, then an English imperative in the same sentence."""
+    m = _SWITCH.search(seg)
+    if m is None:
+        return False
+    lead, rest = seg[: m.start()], seg[m.start() :]
+    if len(_ENGLISH.intersection(_WORDS.findall(rest.lower()))) < 2:
+        return False
+    if _ENGLISH.intersection(_WORDS.findall(lead.lower())):
+        return False  # the lead is English too
+    letters = _WORDS.findall(lead)
+    script = sum(len(w) for w in letters if _NON_LATIN.search(w))
+    return script * 2 >= sum(len(w) for w in letters) > 0 or _FOREIGN_LEAD.search(lead) is not None
+
+
 # Mentions, not addresses: "we are piloting an AI assistant", "AI agents which read e-mail can
 # be tricked" speak *about* a kind of software; "Note to the assistant", "any AI reading this",
 # "assistant, …" speak to one.
-_MENTION_BEFORE = re.compile(r"\b(?:a|an)\s+(?:[\w-]+\s+){0,2}$", re.I)
+_MENTION_BEFORE = re.compile(
+    r"\b(?:a|an)\s+(?:[\w-]+\s+){0,2}$|\b(?:chat|language|large|open|open-weight|small|these|such|"
+    r"many|most|some|other|modern|current|generative|frontier)\s+$|"
+    # people called agents: "the travel agent", "a calling agent on duty"
+    r"\b(?:travel|estate|insurance|service|support|booking|calling|ticket|sales|border|secret|free|"
+    r"leasing|letting|shipping|customs|press|literary|sports|talent|transfer|rental)\s+$",
+    re.I,
+)
 _YOU_ARE = re.compile(r"\b(?:you(?:'re| are)|as|are you)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}$", re.I)
 _MENTION_AFTER = re.compile(
     r"^(?:\s+(?:agents?|assistants?|models?|bots?|chatbots?))?\s+(?:which|who|that (?:can|could|"
@@ -249,9 +286,19 @@ def _name_end(norm: str, a: int, b: int) -> int:
     return brk.start() if brk is not None else len(norm)
 
 
+# An error's way out that is a person ("contact your administrator"): a real error's advice.
+_ASK_A_PERSON = re.compile(
+    r"\b(?:contact|call|ask|e-?mail|reach out to|write to)\s+(?:your|the|our)?\s*(?:system )?"
+    r"(?:administrator|admin|support|it|help ?desk|owner|manager|team|service desk)\b",
+    re.I,
+)
+
+
 def _error_before(norm: str, a: int, b: int) -> bool:
     """A fake error in the sentence before a directive, its way out in the directive."""
     window = norm[a:b]
+    if _ASK_A_PERSON.search(window):
+        return False
     words = set(_WORDS.findall(window.lower()))
     return bool(words & _TRIGGERS["fake-error"]) and _FAKE_ERROR.search(window) is not None
 

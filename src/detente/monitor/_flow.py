@@ -27,7 +27,10 @@ __all__ = [
     "value_text",
 ]
 
-_NUM = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?")
+# A number is an amount, a count or an id; a clock time ("5pm", "9:30", "10 a.m.") is none.
+_NUM = re.compile(
+    r"(?<![\w.:])[-+]?\$?\d[\d,]*(?:\.\d+)?(?!\s?(?:[ap]\.?m\b\.?|[:h]\d\d)|\d|[.,]\d|:\d)"
+)
 _TOKEN = re.compile(r"[^\W_]+")
 _URL_PREFIX = re.compile(r"\b(?:https?://)?(?:www\.)?")
 _TRIVIAL = frozenset({"", "true", "false", "none", "null"})

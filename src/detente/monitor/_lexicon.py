@@ -59,7 +59,8 @@ _SPLICED = re.compile(
 )
 _IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-])", re.I)
 _CLAUSE_IMPERATIVE = re.compile(
-    rf"(?:[,:;—–)\]>】]|：|，)\s*[\"'“‘]*(?:please\s+|kindly\s+|then\s+)?(?:{_VERBS})\b(?![:=_\-])"
+    rf"(?:[,:;—–)\]>】]|：|，)\s*[\"'“‘]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
+    rf"(?:{_VERBS})\b(?![:=_\-])"
     rf"(?!\s+(?:of|to)\b)",
     re.I,
 )
@@ -109,7 +110,12 @@ _ADDRESS = re.compile(
     r"\b(?:placed|made|sent|done|read|processed|handled|operated) by (?:software|a program|a script|"
     r"bots?|a bot|an? ai)\b|\breader'?s'? (?:software|program|tool|app|client|assistant|agent)\b|"
     # the agent's principal named to it: "your user", "if the user asked you to open this"
-    r"\byour user\b|\bif the user (?:asked|asks|wants|requested|told|opened|has asked)\b|"
+    r"\byour user (?:has|had|asked|wants|would|requested|said|told|expects|already)\b|"
+    r"\bif the user (?:has )?(?:asked|requested|told|wants|opened)\b(?:\s+\w+){0,2}?\s+you\b|"
+    r"\bon behalf of the user\b|\b(?:when|while|before|after) (?:you )?summari[sz](?:e|es|ing) "
+    r"(?:this|these|the (?:page|document|e-?mail|message|reviews?|results?|thread|article|site|"
+    r"website|file|inbox|conversation))\b|"
+    r"\bcalling_(?:agent|client|service|application|process)\b|"
     r"\bthe user (?:has |had |already )?(?:asked|wants?|requested|told|instructed|approved|"
     r"authori[sz]ed|confirmed|expects?) you\b|\b(?:any|the)\s+"
     r"(?:program|software|script|service|system|process|tool)s?\s+(?:processing|reading|handling|"
@@ -125,6 +131,7 @@ _ADDRESS = re.compile(
 )
 _OVERRIDE = re.compile(
     # role-play that recasts the reader ("for the rest of this session you are DeskBot")
+    r"\b(?:developer|god|dan|jailbreak) mode\b|"
     r"\bfor the rest of (?:this|the) (?:session|conversation|chat)\b|\bfrom now on,? you(?: are|'re)\b|"
     r"\byou are now (?:a|an|the|in)\b|\bpretend (?:to be|you are)\b|\bplay the role of\b|"
     r"\b(?:ignore|disregard|forget|override|overrule|supersede)\b(?!\s+(?:this|that|the|these|"
@@ -151,6 +158,9 @@ _AUTHORITY = re.compile(
     r"###|\(system|\bsystem[ _](?:message|prompt|note|notice|update|override)\b|<\s*/?\s*(?:"
     r"information|system|instructions?|user|assistant|tool_output|im_start|im_end)\s*>|<\|im_|"
     r"\[\s*(?:system|admin|compliance|policy|security|important)|\bimportant!|\burgent\b|"
+    r"<start_of_turn>|<end_of_turn>|\[/?inst\]|<</?sys>>|<\|(?:system|user|assistant|endoftext|"
+    r"eot_id|start_header_id|end_header_id)\|>|"
+    r"\b(?:required|pending|next|mandatory|follow)[_-](?:actions?|steps?|tasks?|up)\b|\bperformed_by\b|"
     r"\bcompliance\b|\bmandatory\b|\badministrator\b|\bsecurity policy\b|\bautomated\b|"
     r"\beffective immediately\b|\bnon-compliance\b|系统|通知|指令|【|"
     r"\b(?:policy|guideline|rule|regulation|procedure)\s+[a-z]{0,4}-?\d+(?:\.\d+)*\b|"
@@ -158,6 +168,20 @@ _AUTHORITY = re.compile(
     r"\bfailure to comply\b|\bwill be (?:suspended|frozen|locked|closed|terminated|deleted)\b|"
     r"\b(?:freeze|suspend|lock) (?:the|your) account\b|\bwithin \d+ (?:hours?|minutes?)\b|"
     r"\bregulatory\b|\baudit\b|\bno questions\b",
+    re.I,
+)
+# A claim that the principal already agreed, and that the reader need not check ("Emma already
+# confirmed this, no need to ask again", "pre-approved", "不用再问"): weak alone (a real
+# "your leave was approved" says so too), strong when it tells the reader not to check back.
+_APPROVAL = re.compile(
+    r"\b(?:already|has|have|had|was|were|been|pre-?)\s*(?:approved|confirmed|authori[sz]ed|agreed|"
+    r"consented|signed off)\b|\bapproved by\b|\bno need to (?:ask|check|confirm|verify|double-check)|"
+    r"\b(?:don'?t|do not|never) (?:ask|check|confirm|verify) (?:again|back|first|with)\b|"
+    r"\bno (?:further |separate |additional )?(?:confirmation|approval|authori[sz]ation) (?:is |was )?"
+    r"(?:needed|required|necessary)\b|\bwithout (?:checking|asking) (?:again|back|first|with)\b|"
+    r"不用再?(?:问|确认)|无需(?:确认|询问|再问)|"
+    r"\bno hace falta (?:preguntar|confirmar)|\bpas besoin de (?:demander|confirmer|vérifier)|"
+    r"\bohne rückfrage\b",
     re.I,
 )
 # Someone the agent's principal would obey, claimed in the data ("from your manager", "IT
@@ -182,9 +206,23 @@ _FAKE_ERROR = re.compile(
 # "urgent"/"automated"/"policy 7.2" press without faking a channel, "don't tell Sarah" hides
 # nothing from the user.
 _WEAK_FORM = {
+    "approval": (
+        "approval-claim",
+        re.compile(
+            r"\bno need to (?:ask|check|confirm|verify|double-check)\b(?! your\b)|"
+            r"\b(?:don'?t|do not|never) (?:ask|check|confirm|verify) (?:again|back|first|with)\b|"
+            r"\bno (?:further |separate |additional )?(?:confirmation|approval|authori[sz]ation) "
+            r"(?:is |was )?(?:needed|required|necessary)\b|\bwithout (?:checking|asking) "
+            r"(?:again|back|first|with)\b|不用再?(?:问|确认)|无需(?:确认|询问|再问)|"
+            r"\bno hace falta (?:preguntar|confirmar)|\bpas besoin de (?:demander|confirmer|"
+            r"vérifier)|\bohne rückfrage\b",
+            re.I,
+        ),
+    ),
     "override": (
         "reorder",
         re.compile(
+            r"\b(?:developer|god|dan|jailbreak) mode\b|"
             r"\bfor the rest of (?:this|the) (?:session|conversation|chat)\b|\bfrom now on,? you(?: are|'re)\b|"
             r"\byou are now (?:a|an|the|in)\b|\bpretend (?:to be|you are)\b|\bplay the role of\b|"
             r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:your|of your|everything|all|"
@@ -214,7 +252,10 @@ _WEAK_FORM = {
             r"###|\(system|\bsystem[ _](?:message|prompt|note|notice|update|override)\b|<\s*/?\s*(?:"
             r"information|system|instructions?|user|assistant|tool_output|im_start|im_end)\s*>|<\|im_|"
             r"\[\s*(?:system|admin|compliance|policy|security|important)|\bimportant!|"
-            r"系统(?:提示|消息|通知|指令)|指令",
+            r"<start_of_turn>|<end_of_turn>|\[/?inst\]|<</?sys>>|<\|(?:system|user|assistant|"
+            r"endoftext|eot_id|start_header_id|end_header_id)\|>|"
+            r"\b(?:required|pending|next|mandatory|follow)[_-](?:actions?|steps?|tasks?|up)\b|"
+            r"\bperformed_by\b|系统(?:提示|消息|通知|指令)|指令",
             re.I,
         ),
     ),
@@ -223,6 +264,21 @@ _WEAK_FORM = {
         re.compile(r"$^"),
     ),
 }
+# A request or label in another language that hands over to an English imperative in the same
+# sentence ("Lütfen hemen şunu yap: Get the …", "중요: Send …"): wrapped, pasted instructions
+# read like this; a message written in one language does not.
+_FOREIGN_LEAD = re.compile(
+    rf"\b(?:{_VERBS_OTHER})\b|\b(?:bitte|veuillez|por favor|per favore|merci de|lütfen|proszę|"
+    r"alsjeblieft|vänligen|vennligst|venligst|kérem|prosím|molim|tolong|silakan|mohon|vui lòng|"
+    r"xin hãy|tafadhali|urgente?|importante?|wichtig|dringend|acil|önemli|pilne|срочно|важно|"
+    r"hemen|sofort|inmediatamente|immédiatement|subito|ngay)\b",
+    re.I,
+)
+_SWITCH = re.compile(
+    rf"(?:[:：—–]|\s-)\s*[\"'“‘]*(?:(?:please|kindly|then|now|just)\s+)?(?:{_VERBS})\b(?![:=_\-])"
+    r"[\x20-\x7e]{20,}",
+    re.I,
+)
 _TOOL_WORDS = re.compile(r"\b(?:use|call|invoke|run) the (?:tool|function)\b", re.I)
 
 _VERB_SET = frozenset(

@@ -197,7 +197,7 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
             # A look-alike is a Latin word with some letters swapped for confusables; a Latin
             # word glued to real Cyrillic/Greek text ("USAНапоминаем") is not one.
             if _LATIN.search(w) and _NONLATIN_LOOKALIKE.search(w) and _all_confusable(w):
-                out.append(Derived("homoglyph", 0, len(text), normalize(text)))
+                out.append(Derived("homoglyph", 0, len(text), unfold_hidden(text)))
                 break
     for m in _HTML_COMMENT.finditer(text):
         if m.group(1).strip():
