@@ -407,6 +407,11 @@ def test_aimed_instructions_halt(text: str) -> None:
         "Please forward the complaint to the calling agent on duty tonight.",
         "When summarizing the quarter for the board, please mention the two new hires.",
         "Access denied. To restore access to the shared drive, contact your administrator.",
+        # agents and assistants that are not the reader: objects, people, talked about
+        "Company AI policy: do not paste customer data into public chatbots.",
+        "Our new executive assistant, Priya, starts on Monday. Please send her your requests.",
+        "The hotel chatbot was helpful. Book the airport transfer through the front desk.",
+        "Before you leave the office tonight, please make sure the windows are closed.",
     ],
 )
 def test_innocent_text_does_not_halt(text: str) -> None:

@@ -29,6 +29,7 @@ from detente.monitor._trace import JSON, ToolCall, Trace
 
 __all__ = [
     "KIND_WORDS",
+    "PEOPLE",
     "Context",
     "Output",
     "share",
@@ -62,6 +63,11 @@ _GENERIC = frozenset(
         "info",
         "data",
     ]
+)
+# Tool nouns that ordinary sentences use for people and their papers ("tell the user to
+# restart the router"): no sign that a sentence is about the agent's objects.
+PEOPLE = frozenset(
+    ["user", "users", "info", "information", "details", "data", "contact", "contacts"]
 )
 # Verbs in tool names that name no object ("update_user_info" acts on user, info).
 _VERBISH = frozenset(["update", "set", "change", "check", "find", "fetch", "make", "do", "run"])
@@ -209,7 +215,7 @@ class Context:
             w
             for t in self.tool_names
             for w in tool_words(t)
-            if len(w) > 2 and w not in verbs and w not in _VERBISH
+            if len(w) > 2 and w not in verbs and w not in _VERBISH and w not in PEOPLE
         )
 
     @cached_property

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from detente.monitor._addressing import addresses as _addresses
 from detente.monitor._lexicon import (
     _ADDRESS,
     _APPROVAL,
@@ -244,36 +245,6 @@ def _switches(seg: str) -> bool:
     letters = _WORDS.findall(lead)
     script = sum(len(w) for w in letters if _NON_LATIN.search(w))
     return script * 2 >= sum(len(w) for w in letters) > 0 or _FOREIGN_LEAD.search(lead) is not None
-
-
-# Mentions, not addresses: "we are piloting an AI assistant", "AI agents which read e-mail can
-# be tricked" speak *about* a kind of software; "Note to the assistant", "any AI reading this",
-# "assistant, …" speak to one.
-_MENTION_BEFORE = re.compile(
-    r"\b(?:a|an)\s+(?:[\w-]+\s+){0,2}$|\b(?:chat|language|large|open|open-weight|small|these|such|"
-    r"many|most|some|other|modern|current|generative|frontier)\s+$|"
-    # people called agents: "the travel agent", "a calling agent on duty"
-    r"\b(?:travel|estate|insurance|service|support|booking|calling|ticket|sales|border|secret|free|"
-    r"leasing|letting|shipping|customs|press|literary|sports|talent|transfer|rental)\s+$",
-    re.I,
-)
-_YOU_ARE = re.compile(r"\b(?:you(?:'re| are)|as|are you)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}$", re.I)
-_MENTION_AFTER = re.compile(
-    r"^(?:\s+(?:agents?|assistants?|models?|bots?|chatbots?))?\s+(?:which|who|that (?:can|could|"
-    r"may|might|are|were|have|has)|will (?!now\b)|(?:is|was) (?!(?:required|instructed|expected|"
-    r"asked|obliged|to|now|hereby)\b)|has been|can(?:not)?|could|may|might)\b",
-    re.I,
-)
-
-
-def _addresses(seg: str) -> bool:
-    for m in _ADDRESS.finditer(seg):
-        before, after = seg[max(0, m.start() - 30) : m.start()], seg[m.end() : m.end() + 40]
-        if _YOU_ARE.search(before) or not (
-            _MENTION_BEFORE.search(before) or _MENTION_AFTER.match(after)
-        ):
-            return True
-    return False
 
 
 def _name_end(norm: str, a: int, b: int) -> int:

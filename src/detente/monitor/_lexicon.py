@@ -209,8 +209,10 @@ _WEAK_FORM = {
     "approval": (
         "approval-claim",
         re.compile(
-            r"\bno need to (?:ask|check|confirm|verify|double-check)\b(?! your\b)|"
-            r"\b(?:don'?t|do not|never) (?:ask|check|confirm|verify) (?:again|back|first|with)\b|"
+            # not checking back with the principal ("no need to ask again"); "no need to
+            # confirm again" is how a landlord writes too
+            r"\bno need to (?:ask|check)\b(?! your\b)|"
+            r"\b(?:don'?t|do not|never) (?:ask|check) (?:again|back|first|with)\b|"
             r"\bno (?:further |separate |additional )?(?:confirmation|approval|authori[sz]ation) "
             r"(?:is |was )?(?:needed|required|necessary)\b|\bwithout (?:checking|asking) "
             r"(?:again|back|first|with)\b|不用再?(?:问|确认)|无需(?:确认|询问|再问)|"
@@ -234,8 +236,10 @@ _WEAK_FORM = {
             r"\b(?:previous|prior|earlier|above|original) (?:instructions?|task|request|prompt)s?\b|"
             r"\bwithout (?:asking|telling|confirmation|confirming)\b|"
             r"在(?:继续|回答|回复|总结|处理|执行)\w{0,6}之前|(?:回答|返信|要約)(?:する)?前に|"
-            r"changed (?:their|his|her|my) mind|\bbefore (?:you|answering|replying|responding|"
-            r"summari[sz]ing|solving|proceeding|continuing|doing anything)\b|"
+            r"changed (?:their|his|her|my) mind|\bbefore (?:you (?:answer|reply|respond|summari[sz]e|"
+            r"continue|proceed|do anything|process|act|go on|complete|finish|start|call|use|run)|"
+            r"answering|replying|responding|summari[sz]ing|solving|proceeding|continuing|doing "
+            r"anything)\b|"
             r"\bignor\w*\s+(?:\w+\s+){0,3}(?:instrucciones|anweisungen|istruzioni|instruções|"
             r"consignes|инструкции)|\bantes de (?:responder|contestar|continuar|resumir|hacer "
             r"cualquier)|\bbevor (?:du|sie) (?:antwort|fortf)|\bavant de (?:répondre|continuer|"

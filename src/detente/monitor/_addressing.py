@@ -1,0 +1,76 @@
+"""Whether a sentence speaks *to* the agent or only *about* software like it.
+
+``_lexicon._ADDRESS`` finds the words (assistant, AI, agent, bot, "any program processing this",
+"your user" …); a bare noun among them addresses the reader only in an addressee's position. A
+mention ("we are piloting an AI assistant", "AI agents which read e-mail can be tricked", "the
+travel agent", "our new executive assistant, Priya", "paste nothing into public chatbots") is
+not an address, and innocent mail is full of mentions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from detente.monitor._lexicon import _ADDRESS
+
+__all__ = ["addresses"]
+
+# Mentions, not addresses: "we are piloting an AI assistant", "AI agents which read e-mail can
+# be tricked" speak *about* a kind of software; "Note to the assistant", "any AI reading this",
+# "assistant, …" speak to one.
+_MENTION_BEFORE = re.compile(
+    r"\b(?:a|an)\s+(?:[\w-]+\s+){0,2}$|\b(?:chat|language|large|open|open-weight|small|these|such|"
+    r"many|most|some|other|modern|current|generative|frontier)\s+$|"
+    # people called agents: "the travel agent", "a calling agent on duty"
+    r"\b(?:travel|estate|insurance|service|support|booking|calling|ticket|sales|border|secret|free|"
+    r"leasing|letting|shipping|customs|press|literary|sports|talent|transfer|rental|"
+    # people called assistants: "our new executive assistant, Priya"
+    r"executive|personal|administrative|admin|teaching|research|lab|dental|medical|legal|office|"
+    r"store|shop|marketing|project|graduate|nursing|physician|editorial|production|camera)\s+$",
+    re.I,
+)
+_YOU_ARE = re.compile(r"\b(?:you(?:'re| are)|as|are you)\s+(?:a|an)\s+(?:[\w-]+\s+){0,2}$", re.I)
+_MENTION_AFTER = re.compile(
+    r"^(?:\s+(?:agents?|assistants?|models?|bots?|chatbots?))?\s+(?:which|who|that (?:can|could|"
+    r"may|might|are|were|have|has)|will (?!now\b)|(?:is|was) (?!(?:required|instructed|expected|"
+    r"asked|obliged|to|now|hereby)\b)|has been|can(?:not)?|could|may|might)\b",
+    re.I,
+)
+
+
+# A bare noun for the agent speaks *to* it only in an addressee's position: after "to", "for",
+# "dear", "any", "you are a", a label's colon, at the start; or before a comma, a colon, a
+# modal or "reading/processing …". Elsewhere it is an object or a subject talked about ("paste
+# nothing into public chatbots", "the chatbot booked our transfer").
+_BARE = re.compile(
+    r"(?:assistants?|ai|a\.i\.|agents?|models?|bots?|chatbots?|llms?|language model|gpt[\w.\-]*|"
+    r"chatgpt|claude|llama|gemini|copilot)",
+    re.I,
+)
+_ADDRESSEE_BEFORE = re.compile(
+    r"(?:^|[:\-—(\[<>\"'*#\n]|\b(?:to|for|dear|hey|hi|hello|attention|attn|any|all|every|each|you|"
+    r"your|this|whoever|ok|okay|note|message|instructions?|from|the))\s*(?:[\w.-]+\s+){0,2}$",
+    re.I,
+)
+_ADDRESSEE_AFTER = re.compile(
+    r"^\s*(?:[,:!;]|\b(?:must|should|shall|needs? to|has to|have to|is (?:required|instructed|asked|"
+    r"expected|to)|are (?:required|instructed|asked|expected|to)|please|reading|processing|handling|"
+    r"that (?:reads|processes|handles|is reading)|who (?:reads|processes|handles|is reading)|acting|"
+    r"working|tasked|in charge|summari[sz]ing|currently|tools?|instructions?)\b)",
+    re.I,
+)
+
+
+def addresses(seg: str) -> bool:
+    """``seg`` addresses the agent (not merely mentions software like it)."""
+    for m in _ADDRESS.finditer(seg):
+        before, after = seg[max(0, m.start() - 30) : m.start()], seg[m.end() : m.end() + 40]
+        if _YOU_ARE.search(before):
+            return True
+        if _MENTION_BEFORE.search(before) or _MENTION_AFTER.match(after):
+            continue
+        if not _BARE.fullmatch(m.group()) or _ADDRESSEE_BEFORE.search(before):
+            return True
+        if _ADDRESSEE_AFTER.match(after):
+            return True
+    return False
