@@ -48,12 +48,20 @@ _BARE = re.compile(
     re.I,
 )
 _ADDRESSEE_BEFORE = re.compile(
-    r"(?:^|[:\-—(\[<>\"'*#\n]|\b(?:to|for|dear|hey|hi|hello|attention|attn|any|all|every|each|you|"
-    r"your|this|whoever|ok|okay|note|message|instructions?|from|the))\s*(?:[\w.-]+\s+){0,2}$",
+    r"(?:^|[:\-—(\[<>\"'*#\n])\s*$|\b(?:to|for|dear|hey|hi|hello|attention|attn|any|all|every|each|"
+    r"you|your|this|whoever|ok|okay|note|message|instructions?)\s+(?:[\w.-]+\s+){0,2}$",
+    re.I,
+)
+# A noun that modifies the next one ("the bot channel", "AI policy") names no reader.
+_MODIFIER = re.compile(
+    r"^\s+(?:channels?|integrations?|accounts?|alerts?|apps?|frameworks?|cards?|weights|"
+    r"benchmarks?|outputs?|logs?|answers?|responses?|replies|settings|access|usage|guidelines?|"
+    r"rules?|tools?|vendors?|providers?|features?)\b",
     re.I,
 )
 _ADDRESSEE_AFTER = re.compile(
-    r"^\s*(?:[,:!;]|\b(?:must|should|shall|needs? to|has to|have to|is (?:required|instructed|asked|"
+    r"^\s*(?:[,:!;]|(?:[\w'-]+\s+){0,4}?(?:must|should|shall|needs? to|has to|have to)\b|"
+    r"\b(?:is (?:required|instructed|asked|"
     r"expected|to)|are (?:required|instructed|asked|expected|to)|please|reading|processing|handling|"
     r"that (?:reads|processes|handles|is reading)|who (?:reads|processes|handles|is reading)|acting|"
     r"working|tasked|in charge|summari[sz]ing|currently|tools?|instructions?)\b)",
@@ -67,7 +75,7 @@ def addresses(seg: str) -> bool:
         before, after = seg[max(0, m.start() - 30) : m.start()], seg[m.end() : m.end() + 40]
         if _YOU_ARE.search(before):
             return True
-        if _MENTION_BEFORE.search(before) or _MENTION_AFTER.match(after):
+        if _MENTION_BEFORE.search(before) or _MENTION_AFTER.match(after) or _MODIFIER.match(after):
             continue
         if not _BARE.fullmatch(m.group()) or _ADDRESSEE_BEFORE.search(before):
             return True

@@ -135,7 +135,11 @@ _OVERRIDE = re.compile(
     r"\bfor the rest of (?:this|the) (?:session|conversation|chat)\b|\bfrom now on,? you(?: are|'re)\b|"
     r"\byou are now (?:a|an|the|in)\b|\bpretend (?:to be|you are)\b|\bplay the role of\b|"
     r"\b(?:ignore|disregard|forget|override|overrule|supersede)\b(?!\s+(?:this|that|the|these|"
-    r"those)\s+(?:e-?mails?|messages?|notices?|letters?|reminders?|mails?|texts?|alerts?)\b)|\binstead\b|\bnew (?:instructions?|"
+    r"those)\s+(?:e-?mails?|messages?|notices?|letters?|reminders?|mails?|texts?|alerts?)\b)|"
+    # "Instead, send …": a redirection; "instead of the pizzeria", "post in general instead" none
+    r"(?:^\W*|[.!?:;]\s*|\b(?:but|and|so)\s+)instead\b|\binstead of "
+    r"(?:doing|following|answering|replying|summari[sz]ing|what|the (?:user|task|request))\b|"
+    r"\bnew (?:instructions?|"
     r"task|objective|goal|orders?)\b|changed (?:their|his|her|my) mind|\bbefore (?:you|doing|"
     r"continuing|answering|replying|responding|summari[sz]ing|solving|proceeding|processing|"
     r"anything)\b|\b(?:previous|prior|earlier|above|original) (?:instructions?|task|request|"
