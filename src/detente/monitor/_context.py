@@ -30,8 +30,10 @@ from detente.monitor._trace import JSON, ToolCall, Trace
 __all__ = [
     "KIND_WORDS",
     "PEOPLE",
+    "SELF_REFERENCE",
     "Context",
     "Output",
+    "own_objects",
     "share",
     "sink_kind",
     "span_evidence",
@@ -292,14 +294,30 @@ def _name_directs(ctx: Context, text: str) -> bool:
     if not named_effects(ctx.sink_effects, text):
         return False
     entities = embedded_entities(text)
-    idx = index_text(text)
-    if not (
-        any(k == "url" for k, _ in entities) or any(stem_in(w, idx.words) for w in ctx.world_words)
-    ):
+    new = any(not ctx.from_user(e) for _, e in entities)
+    objects = own_objects(ctx, text)
+    if not (objects or any(k == "url" for k, _ in entities)):
         return False
     if named_effects(ctx.unasked_effects, text):
-        return True
-    return any(not ctx.from_user(e) for _, e in entities)
+        # without a value of its own, two of the agent's objects ("concatenate the messages
+        # of all channels"): "please delete this message if …" names none
+        return new or len(objects) >= 2
+    return new
+
+
+# The text's own container ("this message", "these e-mails"): what boilerplate asks a reader to
+# delete or reply to, not one of the agent's objects.
+SELF_REFERENCE = re.compile(
+    r"\b(?:this|these|the above|that)\s+(?:e-?mails?|messages?|mails?|notes?|texts?|letters?|"
+    r"channels?|posts?)\b",
+    re.I,
+)
+
+
+def own_objects(ctx: Context, text: str) -> set[str]:
+    """The agent's objects (its tools' nouns) a text names, its self-references left out."""
+    words = index_text(SELF_REFERENCE.sub(" ", text)).words
+    return {w for w in ctx.world_words if stem_in(w, words)}
 
 
 def tool_words(name: str) -> list[str]:

@@ -26,6 +26,7 @@ from detente.monitor._lexicon import (
     _CLAUSE_IMPERATIVE,
     _FAKE_ERROR,
     _FOREIGN_LEAD,
+    _FOREIGN_WORDS,
     _IMPERATIVE,
     _IMPERSONATION,
     _LEAD_ONE,
@@ -213,7 +214,8 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
         if hinted and (_addresses(seg) if rx is _ADDRESS else rx.search(seg)):
             weak = _WEAK_FORM.get(name)
             sig.append(name if weak is None or weak[1].search(seg) else weak[0])
-    if _CLAUSE_CHARS.intersection(seg) and not seg.isascii() and _switches(seg):
+    foreign = not seg.isascii() or not _FOREIGN_WORDS.isdisjoint(words)
+    if foreign and _CLAUSE_CHARS.intersection(seg) and _switches(seg):
         sig.append("language-switch")
     directive = bool(
         (cjk and _ZH_DIRECTIVE.search(seg))
@@ -237,7 +239,8 @@ def _switches(seg: str) -> bool:
     m = _SWITCH.search(seg)
     if m is None:
         return False
-    lead, rest = seg[: m.start()], seg[m.start() :]
+    # the lead is the few words before the switch (a wrapped record's earlier lines are data)
+    lead, rest = " ".join(seg[: m.start()].split()[-8:]), seg[m.start() :]
     if len(_ENGLISH.intersection(_WORDS.findall(rest.lower()))) < 2:
         return False
     if _ENGLISH.intersection(_WORDS.findall(lead.lower())):

@@ -120,6 +120,14 @@ _ADDRESS = re.compile(
     r"authori[sz]ed|confirmed|expects?) you\b|\b(?:any|the)\s+"
     r"(?:program|software|script|service|system|process|tool)s?\s+(?:processing|reading|handling|"
     r"that (?:reads|processes|handles|opens))\b|\bread by (?:software|a (?:program|machine|bot))\b|"
+    r"\b(?:software|programs?|systems?|services?|tools?|apps?|bots?|assistants?|agents?) (?:acting|"
+    r"working|operating) (?:for|on behalf of)\b|\byou (?:have been|are|were) (?:granted|given) "
+    r"(?:permission|access|authority|the right)\b|"
+    r"\bwhatever (?:is )?(?:reads?|reading|process(?:es|ing)?|handl(?:es|ing))\b|"
+    # the reader as the one who runs the principal's affairs ("since you run Emma's errands")
+    r"\byou(?:'re| are)? (?:run|running|handle|handling|manage|managing|look after|looking after|"
+    r"take care of|taking care of) (?:[\w.'’-]+ ){0,3}?(?:errands|inbox|mailbox|accounts?|affairs|"
+    r"tools)\b|"
     r"\bwhoever (?:is )?(?:reads?|reading|process(?:es|ing)?|handl(?:es|ing)|looks? after|"
     r"manag(?:es|ing)|runs?|running|operat(?:es|ing)|acts?|acting)\b|\bwhoever has\b.{0,40}"
     r"\b(?:tools?|inbox|mailbox|account|access|session)\b(?:\s+open)?|"
@@ -178,6 +186,10 @@ _AUTHORITY = re.compile(
 # confirmed this, no need to ask again", "pre-approved", "不用再问"): weak alone (a real
 # "your leave was approved" says so too), strong when it tells the reader not to check back.
 _APPROVAL = re.compile(
+    # the principal named as having approved: "pre-authorised by the account holder"
+    r"\b(?:approved|confirmed|authori[sz]ed|signed off|cleared)\s+(?:in advance\s+)?by\s+(?:the\s+)?"
+    r"(?:account (?:holder|owner)|user|principal)\b|\b(?:the\s+)?(?:account (?:holder|owner)|user)\s+"
+    r"(?:has |had )?(?:already )?(?:pre-?)?(?:approved|confirmed|authori[sz]ed|signed off)\b|"
     r"\b(?:already|has|have|had|was|were|been|pre-?)\s*(?:approved|confirmed|authori[sz]ed|agreed|"
     r"consented|signed off)\b|\bapproved by\b|\bno need to (?:ask|check|confirm|verify|double-check)|"
     r"\b(?:don'?t|do not|never) (?:ask|check|confirm|verify) (?:again|back|first|with)\b|"
@@ -215,6 +227,10 @@ _WEAK_FORM = {
         re.compile(
             # not checking back with the principal ("no need to ask again"); "no need to
             # confirm again" is how a landlord writes too
+            r"\b(?:approved|confirmed|authori[sz]ed|signed off|cleared)\s+(?:in advance\s+)?by\s+"
+            r"(?:the\s+)?(?:account (?:holder|owner)|user|principal)\b|\b(?:the\s+)?(?:account "
+            r"(?:holder|owner)|user)\s+(?:has |had )?(?:already )?(?:pre-?)?(?:approved|confirmed|"
+            r"authori[sz]ed|signed off)\b|"
             r"\bno need to (?:ask|check)\b(?! your\b)|"
             r"\b(?:don'?t|do not|never) (?:ask|check) (?:again|back|first|with)\b|"
             r"\bno (?:further |separate |additional )?(?:confirmation|approval|authori[sz]ation) "
@@ -279,8 +295,59 @@ _FOREIGN_LEAD = re.compile(
     rf"\b(?:{_VERBS_OTHER})\b|\b(?:bitte|veuillez|por favor|per favore|merci de|lütfen|proszę|"
     r"alsjeblieft|vänligen|vennligst|venligst|kérem|prosím|molim|tolong|silakan|mohon|vui lòng|"
     r"xin hãy|tafadhali|urgente?|importante?|wichtig|dringend|acil|önemli|pilne|срочно|важно|"
-    r"hemen|sofort|inmediatamente|immédiatement|subito|ngay)\b",
+    r"hemen|sofort|inmediatamente|immédiatement|subito|ngay|graag|alstublieft|segera|svp)\b",
     re.I,
+)
+# Its words without accents (an ASCII sentence can still start in Dutch or Indonesian).
+_FOREIGN_WORDS = frozenset(
+    [
+        "bitte",
+        "veuillez",
+        "favor",
+        "favore",
+        "merci",
+        "proszę",
+        "alsjeblieft",
+        "vänligen",
+        "vennligst",
+        "venligst",
+        "kérem",
+        "prosím",
+        "molim",
+        "tolong",
+        "silakan",
+        "mohon",
+        "lütfen",
+        "urgente",
+        "urgent",
+        "importante",
+        "wichtig",
+        "dringend",
+        "acil",
+        "pilne",
+        "hemen",
+        "sofort",
+        "inmediatamente",
+        "subito",
+        "ngay",
+        "graag",
+        "alstublieft",
+        "segera",
+        "svp",
+        "haz",
+        "haga",
+        "manda",
+        "envia",
+        "elimina",
+        "borra",
+        "fai",
+        "invia",
+        "inoltra",
+        "faites",
+        "fais",
+        "envoie",
+        "envoyez",
+    ]
 )
 _SWITCH = re.compile(
     rf"(?:[:：—–]|\s-)\s*[\"'“‘]*(?:(?:please|kindly|then|now|just)\s+)?(?:{_VERBS})\b(?![:=_\-])"

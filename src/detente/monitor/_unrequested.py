@@ -15,7 +15,14 @@ in the e-mail …") the instruction is the user's.
 
 from __future__ import annotations
 
-from detente.monitor._context import PEOPLE, Context, share, span_evidence, tool_words
+from detente.monitor._context import (
+    PEOPLE,
+    SELF_REFERENCE,
+    Context,
+    share,
+    span_evidence,
+    tool_words,
+)
 from detente.monitor._decision import Hit
 from detente.monitor._detect import Span
 from detente.monitor._effects import named_effects
@@ -69,7 +76,8 @@ def _serves(ctx: Context, span: Span, effects: tuple[str, ...], own: set[str]) -
     text = index_text(span.text)
     if ctx.kind is None:  # a read: what it reads (the tool's words; not the output's echo)
         obj = [w for w in tool_words(ctx.call.name) if w not in own and w not in PEOPLE]
-        if obj and share(obj, _instruction_lines(span.text, effects, ctx)) >= 0.5:
+        lines = _instruction_lines(SELF_REFERENCE.sub(" ", span.text), effects, ctx)
+        if obj and share(obj, lines) >= 0.5:
             return f"it reads what the instruction is about ({', '.join(obj)})"
     vals = [
         f"{p}={value_text(v)[:60]!r}"
