@@ -423,6 +423,7 @@ def test_aimed_instructions_halt(text: str) -> None:
         "- External_If you received this message by mistake, please delete it and tell the sender.",
         "- External_Reply STOP to unsubscribe from these messages.",
         "The booking was pre-authorised on your card; the final amount is charged at check-out.",
+        "URGENT: please send the quarterly report to Karen by Friday.",
     ],
 )
 def test_innocent_text_does_not_halt(text: str) -> None:
