@@ -19,6 +19,8 @@ __all__ = ["addresses"]
 # be tricked" speak *about* a kind of software; "Note to the assistant", "any AI reading this",
 # "assistant, …" speak to one.
 _MENTION_BEFORE = re.compile(
+    r"\b(?:ask|use|using|try|open|install|download|via|through|like|called|named|into)\s+(?:the\s+|our\s+|"
+    r"your\s+|this\s+|their\s+)?(?:[\w-]+\s+)?$|"
     r"\b(?:a|an)\s+(?:[\w-]+\s+){0,2}$|\b(?:chat|language|large|open|open-weight|small|these|such|"
     r"many|most|some|other|modern|current|generative|frontier)\s+$|"
     # people called agents: "the travel agent", "a calling agent on duty"
@@ -53,6 +55,22 @@ _ADDRESSEE_BEFORE = re.compile(
     re.I,
 )
 # A noun that modifies the next one ("the bot channel", "AI policy") names no reader.
+# The noun ends its phrase (punctuation, another agent noun, a verb or a modal follows): "for
+# the AI basics course" is a course, "to the AI assistant: …" is a reader.
+_NOUN_ENDS = re.compile(
+    r"^\s*(?:$|[^\w\s]|(?:agents?|assistants?|models?|bots?|chatbots?|systems?|reading|processing|"
+    r"handling|acting|working|that|who|which|here|now|only|must|should|shall|will|would|can|could|"
+    r"may|might|needs?|has|have|is|are|please|tasked|currently|in charge|summari[sz]ing|you|of|"
+    r"on behalf)\b)",
+    re.I,
+)
+# Software reading or handling *this* text: the reader, whatever it is called.
+_READER_AFTER = re.compile(
+    r"^\s*(?:(?:agents?|assistants?|models?|bots?)\s+)?(?:reading|processing|handling|parsing|"
+    r"summari[sz]ing)\s+(?:this|these|the (?:page|document|e-?mail|message|guest|booking|request|"
+    r"account|mailbox|inbox|file|text))\b",
+    re.I,
+)
 _MODIFIER = re.compile(
     r"^\s+(?:channels?|integrations?|accounts?|alerts?|apps?|frameworks?|cards?|weights|"
     r"benchmarks?|outputs?|logs?|answers?|responses?|replies|settings|access|usage|guidelines?|"
@@ -75,9 +93,13 @@ def addresses(seg: str) -> bool:
         before, after = seg[max(0, m.start() - 30) : m.start()], seg[m.end() : m.end() + 40]
         if _YOU_ARE.search(before):
             return True
+        if _READER_AFTER.match(after):
+            return True  # "the booking assistant handling this guest", "any bot reading this"
         if _MENTION_BEFORE.search(before) or _MENTION_AFTER.match(after) or _MODIFIER.match(after):
             continue
-        if not _BARE.fullmatch(m.group()) or _ADDRESSEE_BEFORE.search(before):
+        if not _BARE.fullmatch(m.group()):
+            return True
+        if _ADDRESSEE_BEFORE.search(before) and _NOUN_ENDS.match(after):
             return True
         if _ADDRESSEE_AFTER.match(after):
             return True

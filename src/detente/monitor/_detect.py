@@ -25,6 +25,7 @@ from detente.monitor._lexicon import (
     _AUTHORITY,
     _CLAUSE_IMPERATIVE,
     _FAKE_ERROR,
+    _FOREIGN_FUNCTION,
     _FOREIGN_LEAD,
     _FOREIGN_WORDS,
     _IMPERATIVE,
@@ -51,7 +52,7 @@ __all__ = ["OutputAnalysis", "Span", "analyze_output"]
 # A sentence glued to the previous one ("… 7.2%.Send a link …": injected text spliced into
 # data without a space) starts at the capital after the full stop.
 _SPLIT = re.compile(
-    r"(?<=[.!?。！？；;।॥؟۔])\s+|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-zA-Z])|(?<=[.!?。！？।॥؟۔])[\"'”’]+[,;]?\s*|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
+    r"(?<=[.!?。！？；;।॥؟۔])\s+|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-zA-Z])|(?<=[.!?。！？।॥؟۔])[\"'”’]+[,;]?\s*|(?<=[\"'”’])\s*[,;]\s*(?=[\"'“‘][^\"'”’\n]{1,80}[\"'”’]\s*:)|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
 )
 # A split that starts a new record (list item, "key:" field, markup line): an instruction's
 # values do not continue across it.
@@ -190,10 +191,10 @@ _CJK = re.compile(
     r"[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f]"
 )
 _MARKUP = ("#", "<", "[", "(", "【", "4", "5")
-_CLAUSE_CHARS = frozenset(",:;—–)]>】：，")
+_CLAUSE_CHARS = frozenset(",:;—–)]>】：，|")
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
 # An identifier (letters/digits, maybe dotted or dashed) ending in "_" glued to text.
-_GLUED = re.compile(r"[\s\-*•'\"`>]*[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*_(?=[^\W\d_]|[\[(<{#@])")
+_GLUED = re.compile(r"[\s\-*•'\"`>]*[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*_(?=[^\W\d_]|[\[(<{#@|])")
 # The quote a quoted name opens with, and where it closes (YAML 1.2 §7.3: a single-quoted
 # scalar doubles its quotes; a double-quoted one escapes them).
 _NAME_QUOTE = re.compile(r"[\s\-*•>]*(['\"])")
@@ -214,11 +215,16 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
         if hinted and (_addresses(seg) if rx is _ADDRESS else rx.search(seg)):
             weak = _WEAK_FORM.get(name)
             sig.append(name if weak is None or weak[1].search(seg) else weak[0])
-    foreign = not seg.isascii() or not _FOREIGN_WORDS.isdisjoint(words)
+    foreign = (
+        not seg.isascii()
+        or not _FOREIGN_WORDS.isdisjoint(words)
+        or len(_FOREIGN_FUNCTION & words) >= 2
+    )
     if foreign and _CLAUSE_CHARS.intersection(seg) and _switches(seg):
         sig.append("language-switch")
     directive = bool(
-        (cjk and _ZH_DIRECTIVE.search(seg))
+        "language-switch" in sig  # its English part is an imperative
+        or (cjk and _ZH_DIRECTIVE.search(seg))
         or (words & _MODAL_TRIGGERS and _MODAL.search(seg))
         or (words & _VERB_SET and _SPLICED.search(seg))
         or (
@@ -247,7 +253,9 @@ def _switches(seg: str) -> bool:
         return False  # the lead is English too
     letters = _WORDS.findall(lead)
     script = sum(len(w) for w in letters if _NON_LATIN.search(w))
-    return script * 2 >= sum(len(w) for w in letters) > 0 or _FOREIGN_LEAD.search(lead) is not None
+    if script * 2 >= sum(len(w) for w in letters) > 0 or _FOREIGN_LEAD.search(lead) is not None:
+        return True
+    return len(_FOREIGN_FUNCTION.intersection(w.lower() for w in letters)) >= 2
 
 
 def _name_end(norm: str, a: int, b: int) -> int:
