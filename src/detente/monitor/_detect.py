@@ -25,9 +25,7 @@ from detente.monitor._lexicon import (
     _AUTHORITY,
     _CLAUSE_IMPERATIVE,
     _FAKE_ERROR,
-    _FOREIGN_FUNCTION,
     _FOREIGN_LEAD,
-    _FOREIGN_WORDS,
     _IMPERATIVE,
     _IMPERSONATION,
     _LEAD_ONE,
@@ -43,6 +41,8 @@ from detente.monitor._lexicon import (
     _ZH_DIRECTIVE,
 )
 from detente.monitor._text import derived_texts, unfold_hidden
+from detente.monitor._triggers import FOREIGN_FUNCTION as _FOREIGN_FUNCTION
+from detente.monitor._triggers import FOREIGN_WORDS as _FOREIGN_WORDS
 from detente.monitor._triggers import TRIGGERS as _TRIGGERS
 
 __all__ = ["OutputAnalysis", "Span", "analyze_output"]
