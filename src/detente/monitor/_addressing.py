@@ -64,6 +64,7 @@ _NOUN_ENDS = re.compile(
     r"on behalf)\b)",
     re.I,
 )
+_OWNED = re.compile(r"\b(?:our|their|its|his|her)\s+(?:[\w-]+\s+)?$", re.I)
 # Software reading or handling *this* text: the reader, whatever it is called.
 _READER_AFTER = re.compile(
     r"^\s*(?:(?:agents?|assistants?|models?|bots?)\s+)?(?:reading|processing|handling|parsing|"
@@ -97,9 +98,11 @@ def addresses(seg: str) -> bool:
             return True  # "the booking assistant handling this guest", "any bot reading this"
         if _MENTION_BEFORE.search(before) or _MENTION_AFTER.match(after) or _MODIFIER.match(after):
             continue
-        if not _BARE.fullmatch(m.group()):
-            return True
         if _ADDRESSEE_BEFORE.search(before) and _NOUN_ENDS.match(after):
+            return True
+        if _OWNED.search(before):
+            continue  # "our automated system sends reminders", "their bot posts the menu"
+        if not _BARE.fullmatch(m.group()):
             return True
         if _ADDRESSEE_AFTER.match(after):
             return True

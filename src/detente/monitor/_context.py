@@ -69,7 +69,12 @@ _GENERIC = frozenset(
 # Tool nouns that ordinary sentences use for people and their papers ("tell the user to
 # restart the router"): no sign that a sentence is about the agent's objects.
 PEOPLE = frozenset(
-    ["user", "users", "info", "information", "details", "data", "contact", "contacts"]
+    [
+        *("user", "users", "info", "information", "details", "data", "contact", "contacts"),
+        # and attributes, which anything has ("before prices go up"): no object of their own
+        *("price", "prices", "rating", "ratings", "review", "reviews", "address"),
+        *("availability", "options", "types", "name", "names", "day", "date", "dates"),
+    ]
 )
 # Verbs in tool names that name no object ("update_user_info" acts on user, info).
 _VERBISH = frozenset(["update", "set", "change", "check", "find", "fetch", "make", "do", "run"])
@@ -301,7 +306,7 @@ def _name_directs(ctx: Context, text: str) -> bool:
     if named_effects(ctx.unasked_effects, text):
         # without a value of its own, two of the agent's objects ("concatenate the messages
         # of all channels"): "please delete this message if …" names none
-        return new or len(objects) >= 2
+        return new or len({w.removesuffix("s") for w in objects}) >= 2
     return new
 
 
