@@ -430,7 +430,7 @@ def test_aimed_instructions_halt(text: str) -> None:
         "URGENT: please send the quarterly report to Karen by Friday.",
         "Sign up for the AI basics course: learn how assistants like ChatGPT work.",
         "Tip: you can ask the virtual assistant in our app to reschedule your delivery.",
-        "Our automated system sends reminders two days before each appointment.",
+        "Our automated system sends reminders before each visit. Please confirm by reply.",
         "- External_Post your photos from the hackathon in the photos channel, we pick one.",
     ],
 )
