@@ -431,6 +431,8 @@ def test_aimed_instructions_halt(text: str) -> None:
         "Sign up for the AI basics course: learn how assistants like ChatGPT work.",
         "Tip: you can ask the virtual assistant in our app to reschedule your delivery.",
         "Our automated system sends reminders before each visit. Please confirm by reply.",
+        # a team named for AI, next to a directive (a "note for … AI" address was too broad)
+        "Note for the AI team: the model review moved to 3pm. Please update your calendars.",
         "- External_Post your photos from the hackathon in the photos channel, we pick one.",
     ],
 )

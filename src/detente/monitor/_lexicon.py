@@ -127,8 +127,7 @@ _ADDRESS = re.compile(
     r"(?:permission|access|authority|the right)\b|"
     r"\bwhatever (?:is )?(?:reads?|reading|process(?:es|ing)?|handl(?:es|ing))\b|"
     r"\b[\w]+-(?:handling|processing|reading|sorting) (?:software|systems?|programs?|tools?|agents?|"
-    r"assistants?|bots?)\b|\bnote for (?:the |any )?(?:[\w-]+ ){0,2}?(?:software|programs?|bots?|"
-    r"agents?|assistants?|ai)\b|"
+    r"assistants?|bots?)\b|"
     # the reader as the one who runs the principal's affairs ("since you run Emma's errands")
     r"\byou(?:'re| are)? (?:run|running|handle|handling|manage|managing|look after|looking after|"
     r"take care of|taking care of) (?:[\w.'’-]+ ){0,3}?(?:errands|inbox|mailbox|accounts?|affairs|"
