@@ -196,9 +196,9 @@ _APPROVAL = re.compile(
     r"(?:has |had )?(?:already )?(?:pre-?)?(?:approved|confirmed|authori[sz]ed|signed off)\b|"
     r"\b(?:already|has|have|had|was|were|been|pre-?)\s*(?:approved|confirmed|authori[sz]ed|agreed|"
     r"consented|signed off)\b|\bapproved by\b|\bno need to (?:ask|check|confirm|verify|double-check)|"
-    r"\b(?:don'?t|do not|never) (?:ask|check|confirm|verify) (?:again|back|first|with)\b|"
+    r"\b(?:don'?t|do not|never) (?:ask|check|confirm|verify) (?:again|back|first)\b|"
     r"\bno (?:further |separate |additional )?(?:confirmation|approval|authori[sz]ation) (?:is |was )?"
-    r"(?:needed|required|necessary)\b|\bwithout (?:checking|asking) (?:again|back|first|with)\b|"
+    r"(?:needed|required|necessary)\b|\bwithout (?:checking|asking) (?:again|back|first)\b|"
     r"不用再?(?:问|确认)|无需(?:确认|询问|再问)|"
     r"\bno hace falta (?:preguntar|confirmar)|\bpas besoin de (?:demander|confirmer|vérifier)|"
     r"\bohne rückfrage\b",
@@ -236,10 +236,10 @@ _WEAK_FORM = {
             r"(?:holder|owner)|user)\s+(?:has |had )?(?:already )?(?:pre-?)?(?:approved|confirmed|"
             r"authori[sz]ed|signed off)\b|"
             r"\bno need to (?:ask|check)\b(?! your\b)|"
-            r"\b(?:don'?t|do not|never) (?:ask|check) (?:again|back|first|with)\b|"
+            r"\b(?:don'?t|do not|never) (?:ask|check) (?:again|back|first)\b|"
             r"\bno (?:further |separate |additional )?(?:confirmation|approval|authori[sz]ation) "
             r"(?:is |was )?(?:needed|required|necessary)\b|\bwithout (?:checking|asking) "
-            r"(?:again|back|first|with)\b|不用再?(?:问|确认)|无需(?:确认|询问|再问)|"
+            r"(?:again|back|first)\b|不用再?(?:问|确认)|无需(?:确认|询问|再问)|"
             r"\bno hace falta (?:preguntar|confirmar)|\bpas besoin de (?:demander|confirmer|"
             r"vérifier)|\bohne rückfrage\b",
             re.I,
