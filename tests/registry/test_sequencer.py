@@ -98,6 +98,7 @@ def test_an_older_log_gains_the_namespace_kind_index_and_admission_uses_it(
     with store.engine.connect() as conn:
         names = {ix["name"] for ix in sqlalchemy.inspect(conn).get_indexes("entries")}
         assert "ix_entries_namespace_kind" in names
+        assert "ix_entries_namespace" not in names  # its prefix serves namespace lookups
         compiled = _ADMITTING.compile(store.engine)
         state = compiled.construct_expanded_state({"leaf": b"x", "ns": "t/ns"})
         args = tuple(state.parameters[name] for name in state.positiontup or ())

@@ -65,11 +65,11 @@ entries = Table(
     Column("idx", BigInteger, primary_key=True),
     Column("leaf_hash", LargeBinary(32), nullable=False, unique=True),
     Column("kind", String(64), nullable=False),
-    Column("namespace", String(256), nullable=False, index=True),
+    Column("namespace", String(256), nullable=False),
     Column("subject", String(200), nullable=False, index=True),
     Column("body", Text, nullable=False),
     Column("created", Integer, nullable=False),
-    # the admission query's claim and rotation lookup (migration 0004)
+    # the admission query's claim and rotation lookup, and lookups by namespace (migration 0004)
     Index("ix_entries_namespace_kind", "namespace", "kind"),
 )
 nodes = Table(
