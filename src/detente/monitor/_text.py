@@ -163,8 +163,7 @@ def _all_confusable(word: str) -> bool:
     return all(ch in _CONFUSABLE_SET for ch in _NONLATIN_LOOKALIKE.findall(word))
 
 
-def _english_words(text: str) -> int:
-    return sum(1 for w in _WORD.findall(text.lower()) if w in _COMMON)
+_COMMON_ROT13 = frozenset(codecs.decode(w, "rot13") for w in _COMMON)
 
 
 def _printable_ratio(s: str) -> float:
@@ -228,12 +227,14 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
             chunk, span = text[pos : m.start()], (pos, m.start())
             if len(chunk) >= 20 and span not in seen:
                 seen.add(span)
-                rotated = codecs.decode(chunk, "rot13")
-                hits = _english_words(rotated)
-                if hits >= max(3, 2 * _english_words(chunk) + 2) and 3 * hits >= len(
-                    _WORD.findall(rotated.lower())
+                # rot13 keeps word boundaries, so the decoded text's common words are the
+                # chunk's words whose rot13 is common: counted without decoding.
+                words = _WORD.findall(chunk.lower())
+                hits = sum(1 for w in words if w in _COMMON_ROT13)
+                if hits >= max(3, 2 * sum(1 for w in words if w in _COMMON) + 2) and (
+                    3 * hits >= len(words)
                 ):
-                    out.append(Derived("rot13", pos, m.start(), rotated))
+                    out.append(Derived("rot13", pos, m.start(), codecs.decode(chunk, "rot13")))
             pos = m.end()
     return tuple(out)
 
