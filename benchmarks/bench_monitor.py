@@ -48,7 +48,16 @@ sys.path.insert(0, str(Path(__file__).parent / "monitor_data"))
 from anchors import ANCHORS
 from evaluate import score
 
-from detente.monitor import Monitor, Trace, default_policy, parse_policy, trace_from_dict
+from detente.monitor import (
+    Monitor,
+    Trace,
+    address_model,
+    default_policy,
+    load_address_model,
+    parse_policy,
+    trace_from_dict,
+    use_address_model,
+)
 
 RECORDED = [  # issue 12, measured by its author on this machine, same trace construction
     ("Invariant guardrails, data-flow rule", "57.5% (96.6% later)", "0% / 0%"),
@@ -190,7 +199,26 @@ def main(argv: Iterable[str] | None = None) -> None:
         help="interpreter of a separate venv with the anchors (llamafirewall, nemoguardrails, "
         "yara-python, invariant-ai); '' to skip",
     )
+    ap.add_argument(
+        "--address-model",
+        default="shipped",
+        help="the address model: 'shipped', 'none' (the lexical rules alone) or a directory "
+        "written by scripts/train_monitor_model.py --out (e.g. one trained without a set)",
+    )
+    ap.add_argument(
+        "--address-mode",
+        default="or",
+        choices=["or", "model", "rules"],
+        help="how the model combines with the rules' weights (default: %(default)s)",
+    )
     args = ap.parse_args(list(argv) if argv is not None else None)
+    if args.address_model == "none":
+        use_address_model(None, "rules")
+    elif args.address_model != "shipped":
+        use_address_model(load_address_model(Path(args.address_model), None), args.address_mode)
+    elif args.address_mode != "or":
+        use_address_model(address_model(), args.address_mode)
+    print(f"address model: {args.address_model}, mode {args.address_mode}")
     flow_only = Monitor(
         default_policy().merged(
             parse_policy(

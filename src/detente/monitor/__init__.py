@@ -37,6 +37,17 @@ from detente.monitor._evidence import (
     sign_decision,
 )
 from detente.monitor._integrations import agentdojo_element, monitor_approver
+from detente.monitor._learned import (
+    ADDRESS_MODEL_DIGEST,
+    AddressModel,
+    address_model,
+    load_address_model,
+    restore_address_model,
+    use_address_model,
+)
+from detente.monitor._learned_train import address_rows as address_training_rows
+from detente.monitor._learned_train import read_goals as read_address_goals
+from detente.monitor._learned_train import train_address_model
 from detente.monitor._monitor import Monitor, TraceResult
 from detente.monitor._policy import (
     CHECKS,
@@ -60,10 +71,12 @@ from detente.monitor._trace import (
 )
 
 __all__ = [
+    "ADDRESS_MODEL_DIGEST",
     "CHECKS",
     "DECISION_PREDICATE",
     "DECISION_SCHEMA",
     "Action",
+    "AddressModel",
     "Decision",
     "Evidence",
     "Hit",
@@ -78,6 +91,8 @@ __all__ = [
     "ToolSpec",
     "Trace",
     "TraceResult",
+    "address_model",
+    "address_training_rows",
     "agentdojo_element",
     "analyze_output",
     "codevuln_available",
@@ -88,12 +103,15 @@ __all__ = [
     "evidence_files",
     "incident_draft",
     "incident_report",
+    "load_address_model",
     "load_policy",
     "load_traces",
     "monitor_approver",
     "parse_openai_messages",
     "parse_policy",
     "parse_tool_specs",
+    "read_address_goals",
+    "restore_address_model",
     "sign_decision",
     "sink_kind",
     "to_sarif",
@@ -101,4 +119,6 @@ __all__ = [
     "trace_from_dict",
     "trace_from_inspect_messages",
     "trace_from_mcp",
+    "train_address_model",
+    "use_address_model",
 ]

@@ -18,7 +18,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from detente.monitor._addressing import addresses as _addresses
+from detente.monitor._learned import address_model, aimed, dense_row
 from detente.monitor._lexicon import (
     _ADDRESS,
     _APPROVAL,
@@ -127,6 +130,8 @@ class Span:
     directive: bool
     signals: tuple[str, ...]
     context: str = ""  # the sentence and the few after it: where an instruction's values are
+    learned: float | None = None  # the address model's P(aimed at the agent); None: not run
+    latin: bool = True  # plain Latin-script text (where the model may overrule the signals)
 
     @property
     def weight(self) -> int:
@@ -135,7 +140,10 @@ class Span:
 
     @property
     def strong(self) -> bool:
-        return self.weight >= (2 if self.directive else 4)
+        """Aimed at the agent: by the signals' weights (see :data:`WEIGHTS`) or by the trained
+        address model (:mod:`detente.monitor._learned`), whichever :func:`combine` says."""
+        by_rules = self.weight >= (2 if self.directive else 4)
+        return aimed(by_rules, self.learned, self.signals, self.latin)
 
 
 @dataclass(frozen=True)
@@ -313,10 +321,10 @@ def _glued_instruction(sent: str) -> tuple[bool, list[str]] | None:
     return (is_dir, sig) if (is_dir or sig) else None
 
 
-def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list[Span]:
-    norm = unfold_hidden(text) if extra else text
+def marks(norm: str, extra: str = "") -> tuple[list[tuple[int, int]], list[list[str]], set[int]]:
+    """Sentence bounds, each sentence's signals, and which sentences are directives."""
     bounds = _sentences(norm)
-    starts, ends = [a for a, _ in bounds], [b for _, b in bounds]
+    starts = [a for a, _ in bounds]
     sigs: list[list[str]] = []
     directive: set[int] = set()
     name_end = -1  # inside a name that carries sentences: where the name ends
@@ -339,15 +347,86 @@ def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list
         sigs.append([extra, *sig] if extra else sig)
         if is_dir:
             directive.add(k)
+    return bounds, sigs, directive
+
+
+def _near(sigs: list[list[str]], k: int) -> set[str]:
+    """Signals within two sentences of sentence ``k`` (its own included)."""
+    return {x for j in range(max(0, k - 2), min(len(sigs), k + 3)) for x in sigs[j]}
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def _latin(text: str) -> bool:
+    """At least 80% of the letters are Latin (the script the address model was trained on)."""
+    if text.isascii():
+        return True
+    letters = len(_LETTER.findall(text))
+    return letters == 0 or len(_LATIN_LETTER.findall(text)) >= 0.8 * letters
+
+
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+
+
+def segments(
+    norm: str, bounds: list[tuple[int, int]], sigs: list[list[str]], directive: set[int]
+) -> tuple[list[tuple[int, int, int]], list[list[float]]]:
+    """What the address model reads: each sentence's lines (a review list with an instruction
+    appended as its last line is one sentence and several lines), as (sentence index, start,
+    end), with the sentence's dense row for each."""
+    segs: list[tuple[int, int, int]] = []
+    dense: list[list[float]] = []
+    quiet = dense_row((), False, ())
+    for k, (a, b) in enumerate(bounds):
+        near = _near(sigs, k) if any(sigs[max(0, k - 2) : k + 3]) else set()
+        row = (
+            dense_row(sigs[k], k in directive, near - set(sigs[k]))
+            if near or k in directive
+            else quiet
+        )
+        for m in _LINE.finditer(norm, a, b):
+            segs.append((k, m.start(), m.end()))
+            dense.append(row)
+    return segs, dense
+
+
+def learned_scores(
+    norm: str, bounds: list[tuple[int, int]], sigs: list[list[str]], directive: set[int]
+) -> list[float] | None:
+    """The address model's probability for every sentence: its most likely line (None: no
+    model in use)."""
+    model = address_model()
+    if model is None:
+        return None
+    segs, dense = segments(norm, bounds, sigs, directive)
+    out = [0.0] * len(bounds)
+    if not segs:
+        return out
+    roles = model.role_scores([norm[a:b] for _, a, b in segs])
+    for (k, _, _), p in zip(segs, model.probabilities(roles, np.array(dense)), strict=True):
+        out[k] = max(out[k], float(p))
+    return out
+
+
+def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list[Span]:
+    norm = unfold_hidden(text) if extra else text
+    bounds, sigs, directive = marks(norm, extra)
+    starts, ends = [a for a, _ in bounds], [b for _, b in bounds]
+    learned = learned_scores(norm, bounds, sigs, directive)
+    model = address_model()
+    threshold = model.threshold if model is not None else 2.0
     out = []
     for k, (a, b) in enumerate(bounds):
         sig = sigs[k]
-        is_dir = k in directive
+        p = learned[k] if learned is not None else None
+        is_dir = k in directive or (p is not None and p >= threshold)
         if not (is_dir or sig):
             continue
         # Signals within two sentences carry over: "This is a message to you, GPT-4." frames
         # the imperative that follows it.
-        near = {x for j in range(max(0, k - 2), min(len(bounds), k + 3)) for x in sigs[j]}
+        near = _near(sigs, k)
         merged = tuple(
             sorted(set(sig) | ({f"near:{x}" for x in near - set(sig)} if is_dir else set()))
         )
@@ -358,7 +437,9 @@ def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list
                 break
             stop = ends[j]
         start, end = whole if whole else (a, b)
-        out.append(Span(start, end, norm[a:b], is_dir, merged, norm[a : min(stop, a + 800)]))
+        sent = norm[a:b]
+        ctx = norm[a : min(stop, a + 800)]
+        out.append(Span(start, end, sent, is_dir, merged, ctx, p, _latin(sent)))
     return out
 
 
