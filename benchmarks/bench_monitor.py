@@ -27,6 +27,10 @@ Compared in the same run (offline):
         /tmp/venv-anchors/bin/pip install --no-deps nemoguardrails==0.24.1 llamafirewall==1.0.3
 
     python benchmarks/bench_monitor.py --sample 40            # per suite, agentdojo and dev
+    python benchmarks/bench_monitor.py --sources heldout4 --address-model /tmp/am-no-h4
+                                      # the address model trained without heldout4
+                                      # (scripts/train_monitor_model.py --exclude heldout4 --out …)
+    python benchmarks/bench_monitor.py --sources heldout4 --address-model none  # signals alone
     python benchmarks/bench_monitor.py --jsonl heldout2.jsonl # traces built earlier (build.py)
     python benchmarks/bench_monitor.py --sources /elsewhere/heldout3_texts.toml --sample 100 \
         --anchors-python ''                                   # a new set, in one command
@@ -207,18 +211,19 @@ def main(argv: Iterable[str] | None = None) -> None:
     )
     ap.add_argument(
         "--address-mode",
-        default="or",
-        choices=["or", "model", "rules"],
-        help="how the model combines with the rules' weights (default: %(default)s)",
+        default="model",
+        choices=["model", "or", "rules"],
+        help="how the model combines with the signals (default: %(default)s, the shipped one)",
     )
     args = ap.parse_args(list(argv) if argv is not None else None)
     if args.address_model == "none":
         use_address_model(None, "rules")
     elif args.address_model != "shipped":
         use_address_model(load_address_model(Path(args.address_model), None), args.address_mode)
-    elif args.address_mode != "or":
+    elif args.address_mode != "model":
         use_address_model(address_model(), args.address_mode)
-    print(f"address model: {args.address_model}, mode {args.address_mode}")
+    mode = "rules" if args.address_model == "none" else args.address_mode
+    print(f"address model: {args.address_model}, mode {mode}")
     flow_only = Monitor(
         default_policy().merged(
             parse_policy(
