@@ -90,7 +90,7 @@ def test_every_public_name_exists(package: str) -> None:
 
 
 # DESIGN.md's table: a package may import those listed after it in this order, never before.
-# (cli is the top; errors, env, canonical and stats are the floor every row may use.)
+# (cli is the top; errors, env, canonical, stats and pinned are the floor every row may use.)
 LAYERS = [
     "cli",
     "bom",

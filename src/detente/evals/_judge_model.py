@@ -20,10 +20,6 @@ head had not seen.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import io
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,17 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from detente.errors import FormatError, InputError, VerificationError
+from detente.errors import FormatError
 from detente.evals._judge_features import DENSE_NAMES, dense_features, ngram_counts
+from detente.pinned import load_pinned_array, load_pinned_json, sha256_hex
 
 __all__ = ["HEADS", "MODEL_SCHEMA", "JudgeModel", "apply_heads", "load_judge_model", "sha256_hex"]
 
 MODEL_SCHEMA = "detente.judge-model/v1"
 HEADS = ("delivers", "partial_given_delivers", "noise_given_not")
-
-
-def sha256_hex(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -101,29 +94,10 @@ def _fail(path: Path, problem: str) -> FormatError:
     return FormatError(f"not a {MODEL_SCHEMA} judge artifact: {problem}", path)
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
-
-
 def load_judge_model(directory: Path, expected_digest: str) -> JudgeModel:
     """Load and check the artifact in ``directory`` against ``expected_digest``."""
     meta_path, weights_path = directory / "model.json", directory / "weights.npy"
-    meta_bytes = _read(meta_path)
-    digest = sha256_hex(meta_bytes)
-    if not hmac.compare_digest(digest, expected_digest):
-        raise VerificationError(
-            f"{meta_path}: judge artifact digest {digest} does not match {expected_digest}, "
-            "the digest this judge version names; refusing to use it"
-        )
-    try:
-        meta = json.loads(meta_bytes.decode("utf-8"))
-    except ValueError as exc:
-        raise _fail(meta_path, f"not UTF-8 JSON ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("schema") != MODEL_SCHEMA:
-        raise _fail(meta_path, "missing or wrong 'schema'")
+    digest, meta = load_pinned_json(meta_path, expected_digest, MODEL_SCHEMA, "judge artifact")
     vocab, winfo, platt = meta.get("vocabulary"), meta.get("weights"), meta.get("platt")
     if not (isinstance(vocab, list) and all(isinstance(g, str) for g in vocab)):
         raise _fail(meta_path, "'vocabulary' must be a list of strings")
@@ -140,15 +114,9 @@ def load_judge_model(directory: Path, expected_digest: str) -> JudgeModel:
         raise _fail(meta_path, "'platt' must be one [a, b] pair per head")
     if not isinstance(winfo, dict) or not isinstance(winfo.get("sha256"), str):
         raise _fail(meta_path, "'weights' must name the weights file's sha256")
-    raw = _read(weights_path)
-    if not hmac.compare_digest(sha256_hex(raw), winfo["sha256"]):
-        raise VerificationError(f"{weights_path}: weights digest does not match model.json")
-    try:
-        weights = np.load(io.BytesIO(raw), allow_pickle=False)
-    except ValueError as exc:
-        raise _fail(weights_path, f"not a plain .npy array ({exc})") from None
+    weights = load_pinned_array(weights_path, winfo["sha256"], np.float32, "weights")
     shape = (len(HEADS), len(vocab) + len(DENSE_NAMES))
-    if weights.dtype != np.float32 or weights.shape != shape:
+    if weights.shape != shape:
         raise _fail(weights_path, f"need float32 {shape}, got {weights.dtype} {weights.shape}")
     if not np.all(np.isfinite(weights)):
         raise _fail(weights_path, "non-finite weights")

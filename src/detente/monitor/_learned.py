@@ -18,10 +18,6 @@ not match is refused (:class:`~detente.errors.VerificationError`). Retrain it bi
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import io
-import json
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from detente.errors import FormatError, InputError, VerificationError
+from detente.errors import FormatError
+from detente.pinned import load_pinned_array, load_pinned_json
 
 __all__ = [
     "ADDRESS_MODEL_DIGEST",
@@ -236,43 +233,17 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def sha256_hex(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 def _fail(path: Path, problem: str) -> FormatError:
     return FormatError(f"not a {ADDRESS_MODEL_SCHEMA} artifact: {problem}", path)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
 
 
 def _array(
     directory: Path, info: Any, name: str, dtype: Any, meta_path: Path
 ) -> np.ndarray[Any, Any]:
-    """One .npy file the meta names by file name and sha256, read without unpickling."""
-    if not (
-        isinstance(info, dict)
-        and isinstance(info.get("sha256"), str)
-        and info.get("file") == f"{name}.npy"
-    ):
+    """One .npy file the description names by file name and sha256."""
+    if not (isinstance(info, dict) and info.get("file") == f"{name}.npy"):
         raise _fail(meta_path, f"'{name}' must name {name}.npy and its sha256")
-    path = directory / f"{name}.npy"
-    raw = _read(path)
-    if not hmac.compare_digest(sha256_hex(raw), info["sha256"]):
-        raise VerificationError(f"{path}: digest does not match model.json")
-    try:
-        arr = np.load(io.BytesIO(raw), allow_pickle=False)
-    except ValueError as exc:
-        raise _fail(path, f"not a plain .npy array ({exc})") from None
-    if not isinstance(arr, np.ndarray) or arr.dtype != dtype:
-        raise _fail(path, f"need a {np.dtype(dtype)} array")
-    out: np.ndarray[Any, Any] = arr
-    return out
+    return load_pinned_array(directory / f"{name}.npy", info.get("sha256"), dtype, name)
 
 
 def load_address_model(directory: Path, expected_digest: str | None) -> AddressModel:
@@ -280,19 +251,9 @@ def load_address_model(directory: Path, expected_digest: str | None) -> AddressM
     the training script's own check of what it just wrote, and the benchmark's models trained
     without a set)."""
     meta_path = directory / "model.json"
-    meta_bytes = _read(meta_path)
-    digest = sha256_hex(meta_bytes)
-    if expected_digest is not None and not hmac.compare_digest(digest, expected_digest):
-        raise VerificationError(
-            f"{meta_path}: address model digest {digest} does not match {expected_digest}, "
-            "the digest this code names; refusing to use it"
-        )
-    try:
-        meta = json.loads(meta_bytes.decode("utf-8"))
-    except ValueError as exc:
-        raise _fail(meta_path, f"not UTF-8 JSON ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("schema") != ADDRESS_MODEL_SCHEMA:
-        raise _fail(meta_path, "missing or wrong 'schema'")
+    digest, meta = load_pinned_json(
+        meta_path, expected_digest, ADDRESS_MODEL_SCHEMA, "address model"
+    )
     platt, dense, threshold = meta.get("platt"), meta.get("dense"), meta.get("threshold")
     if meta.get("dense_names") != list(DENSE) or meta.get("roles") != list(ROLES):
         raise _fail(meta_path, "dense features or roles differ from this code's")

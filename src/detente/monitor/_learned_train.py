@@ -42,8 +42,8 @@ from detente.monitor._learned import (
     FEATURES,
     ROLES,
     sentence_grams,
-    sha256_hex,
 )
+from detente.pinned import sha256_hex
 
 __all__ = ["PARAMS", "AddressRow", "TrainedAddressModel", "address_rows", "train_address_model"]
 
