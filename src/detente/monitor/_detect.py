@@ -198,7 +198,12 @@ _WORDS = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(
     r"[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f]"
 )
-_MARKUP = ("#", "<", "[", "(", "【", "4", "5")
+_TAGS = ("#", "<", "[", "(", "【")
+_MARKUP = (*_TAGS, "4", "5")
+# Every word any test of :func:`_sentence_marks` starts from.
+_ANY_TRIGGER = frozenset().union(
+    *_TRIGGERS.values(), _MODAL_TRIGGERS, _VERB_SET, _FOREIGN_WORDS, _FOREIGN_FUNCTION
+)
 _CLAUSE_CHARS = frozenset(",:;—–)]>】：，|")
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
 # An identifier (letters/digits, maybe dotted or dashed) ending in "_" glued to text.
@@ -212,14 +217,26 @@ _CLOSE = {"'": re.compile(r"(?:[^']|'')*'"), '"': re.compile(r'(?:[^"\\]|\\.)*"'
 def _sentence_marks(seg: str) -> tuple[list[str], bool]:
     """(signals, directive by a modal or a clause) for one sentence, trigger words first."""
     # Soft line wraps (YAML scalars, e-mail bodies) are spaces: "any program processing this
-    # \n    entry … should" is one clause.
-    seg = _WRAP.sub(" ", seg)
+    # \n    entry … should" is one clause. (They do not change the words.)
     words = set(_WORDS.findall(seg.lower()))
-    cjk = _CJK.search(seg) is not None
     markup = any(c in seg for c in _MARKUP)
+    if seg.isascii() and not markup and _ANY_TRIGGER.isdisjoint(words):
+        # every signal and directive test below needs a trigger word, markup or another
+        # script: most lines of a long output (names, dates, amounts) have none
+        return [], False
+    seg = _WRAP.sub(" ", seg)
+    cjk = not seg.isascii() and _CJK.search(seg) is not None
+    # A fake channel is markup ("<|im_start|>", "[SYSTEM]", "###"); a fake error may be a bare
+    # status code (403, 500). Digits alone hint a channel only for the one key that holds none
+    # of the channel's words ("performed_by": the word splitter cuts it at "_").
+    tags = any(c in seg for c in _TAGS)
+    by_markup = {
+        "authority": tags or (markup and "performed_by" in seg.lower()),
+        "fake-error": markup,
+    }
     sig = []
     for name, rx in _SIGNALS:
-        hinted = words & _TRIGGERS[name] or cjk or (markup and name in ("authority", "fake-error"))
+        hinted = words & _TRIGGERS[name] or cjk or by_markup.get(name, False)
         if hinted and (_addresses(seg) if rx is _ADDRESS else rx.search(seg)):
             weak = _WEAK_FORM.get(name)
             sig.append(name if weak is None or weak[1].search(seg) else weak[0])

@@ -221,6 +221,8 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
     # rot13, sentence by sentence: one encoded sentence hides in an otherwise English output.
     # (Sentences may wrap across lines, and lines may hold several sentences: try both cuts.)
     seen: set[tuple[int, int]] = set()
+    if sum(1 for w in _WORD.findall(text.lower()) if w in _COMMON_ROT13) < 3:
+        return tuple(out)  # no chunk can hold three rot13'd common words: nothing to decode
     for cut in _CHUNKS:
         pos = 0
         for m in cut.finditer(text + "\n\n"):
