@@ -271,8 +271,17 @@ def _matches(rx: re.Pattern[str], text: str) -> bool:
 
 
 def span_evidence(out: Output, span: Span) -> Evidence:
+    # the address model's probability, when it spoke for the span, beside the lexical signals
+    model = () if span.learned is None or span.learned < 0.5 else (f"model:{span.learned:.2f}",)
     return Evidence(
-        "tool-output", span.text[:300], out.index, out.tool, span.start, span.end, "", span.signals
+        "tool-output",
+        span.text[:300],
+        out.index,
+        out.tool,
+        span.start,
+        span.end,
+        "",
+        (*span.signals, *model),
     )
 
 
