@@ -1,4 +1,6 @@
-"""Interval statistics for scorecards: Wilson score intervals and their comparison.
+"""Statistics shared across packages: Wilson score intervals and their comparison (the
+scorecards), and Platt scaling of a classifier's scores (the judge's and the monitor's trained
+models).
 
 The Wilson interval (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it over the Wald
 interval for small n and rates near 0 or 1) for k successes in n trials at confidence z:
@@ -6,14 +8,20 @@ interval for small n and rates near 0 or 1) for k successes in n trials at confi
     centre = (p + z²/2n) / (1 + z²/n),   half = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n)
 
 with p = k/n. For n = 0 there is no information: the interval is [0, 1].
+
+Platt scaling (Platt 1999) maps a raw score s to P = sigmoid(a·s + b), (a, b) fitted by
+logistic regression of the labels on out-of-fold scores; it needs scikit-learn (the training
+extras), imported only when called.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
-__all__ = ["Z95", "Rate", "wilson"]
+__all__ = ["Z95", "Rate", "platt", "wilson"]
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
@@ -62,3 +70,12 @@ class Rate:
             "ci95": [lo, hi],
             "errors": self.errors,
         }
+
+
+def platt(scores: Any, labels: Any) -> tuple[float, float]:
+    """(a, b) of Platt scaling for 1-D ``scores`` and 0/1 ``labels``, rounded to 6 places so
+    an artifact that records them retrains bit for bit."""
+    LogisticRegression = import_module("sklearn.linear_model").LogisticRegression
+    clf = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
+    clf.fit(scores.reshape(-1, 1), labels)
+    return round(float(clf.coef_[0][0]), 6), round(float(clf.intercept_[0]), 6)

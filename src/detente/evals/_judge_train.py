@@ -41,6 +41,7 @@ from detente.evals._judge_features import (
 )
 from detente.evals._judge_model import HEADS, MODEL_SCHEMA, sha256_hex
 from detente.integrity import canonical_json
+from detente.stats import platt
 
 __all__ = ["PARAMS", "TrainResult", "cross_validated", "train", "training_examples"]
 
@@ -165,13 +166,6 @@ def _fit(
     return clf.coef_[0].astype(np.float32), float(np.float32(clf.intercept_[0]))
 
 
-def _platt(scores: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> tuple[float, float]:
-    LogisticRegression = import_module("sklearn.linear_model").LogisticRegression
-    clf = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
-    clf.fit(scores.reshape(-1, 1), y)
-    return round(float(clf.coef_[0][0]), 6), round(float(clf.intercept_[0]), 6)
-
-
 def _score(x: Any, coef: np.ndarray[Any, Any], bias: float) -> np.ndarray[Any, Any]:
     return np.asarray(x @ coef.astype(np.float64)).ravel() + bias
 
@@ -193,7 +187,7 @@ def train(examples: Sequence[Example], provenance: list[dict[str, Any]]) -> Trai
             coef, bias = _fit(x[tr], y[tr], weight[tr])
             te = folds == f
             oof[h, te] = _score(x[te], coef, bias)
-        a, b = _platt(oof[h, mask], y[mask])
+        a, b = platt(oof[h, mask], y[mask])
         platts.append([a, b])
         oof[h] = 1 / (1 + np.exp(-(a * oof[h] + b)))
         coef, bias = _fit(x[mask], y[mask], weight[mask])

@@ -1,20 +1,21 @@
 """Training the address model (:mod:`detente.monitor._learned`), bit for bit from named data.
 
-Rows are sentences, split and marked by the detector itself (:func:`_detect.marks`), so the model
-learns on exactly what it is asked about at run time:
+Rows are lines of sentences, split and marked by the detector itself (:func:`_detect.marks`,
+:func:`_detect.segments`), so the model learns on exactly what it is asked about at run time:
 
-* positive: the sentence where an injection text's ``{goal}`` starts. ``{goal}`` is filled from
+* positive: the line where an injection text's ``{goal}`` starts. ``{goal}`` is filled from
   our own list of attacker goals (``scripts/monitor_model/goals.txt``), never with an AgentDojo
   injection task's GOAL: those fill it in the benchmark, so the model cannot learn them;
-* negative: every sentence of a benign text and of AgentDojo's own environment data (e-mails,
+* negative: every line of a benign text and of AgentDojo's own environment data (e-mails,
   files, reviews, messages), which is full of innocent instructions;
-* the injection texts' other sentences are not used (whether a carrier sentence is itself aimed
+* the injection texts' other lines are not used (whether a carrier sentence is itself aimed
   at the agent is not labelled).
 
 Each text is used alone and inside environment data (a random piece before and after it), so the
 context roles see both. Folds group every row of one text; the Platt pair is fitted on
-out-of-fold scores and the threshold is the lowest probability whose out-of-fold false-positive
-rate on negative sentences is at most ``PARAMS["max_fpr"]``. Needs scikit-learn and scipy
+out-of-fold scores and the threshold is the lowest probability at which at most
+``PARAMS["max_text_fpr"]`` of the text sets' benign texts (out of fold) would count as aimed at
+the agent. Needs scikit-learn and scipy
 (``pip install 'detente[judge-train]'``); applying the model needs numpy only.
 """
 
@@ -44,6 +45,7 @@ from detente.monitor._learned import (
     sentence_grams,
 )
 from detente.pinned import sha256_hex
+from detente.stats import platt
 
 __all__ = ["PARAMS", "AddressRow", "TrainedAddressModel", "address_rows", "train_address_model"]
 
@@ -56,7 +58,6 @@ PARAMS: dict[str, Any] = {
     "max_text_fpr": 0.01,
     "seed": 20261202,
 }
-_SETS_SEEN: set[str] = set()  # the text sets (not environment or other corpora) of this run
 _NAMES = ("Emma Johnson", "Li Wei", "Ana Souza", "Omar Haddad", "Priya Nair", "Jonas Berg")
 
 
@@ -221,20 +222,13 @@ def _fit(x: Any, y: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], float]:
     return clf.coef_[0].astype(np.float32), float(np.float32(clf.intercept_[0]))
 
 
-def _platt(scores: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> tuple[float, float]:
-    LogisticRegression = import_module("sklearn.linear_model").LogisticRegression
-    clf = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
-    clf.fit(scores.reshape(-1, 1), y)
-    return round(float(clf.coef_[0][0]), 6), round(float(clf.intercept_[0]), 6)
-
-
-def _threshold(rows: Sequence[AddressRow], p: np.ndarray[Any, Any]) -> float:
-    """The lowest probability at which at most ``max_text_fpr`` of the text sets' benign texts
-    (hard negatives: innocent instructions; each text's highest sentence) would count as aimed
-    at the agent, out of fold."""
+def _threshold(rows: Sequence[AddressRow], p: np.ndarray[Any, Any], sets: set[str]) -> float:
+    """The lowest probability at which at most ``max_text_fpr`` of the benign texts of the text
+    ``sets`` (hard negatives: innocent instructions; each text's highest line) would count as
+    aimed at the agent, out of fold."""
     best: dict[str, float] = {}
     for r, q in zip(rows, p, strict=True):
-        if r.label == 0 and "/" in r.group and r.source in _SETS_SEEN:
+        if r.label == 0 and r.source in sets:
             best[r.group] = max(best.get(r.group, 0.0), float(q))
     worst = sorted(best.values(), reverse=True)
     allowed = math.floor(PARAMS["max_text_fpr"] * len(worst))
@@ -258,11 +252,10 @@ def train_address_model(
         coef, bias = _fit(x[folds != f], y[folds != f])
         te = folds == f
         oof[te] = np.asarray(x[te] @ coef.astype(np.float64)).ravel() + bias
-    a, b = _platt(oof, y)
+    a, b = platt(oof, y)
     prob = 1 / (1 + np.exp(-(a * oof + b)))
-    _SETS_SEEN.clear()
-    _SETS_SEEN.update(str(d["set"]) for d in provenance if "injection" in d)
-    threshold = _threshold(rows, prob)
+    text_sets = {str(d["set"]) for d in provenance if "injection" in d}
+    threshold = _threshold(rows, prob, text_sets)
     coef, bias = _fit(x, y)
     v = len(vocab)
     weights = coef[: len(ROLES) * v].reshape(len(ROLES), v).astype(np.float32)
