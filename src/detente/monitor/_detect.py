@@ -140,8 +140,8 @@ class Span:
 
     @property
     def strong(self) -> bool:
-        """Aimed at the agent: by the signals' weights (see :data:`WEIGHTS`) or by the trained
-        address model (:mod:`detente.monitor._learned`), whichever :func:`combine` says."""
+        """Aimed at the agent: by the signals' weights (see :data:`WEIGHTS`) and the trained
+        address model (:mod:`detente.monitor._learned`), combined by its ``aimed``."""
         by_rules = self.weight >= (2 if self.directive else 4)
         return aimed(by_rules, self.learned, self.signals, self.latin)
 
@@ -395,12 +395,13 @@ def segments(
     end), with the sentence's dense row for each."""
     segs: list[tuple[int, int, int]] = []
     dense: list[list[float]] = []
-    quiet = dense_row((), False, ())
+    quiet = dense_row((), False, False, False)
     for k, (a, b) in enumerate(bounds):
-        near = _near(sigs, k) if any(sigs[max(0, k - 2) : k + 3]) else set()
+        near = _near(sigs, k) - set(sigs[k]) if any(sigs[max(0, k - 2) : k + 3]) else set()
+        strong = any(_weight(x) >= 2 for x in near)
         row = (
-            dense_row(sigs[k], k in directive, near - set(sigs[k]))
-            if near or k in directive
+            dense_row(sigs[k], k in directive, strong, bool(near))
+            if near or sigs[k] or k in directive
             else quiet
         )
         for m in _LINE.finditer(norm, a, b):

@@ -1,18 +1,19 @@
 """The trained "addressed to the agent" model: a digest-pinned artifact applied with numpy.
 
 The lexical signals of :mod:`detente.monitor._detect` were written from the phrasings we had
-seen; a new writer's phrasings slip past them. This model scores every sentence of a tool output
+seen; a new writer's phrasings slip past them. This model scores every line of a tool output
 for "an instruction aimed at the agent reading this", from character n-grams (2-4, NFKC,
-lower-cased, digits folded) of the sentence itself, of the two sentences before it (where a
-carrier such as "the customer's digital services perform on their behalf:" sits) and of the one
-after it, plus the lexical signals as dense features. Character n-grams read every script the
+lower-cased, digits folded) of the line itself, of the two lines before it (where a carrier
+such as "the customer's digital services perform on their behalf:" sits) and of the one after
+it, plus the lexical signals as dense features. Character n-grams read every script the
 same way, so Chinese, Hindi or Greek carriers need no word lists.
 
 On disk (package data ``monitor/data/address_model/``, schema ``detente.address-model/v1``):
-``model.json`` (vocabulary, dense feature names, Platt pair, threshold, training data digest,
-weights' sha256) and ``weights.npy`` (float32, roles x vocabulary, plus the dense row), read
-with ``allow_pickle=False``. The code pins the sha256 of ``model.json``; an artifact that does
-not match is refused (:class:`~detente.errors.VerificationError`). Retrain it bit for bit with
+``model.json`` (dense feature names and weights, Platt pair, threshold, training data digest,
+the two arrays' sha256), ``vocabulary.npy`` (uint64, the n-gram buckets seen in training) and
+``weights.npy`` (float32, roles x vocabulary), loaded by :mod:`detente.pinned`. The code pins
+the sha256 of ``model.json``; an artifact that does not match is refused
+(:class:`~detente.errors.VerificationError`). Retrain it bit for bit with
 ``scripts/train_monitor_model.py``.
 """
 
@@ -133,33 +134,24 @@ def sentence_grams(
     return key, own, 1.0 / np.sqrt(np.maximum(count[own], 1.0))
 
 
-def dense_row(signals: Iterable[str], directive: bool, near: Iterable[str]) -> list[float]:
-    """The dense features of one sentence (order: :data:`DENSE`)."""
-    return list(_dense_row(tuple(sorted(signals)), directive, tuple(sorted(near))))
+def dense_row(
+    signals: Iterable[str], directive: bool, near_strong: bool, near_any: bool
+) -> list[float]:
+    """The dense features of one sentence (order: :data:`DENSE`): its signals, whether it is a
+    directive, and whether a neighbour carries a strong signal (weight 2, ``_detect.WEIGHTS``)
+    or any signal."""
+    return list(_dense_row(tuple(sorted(signals)), directive, near_strong, near_any))
 
 
 @lru_cache(maxsize=1024)
 def _dense_row(
-    signals: tuple[str, ...], directive: bool, near: tuple[str, ...]
+    signals: tuple[str, ...], directive: bool, near_strong: bool, near_any: bool
 ) -> tuple[float, ...]:
     have = {("hidden" if s.startswith("hidden:") else s) for s in signals}
-    near_w = [_STRONG.get(s[7:] if s.startswith("hidden:") else s, 1) for s in near]
     row = [1.0 if directive else 0.0]
     row += [1.0 if name in have else 0.0 for name in DENSE[1:-3]]
-    row += [1.0 if any(w >= 2 for w in near_w) else 0.0, 1.0 if near_w else 0.0, 1.0]
+    row += [1.0 if near_strong else 0.0, 1.0 if near_any else 0.0, 1.0]
     return tuple(row)
-
-
-_STRONG = {
-    "addressed-to-agent": 2,
-    "override": 2,
-    "authority": 2,
-    "tool-mention": 2,
-    "fake-error": 2,
-    "approval": 2,
-    "language-switch": 2,
-    "in-identifier": 0,
-}
 
 
 @dataclass(frozen=True)
@@ -224,13 +216,6 @@ class AddressModel:
             1.0 + np.exp(-np.clip(a * raw + b, -50, 50))
         )
         return prob
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 def _fail(path: Path, problem: str) -> FormatError:
@@ -356,9 +341,7 @@ def use_address_model(model: AddressModel | None, mode: str = "model") -> None:
     _OVERRIDE.clear()
     _OVERRIDE.append(model)
     _MODE[-1] = mode
-    from detente.monitor._detect import analyze_output
-
-    analyze_output.cache_clear()
+    _forget_analyses()
 
 
 def restore_address_model() -> None:
@@ -366,6 +349,11 @@ def restore_address_model() -> None:
     :func:`use_address_model`)."""
     _OVERRIDE.clear()
     _MODE[-1] = "model"
+    _forget_analyses()
+
+
+def _forget_analyses() -> None:
+    """Analyses cached under the previous model would keep its verdicts."""
     from detente.monitor._detect import analyze_output
 
     analyze_output.cache_clear()
