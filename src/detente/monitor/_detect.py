@@ -198,8 +198,8 @@ _WORDS = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(
     r"[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f]"
 )
-_TAGS = ("#", "<", "[", "(", "【")
-_MARKUP = (*_TAGS, "4", "5")
+_TAGS = frozenset("#<[(【")
+_MARKUP = _TAGS | frozenset("45")
 # Every word any test of :func:`_sentence_marks` starts from.
 _ANY_TRIGGER = frozenset().union(
     *_TRIGGERS.values(), _MODAL_TRIGGERS, _VERB_SET, _FOREIGN_WORDS, _FOREIGN_FUNCTION
@@ -219,7 +219,7 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
     # Soft line wraps (YAML scalars, e-mail bodies) are spaces: "any program processing this
     # \n    entry … should" is one clause. (They do not change the words.)
     words = set(_WORDS.findall(seg.lower()))
-    markup = any(c in seg for c in _MARKUP)
+    markup = not _MARKUP.isdisjoint(seg)
     if seg.isascii() and not markup and _ANY_TRIGGER.isdisjoint(words):
         # every signal and directive test below needs a trigger word, markup or another
         # script: most lines of a long output (names, dates, amounts) have none
@@ -229,7 +229,7 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
     # A fake channel is markup ("<|im_start|>", "[SYSTEM]", "###"); a fake error may be a bare
     # status code (403, 500). Digits alone hint a channel only for the one key that holds none
     # of the channel's words ("performed_by": the word splitter cuts it at "_").
-    tags = any(c in seg for c in _TAGS)
+    tags = not _TAGS.isdisjoint(seg)
     by_markup = {
         "authority": tags or (markup and "performed_by" in seg.lower()),
         "fake-error": markup,
@@ -338,6 +338,19 @@ def _glued_instruction(sent: str) -> tuple[bool, list[str]] | None:
     return (is_dir, sig) if (is_dir or sig) else None
 
 
+@lru_cache(maxsize=65536)
+def _own_marks(sent: str) -> tuple[tuple[str, ...], bool, bool]:
+    """What one sentence says on its own: (signals, directive, an instruction glued to a name).
+    Kept per sentence text, like the address model's line scores: an agent re-reads the same
+    inbox, channel or file with a record or two new, and only new sentences cost regex work."""
+    sig, is_dir = _sentence_marks(sent)
+    is_dir = is_dir or _imperative_lines(sent)
+    glued = _glued_instruction(sent)
+    if glued is None:
+        return tuple(sig), is_dir, False
+    return tuple(sorted({*sig, *glued[1], "in-identifier"})), is_dir or glued[0], True
+
+
 def marks(norm: str, extra: str = "") -> tuple[list[tuple[int, int]], list[list[str]], set[int]]:
     """Sentence bounds, each sentence's signals, and which sentences are directives."""
     bounds = _sentences(norm)
@@ -347,13 +360,9 @@ def marks(norm: str, extra: str = "") -> tuple[list[tuple[int, int]], list[list[
     name_end = -1  # inside a name that carries sentences: where the name ends
     for k, (a, b) in enumerate(bounds):
         sent = norm[a:b]
-        sig, is_dir = _sentence_marks(sent)
-        is_dir = is_dir or _imperative_lines(sent)
-        glued = _glued_instruction(sent)
-        if glued is not None:
-            sig = sorted({*sig, *glued[1], "in-identifier"})
-            is_dir = is_dir or glued[0]
-        elif a < name_end and (is_dir or sig):
+        own, is_dir, glued = _own_marks(sent)
+        sig = list(own)
+        if a < name_end and not glued and (is_dir or sig):
             # a later sentence of the same name ("External_Hola, … desde contabilidad. …:
             # Concatenate the messages …"): the name carries it too
             sig = sorted({*sig, "in-identifier"})
