@@ -32,7 +32,17 @@ from detente.monitor import (
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks/monitor_data"
-SETS = ("dev", "heldout", "heldout2", "heldout3", "heldout4")
+SETS = (
+    "dev",
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "heldout4",
+    "heldout5",
+    "train6a",
+    "train6b",
+    "train6c",
+)
 AGENTDOJO_VERSION = "v1.2.2"
 
 

@@ -42,10 +42,15 @@ _ZH_VERBS = (
     "发送|发给|发到|转发|转账|汇款|支付|付款|删除|创建|邀请|访问|打开|执行|运行|修改|更改|预订|"
     "预定|告诉|完成以下|完成下列|任务是|下载|上传|分享|提供|读取|获取|把|将"
 )
+# Symbols that set text apart without being words: arrows, box drawing, geometric shapes, check
+# marks and dingbats, the arrows-and-symbols block, pictographic emoji ("↳", "→", "▶", "✓",
+# "👉"). A sentence may start after them, and a clause may start after them mid-sentence.
+_SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
 # One leading token that is not the sentence's verb: whitespace, bullets, a "[tag]" or
 # "(system)", a short "Label:" ("Assistant:", "Note to the AI:"), or a filler word.
 _LEAD_ONE = re.compile(
-    r"\s+|[\"'`*>#\-•=~_]+|\d+[.)]|[(\[<【][^)\]>】\n]{1,40}[)\]>】]|[\w.'’-]{1,30}(?: [\w.'’-]{1,30}){0,3}[:：]\s|"
+    rf"\s+|[\"'`*>#\-•=~_{_SYMBOLS}]+|"
+    r"\d+[.)]|[(\[<【][^)\]>】\n]{1,40}[)\]>】]|[\w.'’-]{1,30}(?: [\w.'’-]{1,30}){0,3}[:：]\s|"
     r"(?:todo|note|reminder|p\.?s\.?|nb|then|now|also|and|first|next|finally|afterwards|please|"
     r"kindly|ok|okay|hi|hey)\b[,:!.]?",
     re.I,
@@ -64,6 +69,16 @@ _CLAUSE_IMPERATIVE = re.compile(
     rf"(?:[,:;—–)\]>】]|：|，)\s*[\"'“‘]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
     rf"(?:{_VERBS})\b(?![:=_\-])"
     rf"(?!\s+(?:of|to)\b)",
+    re.I,
+)
+# An imperative after a separator that data uses between fields rather than between clauses of
+# a sentence: a table cell or list "|", a "key=value" (URL query, .env, INI, HTML attribute), a
+# spaced dash in a title or file name, a symbol. Only a verb that goes on as prose (another word
+# follows) counts: "?action=delete&id=5" and "| Read |" are fields, "step=Send the file to …" is
+# an instruction that wears a field.
+_SEPARATED_IMPERATIVE = re.compile(
+    rf"(?:[|={_SYMBOLS}]|\s-\s)\s*[\"'“‘]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
+    rf"(?:{_VERBS})\b(?![:=_\-])(?!\s+(?:of|to)\b)(?=\s+[\w\"'“‘$€£])",
     re.I,
 )
 _MODAL = re.compile(
