@@ -43,6 +43,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ from detente.monitor import (
     Trace,
     address_model,
     default_policy,
+    forget_seen_text,
     load_address_model,
     parse_policy,
     trace_from_dict,
@@ -148,9 +150,41 @@ def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:5.1f}% ({a}/{b})" if b else "   n/a"
 
 
-def report(name: str, records: list[dict[str, Any]], decide: Callable[[Trace, int], str]) -> None:
-    strict = score(records, decide, trace_from_dict)
-    novel = score(records, decide, trace_from_dict, novel=True)
+def _fresh_trace(rec: dict[str, Any]) -> Trace:
+    """Parse a trace for a monitor that has read none of its text (untimed)."""
+    forget_seen_text()
+    return trace_from_dict(rec)
+
+
+PARSE: list[Callable[[dict[str, Any]], Trace]] = [trace_from_dict]  # or _fresh_trace
+
+
+class _ReadAhead:
+    """What the proxy does while the model generates: read the outputs before call k (its CPU
+    time is kept apart: it overlaps the generation instead of delaying the call)."""
+
+    def __init__(self, mon: Monitor) -> None:
+        self.mon = mon
+        self.lat: list[float] = []
+
+    def __call__(self, trace: Trace, k: int) -> None:
+        t0 = time.thread_time()
+        self.mon.prepare(trace.before_call(k)[0])
+        self.lat.append(time.thread_time() - t0)
+
+    def p95_ms(self) -> float:
+        lat = sorted(self.lat)
+        return lat[int(0.95 * (len(lat) - 1))] * 1000 if lat else 0.0
+
+
+def report(
+    name: str,
+    records: list[dict[str, Any]],
+    decide: Callable[[Trace, int], str],
+    before: Callable[[Trace, int], object] | None = None,
+) -> None:
+    strict = score(records, decide, PARSE[0], before=before)
+    novel = score(records, decide, PARSE[0], novel=True, before=before)
     suites = sorted({k.split("/")[0] for k in strict["rows"]})
     print(
         f"\n{name}   (decision latency p95 {strict['p95_ms']:.2f} ms CPU over {strict['calls']} calls)"
@@ -215,7 +249,23 @@ def main(argv: Iterable[str] | None = None) -> None:
         choices=["model", "or", "rules"],
         help="how the model combines with the signals (default: %(default)s, the shipped one)",
     )
+    ap.add_argument(
+        "--fresh-session",
+        action="store_true",
+        help="empty the monitor's per-text caches before each trace (untimed), as if every "
+        "trace were a new session of a new monitor: by default one monitor reads every trace "
+        "in turn and keeps what it has read, as a long-running proxy does",
+    )
+    ap.add_argument(
+        "--read-ahead",
+        action="store_true",
+        help="also measure the default policy with each call's tool outputs read beforehand "
+        "(untimed, Monitor.prepare), as the proxy reads them while the upstream model "
+        "generates: the latency the agent waits for",
+    )
     args = ap.parse_args(list(argv) if argv is not None else None)
+    if args.fresh_session:
+        PARSE[0] = _fresh_trace
     if args.address_model == "none":
         use_address_model(None, "rules")
     elif args.address_model != "shipped":
@@ -223,7 +273,10 @@ def main(argv: Iterable[str] | None = None) -> None:
     elif args.address_mode != "model":
         use_address_model(address_model(), args.address_mode)
     mode = "rules" if args.address_model == "none" else args.address_mode
-    print(f"address model: {args.address_model}, mode {mode}")
+    print(
+        f"address model: {args.address_model}, mode {mode}"
+        + (", a fresh session per trace" if args.fresh_session else "")
+    )
     flow_only = Monitor(
         default_policy().merged(
             parse_policy(
@@ -233,7 +286,17 @@ def main(argv: Iterable[str] | None = None) -> None:
     )
     for src, records in load(args).items():
         print(f"\n=== {src}: {len(records)} traces ===")
-        report("detente (default policy)", records, _monitor_decider(Monitor()))
+        default = Monitor()
+        report("detente (default policy)", records, _monitor_decider(default))
+        if args.read_ahead:
+            report(
+                "detente (default policy), outputs read ahead while the model generates (the "
+                "proxy); latency of the decision itself",
+                records,
+                _monitor_decider(default),
+                before=(ahead := _ReadAhead(default)),
+            )
+            print(f"  (the reading ahead: p95 {ahead.p95_ms():.2f} ms CPU per call)")
         report("detente flow-only (no DM-INJ-001)", records, _monitor_decider(flow_only))
         report(
             "provenance: sink argument from a tool result, not the user",

@@ -17,8 +17,16 @@ from typing import Any
 Decider = Callable[[Any, int], str]
 
 
-def first_stop(trace: Any, n_calls: int, decide: Decider, lat: list[float]) -> int | None:
+def first_stop(
+    trace: Any,
+    n_calls: int,
+    decide: Decider,
+    lat: list[float],
+    before: Callable[[Any, int], object] | None = None,
+) -> int | None:
     for k in range(n_calls):
+        if before is not None:
+            before(trace, k)  # untimed: work done while the model generates (the proxy)
         # CPU time of this thread: the machine is shared, wall time would measure the neighbours.
         t0 = time.thread_time()
         action = decide(trace, k)
@@ -51,6 +59,7 @@ def score(
     decide: Decider,
     parse: Callable[[dict[str, Any]], Any],
     novel: bool = False,
+    before: Callable[[Any, int], object] | None = None,
 ) -> dict[str, Any]:
     rows: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     lat: list[float] = []
@@ -63,12 +72,12 @@ def score(
             limit = novel_attack_call(rec) if novel else rec["first_attack_call"]
             if limit is None:
                 continue
-            stop = first_stop(trace, limit + 1, decide, lat)
+            stop = first_stop(trace, limit + 1, decide, lat, before)
             ok = stop is not None and stop <= limit
             if not ok:
                 misses.append(rec["id"])
         else:
-            ok = first_stop(trace, n, decide, lat) is not None
+            ok = first_stop(trace, n, decide, lat, before) is not None
             if ok:
                 misses.append(rec["id"])
         for key in ((rec["suite"], label), ("all", label)):

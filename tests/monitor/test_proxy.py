@@ -203,3 +203,48 @@ def test_unreachable_upstream_is_502() -> None:
     with MonitorProxy("http://127.0.0.1:9/v1", Monitor()) as p:
         status, body, _ = _post(p.url, REQUEST)
     assert status == 502 and b"upstream" in body
+
+
+READ_DURING_GENERATION = threading.Event()
+
+
+class _Recording(Monitor):
+    """A monitor that records where and when the proxy had it read the tool outputs."""
+
+    threads: ClassVar[list[str]] = []
+
+    def prepare(self, trace_so_far: Any) -> int:
+        n = super().prepare(trace_so_far)
+        type(self).threads.append(threading.current_thread().name)
+        READ_DURING_GENERATION.set()
+        return n
+
+
+class _SlowScripted(_Scripted):
+    """Generates for up to 5 s and notes whether the outputs were read meanwhile."""
+
+    read_meanwhile: ClassVar[list[bool]] = []
+
+    def do_POST(self) -> None:
+        type(self).read_meanwhile.append(READ_DURING_GENERATION.wait(5))
+        super().do_POST()
+
+
+def test_outputs_are_read_while_the_model_generates() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowScripted)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        _Scripted.calls = [GOOD, BAD]
+        READ_DURING_GENERATION.clear()
+        with MonitorProxy(url, _Recording()) as p:
+            status, body, _ = _post(p.url, REQUEST)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # the one tool output was read on the worker thread before the upstream answered, and the
+    # decisions are those of a monitor that read it at decision time
+    assert _SlowScripted.read_meanwhile == [True]
+    assert _Recording.threads == ["detente-monitor-read-ahead"]
+    assert status == 200
+    assert [d["action"] for d in json.loads(body)["detente_monitor"]] == ["allow", "block"]

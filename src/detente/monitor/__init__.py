@@ -48,7 +48,7 @@ from detente.monitor._learned import (
 from detente.monitor._learned_train import address_rows as address_training_rows
 from detente.monitor._learned_train import read_goals as read_address_goals
 from detente.monitor._learned_train import train_address_model
-from detente.monitor._monitor import Monitor, TraceResult
+from detente.monitor._monitor import Monitor, TraceResult, forget_seen_text
 from detente.monitor._policy import (
     CHECKS,
     Action,
@@ -101,6 +101,7 @@ __all__ = [
     "default_policy",
     "enforce_calls",
     "evidence_files",
+    "forget_seen_text",
     "incident_draft",
     "incident_report",
     "load_address_model",

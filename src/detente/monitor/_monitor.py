@@ -6,12 +6,45 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from detente.monitor import _context, _detect, _effects, _flow, _text
 from detente.monitor._decide import decide
 from detente.monitor._decision import Decision
+from detente.monitor._learned import address_model
 from detente.monitor._policy import Policy, default_policy, load_policy
 from detente.monitor._trace import ToolCall, Trace
 
-__all__ = ["Monitor", "TraceResult"]
+__all__ = ["Monitor", "TraceResult", "forget_seen_text"]
+
+# Everything the monitor keeps per text it has read (analyses, normal forms, value look-ups),
+# so that an agent re-reading its inbox costs little. The policy and the model are not text.
+_PER_TEXT = (
+    _context._matches,
+    _detect._own_marks,
+    _detect.analyze_output,
+    _effects._affirmed_words,
+    _effects._forms,
+    _effects._groups,
+    _effects._user_also,
+    _effects.effect_words,
+    _effects.named_effects,
+    _flow._found,
+    _flow._sorted,
+    _flow.index_text,
+    _flow.stem_in,
+    _text.derived_texts,
+    _text.normalize,
+    _text.unfold_hidden,
+)
+
+
+def forget_seen_text() -> None:
+    """Empty every per-text cache of this process, as if the monitor had read nothing yet (the
+    benchmark's ``--fresh-session``: the latency a new session sees)."""
+    for fn in _PER_TEXT:
+        fn.cache_clear()
+    model = address_model()
+    if model is not None:
+        model.cache.clear()
 
 
 @dataclass(frozen=True)
@@ -67,6 +100,20 @@ class Monitor:
 
     def check_call(self, trace_so_far: Trace, call: ToolCall) -> Decision:
         return decide(self.policy, trace_so_far, call)
+
+    def prepare(self, trace_so_far: Trace) -> int:
+        """Read the trace's untrusted tool outputs ahead of the next call: the analyses
+        :meth:`check_call` would make are kept, so the decision itself is quick. The proxy calls
+        this on a worker thread while the upstream model generates (the outputs arrive with the
+        request, the tool call with the answer). Changes no decision. Returns how many outputs
+        it read."""
+        n = 0
+        for m in trace_so_far.messages:
+            tool = trace_so_far.tool_name_for(m) if m.role == "tool" else ""
+            if m.role == "tool" and m.content and not self.policy.is_trusted(tool):
+                _detect.analyze_output(m.content)
+                n += 1
+        return n
 
     def check_trace(self, trace: Trace, halt: bool = False) -> TraceResult:
         """Decide every call; with ``halt`` stop after the first block (the agent would stop)."""

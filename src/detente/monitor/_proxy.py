@@ -16,6 +16,7 @@ Only the standard library is used (``http.server``, ``urllib``): no extra depend
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import urllib.error
@@ -256,6 +257,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
         except (ValueError, RecursionError, FormatError) as exc:
             return self._error(400, f"detente monitor cannot read the request: {exc}")
+        # The tool outputs came with the request; the tool calls come with the answer. Read the
+        # outputs while the model generates, so the decisions wait only on the calls themselves.
+        reading = _read_ahead(self.proxy.monitor, trace)
         try:
             upstream = self._upstream("POST", body)
         except urllib.error.HTTPError as exc:
@@ -264,11 +268,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(502, f"upstream unreachable: {exc}")
         with upstream:
             if req.get("stream"):
+                reading.join()
                 return self._stream(upstream, trace)
             try:
                 resp = json.loads(upstream.read())
             except ValueError:
                 return self._error(502, "upstream answered with invalid JSON")
+        reading.join()
         decisions: list[dict[str, Any]] = []
         for choice in resp.get("choices") or [] if isinstance(resp, dict) else []:
             if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
@@ -314,6 +320,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _event(self, data: str) -> None:
         self.wfile.write(f"data: {data}\n\n".encode())
         self.wfile.flush()
+
+
+def _read_ahead(monitor: Monitor, trace: Trace) -> threading.Thread:
+    """:meth:`Monitor.prepare` on a worker thread. A failure there is left for the decision
+    itself to meet (it reads the same outputs), so it is not reported twice."""
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            monitor.prepare(trace)
+
+    worker = threading.Thread(target=run, name="detente-monitor-read-ahead", daemon=True)
+    worker.start()
+    return worker
 
 
 def _json_or_error(raw: bytes) -> dict[str, Any]:
