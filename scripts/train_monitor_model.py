@@ -39,6 +39,7 @@ SETS = (
     "heldout3",
     "heldout4",
     "heldout5",
+    "heldout6",
     "train6a",
     "train6b",
     "train6c",

@@ -206,7 +206,7 @@ _ANY_TRIGGER = frozenset().union(
     *_TRIGGERS.values(), _MODAL_TRIGGERS, _VERB_SET, _FOREIGN_WORDS, _FOREIGN_FUNCTION
 )
 _CLAUSE_CHARS = frozenset(",:;—–)]>】：，|")
-_SEPARATORS = frozenset("|=-")  # ASCII text's only ways into _SEPARATED_IMPERATIVE
+_SEPARATORS = frozenset("|=+-/")  # ASCII text's only ways into _SEPARATED_IMPERATIVE
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
 # An identifier (letters/digits, maybe dotted or dashed) ending in "_" glued to text.
 _GLUED = re.compile(r"[\s\-*•'\"`>]*[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*_(?=[^\W\d_]|[\[(<{#@|])")

@@ -49,7 +49,7 @@ _SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
 # One leading token that is not the sentence's verb: whitespace, bullets, a "[tag]" or
 # "(system)", a short "Label:" ("Assistant:", "Note to the AI:"), or a filler word.
 _LEAD_ONE = re.compile(
-    rf"\s+|[\"'`*>#\-•=~_{_SYMBOLS}]+|"
+    rf"\s+|[\"'`*>#\-+•=~_{_SYMBOLS}]+|"
     r"\d+[.)]|[(\[<【][^)\]>】\n]{1,40}[)\]>】]|[\w.'’-]{1,30}(?: [\w.'’-]{1,30}){0,3}[:：]\s|"
     r"(?:todo|note|reminder|p\.?s\.?|nb|then|now|also|and|first|next|finally|afterwards|please|"
     r"kindly|ok|okay|hi|hey)\b[,:!.]?",
@@ -73,11 +73,12 @@ _CLAUSE_IMPERATIVE = re.compile(
 )
 # An imperative after a separator that data uses between fields rather than between clauses of
 # a sentence: a table cell or list "|", a "key=value" (URL query, .env, INI, HTML attribute), a
-# spaced dash in a title or file name, a symbol. Only a verb that goes on as prose (another word
-# follows) counts: "?action=delete&id=5" and "| Read |" are fields, "step=Send the file to …" is
-# an instruction that wears a field.
+# "+" (an added line of a diff, "for the bike + …"), a spaced dash in a title or file name, a
+# spaced slash (verse written on one line), a symbol. Only a verb that goes on as prose
+# (another word follows) counts: "?action=delete&id=5" and "| Read |" are fields, "step=Send
+# the file to …" is an instruction that wears a field.
 _SEPARATED_IMPERATIVE = re.compile(
-    rf"(?:[|={_SYMBOLS}]|\s-\s)\s*[\"'“‘]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
+    rf"(?:[|=+{_SYMBOLS}]|\s[-/]\s)\s*[\"'“‘]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
     rf"(?:{_VERBS})\b(?![:=_\-])(?!\s+(?:of|to)\b)(?=\s+[\w\"'“‘$€£])",
     re.I,
 )
@@ -269,7 +270,11 @@ _WEAK_FORM = {
             r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:your|of your|everything|all|"
             r"the (?:previous|prior|above|earlier|original|system)|(?:previous|prior|above|"
             r"earlier) (?:instructions?|directions|orders|rules|prompts?|tasks?))\b|"
-            r"\b(?:ignore|disregard|forget|override|overrule|supersede|skip)\b[^.!?\n]{0,40}?"
+            # (not "ignore this request / e-mail if it reached you by mistake": a text that
+            # points at itself overrides nothing the agent was told)
+            r"\b(?:ignore|disregard|forget|override|overrule|supersede|skip)\b"
+            r"(?!\s+(?:this|that)\s+(?:e-?mail|message|request|reminder|notice|letter|note|"
+            r"invoice|text|sms|notification|payment request)\b)[^.!?\n]{0,40}?"
             r"\b(?:instructions?|tasks?|prompts?|rules|guidelines|requests?|orders|directions|"
             r"everything)\b|\bnew (?:instructions?|task|objective|goal|orders?)\b|"
             r"\b(?:previous|prior|earlier|above|original) (?:instructions?|task|request|prompt)s?\b|"
