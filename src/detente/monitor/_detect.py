@@ -200,7 +200,8 @@ _CJK = re.compile(
     r"[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f]"
 )
 _TAGS = frozenset("#<[(【")
-_MARKUP = _TAGS | frozenset("45")
+_CODE_DIGITS = frozenset("45")  # every status code _FAKE_ERROR knows has one
+_STATUS = re.compile(r"\b(?:40[13]|429|50[03])\b")
 # Every word any test of :func:`_sentence_marks` starts from.
 _ANY_TRIGGER = frozenset().union(
     *_TRIGGERS.values(), _MODAL_TRIGGERS, _VERB_SET, _FOREIGN_WORDS, _FOREIGN_FUNCTION
@@ -221,21 +222,21 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
     # Soft line wraps (YAML scalars, e-mail bodies) are spaces: "any program processing this
     # \n    entry … should" is one clause. (They do not change the words.)
     words = set(_WORDS.findall(seg.lower()))
-    markup = not _MARKUP.isdisjoint(seg)
-    if seg.isascii() and not markup and _ANY_TRIGGER.isdisjoint(words):
+    # A fake channel is markup ("<|im_start|>", "[SYSTEM]", "###"); a fake error may be a bare
+    # status code (403, 500: the only part of _FAKE_ERROR that is not a trigger word). Digits
+    # hint a channel only for the one key that holds none of the channel's words
+    # ("performed_by": the word splitter cuts it at "_").
+    tags = not _TAGS.isdisjoint(seg)
+    digits = not _CODE_DIGITS.isdisjoint(seg)
+    status = digits and _STATUS.search(seg) is not None
+    channel_key = digits and "performed_by" in seg.lower()
+    if seg.isascii() and not (tags or status or channel_key) and _ANY_TRIGGER.isdisjoint(words):
         # every signal and directive test below needs a trigger word, markup or another
         # script: most lines of a long output (names, dates, amounts) have none
         return [], False
     seg = _WRAP.sub(" ", seg)
     cjk = not seg.isascii() and _CJK.search(seg) is not None
-    # A fake channel is markup ("<|im_start|>", "[SYSTEM]", "###"); a fake error may be a bare
-    # status code (403, 500). Digits alone hint a channel only for the one key that holds none
-    # of the channel's words ("performed_by": the word splitter cuts it at "_").
-    tags = not _TAGS.isdisjoint(seg)
-    by_markup = {
-        "authority": tags or (markup and "performed_by" in seg.lower()),
-        "fake-error": markup,
-    }
+    by_markup = {"authority": tags or channel_key, "fake-error": tags or status}
     sig = []
     for name, rx in _SIGNALS:
         hinted = words & _TRIGGERS[name] or cjk or by_markup.get(name, False)
