@@ -64,6 +64,7 @@ _NOUN_ENDS = re.compile(
     r"on behalf)\b)",
     re.I,
 )
+_TAG_END = re.compile(r"^\s*[\]】）)」』]")
 _OWNED = re.compile(r"\b(?:our|their|its|his|her)\s+(?:[\w-]+\s+)?$", re.I)
 # Software reading or handling *this* text: the reader, whatever it is called.
 _READER_AFTER = re.compile(
@@ -102,6 +103,8 @@ def addresses(seg: str) -> bool:
             return True
         if _OWNED.search(before):
             continue  # "our automated system sends reminders", "their bot posts the menu"
+        if _TAG_END.match(after):
+            continue  # a sender or topic tag ("[Jira Bot]", "【飞书机器人】"): names, not addresses
         if not _BARE.fullmatch(m.group()):
             return True
         if _ADDRESSEE_AFTER.match(after):

@@ -48,7 +48,7 @@ __all__ = [
 
 ADDRESS_MODEL_SCHEMA = "detente.address-model/v1"
 # sha256 of the shipped model.json; scripts/train_monitor_model.py prints it after a retrain.
-ADDRESS_MODEL_DIGEST = "sha256:ca1a9e96b172739344f31b7b79db6d58979deb9368c5286d28ea45ce174fc3e4"
+ADDRESS_MODEL_DIGEST = "sha256:09e44864d25bde425a6d572051c4ceed26e378c971450a40ac33d12d4bdc8001"
 
 NGRAMS = (2, 4)
 SENTENCE_CHARS = 400  # a longer sentence is read from its first 400 characters
