@@ -8,7 +8,7 @@ actions they named, or only facts), and every untrusted tool output with its ana
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -25,7 +25,7 @@ from detente.monitor._flow import (
     stem_in,
 )
 from detente.monitor._policy import Policy
-from detente.monitor._trace import JSON, ToolCall, Trace
+from detente.monitor._trace import JSON, Message, ToolCall, Trace
 
 __all__ = [
     "KIND_WORDS",
@@ -40,6 +40,7 @@ __all__ = [
     "stem_in",
     "strong",
     "tool_words",
+    "untrusted_outputs",
 ]
 
 _GENERIC = frozenset(
@@ -202,12 +203,7 @@ class Context:
     @cached_property
     def outputs(self) -> list[Output]:
         out = []
-        for i, m in enumerate(self.trace.messages):
-            if m.role != "tool" or not m.content:
-                continue
-            tool = self.trace.tool_name_for(m)
-            if self.policy.is_trusted(tool):
-                continue
+        for i, m, tool in untrusted_outputs(self.policy, self.trace):
             args = self._call_args.get(m.tool_call_id or "", {})
             chosen = any(informative(v) and found_in(v, self.user) for _, v in leaf_values(args))
             out.append(Output(i, tool, m.content, analyze_output(m.content), chosen))
@@ -262,6 +258,16 @@ class Context:
 
     def from_user(self, v: JSON) -> bool:
         return found_in(v, self.user)
+
+
+def untrusted_outputs(policy: Policy, trace: Trace) -> Iterator[tuple[int, Message, str]]:
+    """(message index, message, tool name) of every non-empty tool output the policy does not
+    trust: what the checks read (:attr:`Context.outputs`) and the proxy reads ahead."""
+    for i, m in enumerate(trace.messages):
+        if m.role == "tool" and m.content:
+            tool = trace.tool_name_for(m)
+            if not policy.is_trusted(tool):
+                yield i, m, tool
 
 
 @lru_cache(maxsize=4096)

@@ -108,11 +108,9 @@ class Monitor:
         request, the tool call with the answer). Changes no decision. Returns how many outputs
         it read."""
         n = 0
-        for m in trace_so_far.messages:
-            tool = trace_so_far.tool_name_for(m) if m.role == "tool" else ""
-            if m.role == "tool" and m.content and not self.policy.is_trusted(tool):
-                _detect.analyze_output(m.content)
-                n += 1
+        for _, m, _ in _context.untrusted_outputs(self.policy, trace_so_far):
+            _detect.analyze_output(m.content)
+            n += 1
         return n
 
     def check_trace(self, trace: Trace, halt: bool = False) -> TraceResult:
