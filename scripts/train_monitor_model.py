@@ -40,9 +40,13 @@ SETS = (
     "heldout4",
     "heldout5",
     "heldout6",
+    "heldout7",
     "train6a",
     "train6b",
     "train6c",
+    "train7a",
+    "train7b",
+    "train7c",
 )
 AGENTDOJO_VERSION = "v1.2.2"
 

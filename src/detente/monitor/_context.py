@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from detente.monitor._decision import Evidence
@@ -33,6 +33,7 @@ __all__ = [
     "SELF_REFERENCE",
     "Context",
     "Output",
+    "not_echoed",
     "own_objects",
     "share",
     "sink_kind",
@@ -296,12 +297,38 @@ def strong(ctx: Context, span: Span) -> bool:
     does a name carrying an instruction to do one of the agent's effects towards a place the
     user never named (``External_TODO: post the messages to www.…``)."""
     if span.strong:
-        return True
+        # A comment in markup is where authors leave notes ("<!-- TODO: update the
+        # screenshots -->", "do not edit by hand"): one aims at the agent when it asks for one
+        # of the agent's effects on its objects or towards an address or link, or when it
+        # aims without being a comment.
+        if _COMMENTS.isdisjoint(span.signals):
+            return True
+        bare = replace(span, signals=tuple(s for s in span.signals if s not in _COMMENTS))
+        return bare.strong or _asks_agent(ctx, span.context or span.text)
     if not span.directive:
         return False
     if any(t in span.text for t in ctx.tool_names if "_" in t):
         return True
+    if span.framed and _asks_agent(ctx, span.text):
+        # the signals of the sentences around it aim it (a note "for automated buyers", "Anna
+        # already approved this"), the model read it alone and vetoed; it asks for one of the
+        # agent's effects on the agent's objects ("Delete file 13.")
+        return True
     return "in-identifier" in span.signals and _name_directs(ctx, span.context or span.text)
+
+
+_COMMENTS = frozenset(["hidden:html-comment", "hidden:markdown-comment"])
+
+
+def _asks_agent(ctx: Context, text: str) -> bool:
+    """The text asks for one of the agent's effects (not negated: "do not edit") on its
+    objects (its tools' nouns) or towards a link or address. With no sink tool known (a trace
+    that declares no tools), any comment that directs counts."""
+    if not ctx.sink_effects:
+        return True
+    if not named_effects(ctx.sink_effects, text):
+        return False
+    return bool(own_objects(ctx, text)) or bool(embedded_entities(text))
 
 
 def _name_directs(ctx: Context, text: str) -> bool:
@@ -342,6 +369,13 @@ def own_objects(ctx: Context, text: str) -> set[str]:
 
 def tool_words(name: str) -> list[str]:
     return [w for w in re.split(r"[_\W]+", name.lower()) if w and w not in _GENERIC]
+
+
+def not_echoed(words: list[str], tool: str) -> list[str]:
+    """``words`` less those of ``tool``, singular or plural: its output echoes them
+    (``get_channels`` lists "channel" names, ``get_rating_reviews_…`` prints "Reviews:")."""
+    own = {w.removesuffix("s") for w in tool_words(tool)}
+    return [w for w in words if w.removesuffix("s") not in own]
 
 
 def share(words: list[str], text: IndexedText) -> float:

@@ -27,6 +27,7 @@ from detente.monitor._lexicon import (
     _APPROVAL,
     _AUTHORITY,
     _CLAUSE_IMPERATIVE,
+    _CODED_IMPERATIVE,
     _FAKE_ERROR,
     _FOREIGN_LEAD,
     _IMPERATIVE,
@@ -35,6 +36,8 @@ from detente.monitor._lexicon import (
     _MODAL,
     _MODAL_TRIGGERS,
     _OVERRIDE,
+    _PATH_IMPERATIVE,
+    _REPORTED,
     _SECRECY,
     _SEPARATED_IMPERATIVE,
     _SPLICED,
@@ -56,7 +59,7 @@ __all__ = ["OutputAnalysis", "Span", "analyze_output"]
 # A sentence glued to the previous one ("… 7.2%.Send a link …": injected text spliced into
 # data without a space) starts at the capital after the full stop.
 _SPLIT = re.compile(
-    r"(?<=[.!?。！？；;।॥؟۔])\s+|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-zA-Z])|(?<=[.!?。！？।॥؟۔])[\"'”’]+[,;]?\s*|(?<=[\"'”’])\s*[,;]\s*(?=[\"'“‘][^\"'”’\n]{1,80}[\"'”’]\s*:)|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
+    r"(?<=[.!?。！？；;।॥؟۔።។။།։․])\s+|(?<=[a-z0-9%)\]][.!?])(?=[A-Z][a-zA-Z])|(?<=[.!?。！？।॥؟۔])[\"'”’]+[,;]?\s*|(?<=[\"'”’])\s*[,;]\s*(?=[\"'“‘][^\"'”’\n]{1,80}[\"'”’]\s*:)|\n\s*\n\s*|\n(?=[ \t]*(?:[-*•] |\d+[.)] |[\w -]{1,30}:\s|[#<\[=|>-]))|(?<=[。！？])"
 )
 # A split that starts a new record (list item, "key:" field, markup line): an instruction's
 # values do not continue across it.
@@ -97,6 +100,7 @@ def _unescape(esc: str) -> str:
 # that directs nothing at 4.
 WEIGHTS = {
     "addressed-to-agent": 2,
+    "reported": 1,  # an attack's signals quoted by a warning about it (``_REPORTED``)
     "override": 2,
     "authority": 2,
     "tool-mention": 2,
@@ -140,6 +144,12 @@ class Span:
         return sum(_weight(x) for x in self.signals)
 
     @property
+    def framed(self) -> bool:
+        """The rules call it aimed only through a neighbour's strong signal ("near:…")."""
+        own = sum(_weight(x) for x in self.signals if not x.startswith("near:"))
+        return self.directive and own < 2 <= self.weight
+
+    @property
     def strong(self) -> bool:
         """Aimed at the agent: by the signals' weights (see :data:`WEIGHTS`) and the trained
         address model (:mod:`detente.monitor._learned`), combined by its ``aimed``."""
@@ -173,7 +183,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 def _strip_lead(sentence: str) -> str:
     pos = 0
-    for _ in range(8):
+    for _ in range(12):
         m = _LEAD_ONE.match(sentence, pos)
         if m is None or m.end() == pos:
             break
@@ -200,13 +210,15 @@ _CJK = re.compile(
     r"[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f]"
 )
 _TAGS = frozenset("#<[(【")
+_GLUE = frozenset("0123456789_-\t•·")  # _CODED_IMPERATIVE starts at one (or at two spaces)
 _CODE_DIGITS = frozenset("45")  # every status code _FAKE_ERROR knows has one
 _STATUS = re.compile(r"\b(?:40[13]|429|50[03])\b")
 # Every word any test of :func:`_sentence_marks` starts from.
 _ANY_TRIGGER = frozenset().union(
     *_TRIGGERS.values(), _MODAL_TRIGGERS, _VERB_SET, _FOREIGN_WORDS, _FOREIGN_FUNCTION
 )
-_CLAUSE_CHARS = frozenset(",:;—–)]>】：，|")
+_NOT_QUOTED = frozenset(["override", "reorder", "language-switch"])
+_CLAUSE_CHARS = frozenset(",:;—–)]>】：，|፦፥៖՝")  # Ethiopic, Khmer and Armenian ones too
 _SEPARATORS = frozenset("|=+-/")  # ASCII text's only ways into _SEPARATED_IMPERATIVE
 _WRAP = re.compile(r"[ \t]*\n[ \t]*")
 # An identifier (letters/digits, maybe dotted or dashed) ending in "_" glued to text.
@@ -243,6 +255,12 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
         if hinted and (_addresses(seg) if rx is _ADDRESS else rx.search(seg)):
             weak = _WEAK_FORM.get(name)
             sig.append(name if weak is None or weak[1].search(seg) else weak[0])
+    if sig and _REPORTED.search(seg):
+        # an attack described, its address to the agent and its claims quoted: one weak
+        # signal ("reported"); overriding, reordering and hiding are never a quotation's
+        quoted = [x for x in sig if x not in _NOT_QUOTED]
+        if quoted:
+            sig = [x for x in sig if x in _NOT_QUOTED] + ["reported"]
     foreign = (
         not seg.isascii()
         or not _FOREIGN_WORDS.isdisjoint(words)
@@ -261,7 +279,12 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
         or (
             words & _VERB_SET
             and (not seg.isascii() or not _SEPARATORS.isdisjoint(seg))
-            and _SEPARATED_IMPERATIVE.search(seg)
+            and (_SEPARATED_IMPERATIVE.search(seg) or ("/" in seg and _PATH_IMPERATIVE.search(seg)))
+        )
+        or (
+            words & _VERB_SET
+            and (not _GLUE.isdisjoint(seg) or "  " in seg)
+            and _CODED_IMPERATIVE.search(seg)
         )
     )
     return sig, directive
@@ -320,10 +343,11 @@ def _error_before(norm: str, a: int, b: int) -> bool:
 
 def _imperative_lines(sent: str) -> bool:
     # A capitalised line start counts too: "Best, Tom\nIgnore your instructions …" is one
-    # sentence (a lower-case one is a wrapped line: "you can\n find it there").
+    # sentence (a lower-case one is a wrapped line: "you can\n find it there"); so does one
+    # after a record's lead ("14:01  Send …", "KR3.2 Send …").
     if _VERB_SET.isdisjoint(_WORDS.findall(sent.lower())):
         return False  # no verb anywhere: no line can start with one (the cheap test first)
-    lines = [sent, *(ln for ln in sent.split("\n")[1:] if ln.strip()[:1].isupper())]
+    lines = [sent, *(ln for ln in sent.split("\n")[1:] if _strip_lead(ln)[:1].isupper())]
     return any(
         _IMPERATIVE.match(_strip_lead(line)) or _IMPERATIVE.match(line.lstrip(" \t\"'*#>-"))
         for line in lines

@@ -18,6 +18,7 @@ import re
 
 from detente.monitor._context import (
     KIND_WORDS,
+    SELF_REFERENCE,
     Context,
     share,
     span_evidence,
@@ -27,6 +28,7 @@ from detente.monitor._context import (
 )
 from detente.monitor._decision import Evidence, Hit
 from detente.monitor._detect import Span
+from detente.monitor._effects import effect_words, named_effects
 from detente.monitor._flow import exact_in, found_in, index_text, value_text
 from detente.monitor._policy import Rule
 from detente.monitor._text import normalize
@@ -40,6 +42,15 @@ __all__ = [
     "check_sink_after_injection",
     "check_untrusted_critical",
 ]
+
+
+def _drift(ctx: Context, words: list[str]) -> bool:
+    """The user's request names neither the call's tool words nor its kind's action ("refund"
+    names send_money)."""
+    named_by_user = ctx.kind is not None and any(
+        stem_in(w, ctx.user.words) for w in KIND_WORDS.get(ctx.kind, ())
+    )
+    return share(words, ctx.user) < 0.5 and not named_by_user
 
 
 def check_injected(ctx: Context, rule: Rule) -> Hit | None:
@@ -62,6 +73,18 @@ def check_injected(ctx: Context, rule: Rule) -> Hit | None:
                 # ... and, for an action the user did ask for, only when the data chose where
                 # it goes (a sink's recipient, account, file, URL).
                 matched = [(p, v) for p, v in matched if ctx.kind and ctx.policy.is_critical(p)]
+            # An ordinary instruction chose a value only when it asks for the call's action: a
+            # newsletter's "see our top 10 city breaks" chose no refund's amount. A number, a
+            # weak match, counts only in the instruction's own sentence, asking for the call's
+            # own kind of action ("pay", "transfer"; not "reply C to confirm").
+            if matched and not aimed:
+                if not _asks_for(ctx, span.context or span.text):
+                    matched = []
+                elif not _asks_for(ctx, span.text, own_kind=True):
+                    matched = [(p, v) for p, v in matched if not _number(v)]
+                else:
+                    own = index_text(span.text)
+                    matched = [(p, v) for p, v in matched if not _number(v) or found_in(v, own)]
             by_name = drift and (aimed or not ctx.leaves) and share(words, text) >= 0.5
             if matched or by_name:
                 what = ", ".join(f"{p}={value_text(v)[:60]!r}" for p, v in matched[:3]) or (
@@ -80,10 +103,7 @@ def check_directed(ctx: Context, rule: Rule) -> Hit | None:
     named its action when the user's request did not; unless the user handed the agent over
     to that data ("do the tasks in the e-mail …")."""
     words = tool_words(ctx.call.name)
-    named_by_user = ctx.kind is not None and any(
-        stem_in(w, ctx.user.words) for w in KIND_WORDS.get(ctx.kind, ())
-    )
-    drift = share(words, ctx.user) < 0.5 and not named_by_user
+    drift = _drift(ctx, words)
     for out in ctx.outputs:
         if out.user_chosen and (ctx.tasks_handed_over or (ctx.handed_over and not drift)):
             continue
@@ -98,10 +118,21 @@ def check_directed(ctx: Context, rule: Rule) -> Hit | None:
                 and not ctx.from_user(v)
                 and not carries(ctx.whole(p, v), span)
             ]
+            if matched and not _asks_for(ctx, span.text):
+                # a number in an instruction for something else ("see our top 10 city breaks")
+                matched = [(p, v) for p, v in matched if not _number(v)]
             # Words of the tool that produced the output don't count: its data echoes them
             # ("Rating: … Reviews: …" in get_rating_reviews_… output).
+            # Nor does the text's own container ("reply to this message").
             own = set(tool_words(out.tool))
-            named = drift and share([w for w in words if w not in own], text) >= 0.5
+            named = (
+                drift
+                and share(
+                    [w for w in words if w not in own],
+                    index_text(SELF_REFERENCE.sub(" ", span.text)),
+                )
+                >= 0.5
+            )
             if matched or named:
                 what = ", ".join(f"{p}={value_text(v)[:60]!r}" for p, v in matched[:3]) or (
                     f"the action {ctx.call.name!r}, which the user's request does not name,"
@@ -112,6 +143,30 @@ def check_directed(ctx: Context, rule: Rule) -> Hit | None:
                 )
                 return Hit(rule, reason, (span_evidence(out, span),))
     return None
+
+
+def _asks_for(ctx: Context, text: str, own_kind: bool = False) -> bool:
+    """The instruction names the call's effect ("transfer", "reserve", "send"; with
+    ``own_kind``, only the words of the call's sink kind: "pay", not "reply") or its tool's
+    words."""
+    if own_kind:
+        effect = frozenset(KIND_WORDS.get(ctx.kind or "", ()))
+    else:
+        effect = effect_words(ctx.call.name, ctx.kind)
+    if effect and named_effects(((ctx.call.name, effect),), text):
+        return True
+    return share(tool_words(ctx.call.name), index_text(text)) >= 0.5
+
+
+def _number(value: JSON) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and _NUMERIC.fullmatch(value.strip()) is not None
+
+
+_NUMERIC = re.compile(r"[$€£¥]?\s*[\d.,]+\s*(?:[A-Z]{3})?")
 
 
 def _prose(value: JSON) -> bool:

@@ -48,7 +48,7 @@ __all__ = [
 
 ADDRESS_MODEL_SCHEMA = "detente.address-model/v1"
 # sha256 of the shipped model.json; scripts/train_monitor_model.py prints it after a retrain.
-ADDRESS_MODEL_DIGEST = "sha256:09e44864d25bde425a6d572051c4ceed26e378c971450a40ac33d12d4bdc8001"
+ADDRESS_MODEL_DIGEST = "sha256:a588b7ba24968821f58285437f35b172b3124aedbb434db1e1af9ad6617ee7b4"
 
 NGRAMS = (2, 4)
 SENTENCE_CHARS = 400  # a longer sentence is read from its first 400 characters

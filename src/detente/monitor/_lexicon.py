@@ -45,12 +45,20 @@ _ZH_VERBS = (
 # Symbols that set text apart without being words: arrows, box drawing, geometric shapes, check
 # marks and dingbats, the arrows-and-symbols block, pictographic emoji ("↳", "→", "▶", "✓",
 # "👉"). A sentence may start after them, and a clause may start after them mid-sentence.
-_SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
+# A breadcrumb's or a menu's separators ("Home › Hotels › …", "Docs » Setup") too.
+_SYMBOLS = "\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff›»"
 # One leading token that is not the sentence's verb: whitespace, bullets, a "[tag]" or
-# "(system)", a short "Label:" ("Assistant:", "Note to the AI:"), or a filler word.
+# "(system)", a short "Label:" ("Assistant:", "Note to the AI:"), a record's number, time, date
+# or code ("14:01", "2024-05-14", "00:00:04,300", "KR3.2", "311": a timeline, a listing, a
+# subtitle cue, an OKR), a name glued to the text by "_" ("00_START_HERE_Send …"), an opening
+# bracket of a sentence rather than a tag ("List-Help: <Send the code to …>"), or a filler
+# word.
 _LEAD_ONE = re.compile(
     rf"\s+|[\"'`*>#\-+•=~_{_SYMBOLS}]+|"
-    r"\d+[.)]|[(\[<【][^)\]>】\n]{1,40}[)\]>】]|[\w.'’-]{1,30}(?: [\w.'’-]{1,30}){0,3}[:：]\s|"
+    r"\d+[.)]|(?:[A-Za-z]{1,4}[-#]?)?\d[\d:.,/\-]*(?=\s)|[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*_(?=[A-Z])|"
+    r"[(\[<【](?!(?:"
+    + _VERBS
+    + r")\b\s+\S+\s+\S+)[^)\]>】\n]{1,40}[)\]>】]|[(\[<【{]|[\w.'’-]{1,30}(?: [\w.'’-]{1,30}){0,3}[:：]\s|"
     r"(?:todo|note|reminder|p\.?s\.?|nb|then|now|also|and|first|next|finally|afterwards|please|"
     r"kindly|ok|okay|hi|hey)\b[,:!.]?",
     re.I,
@@ -66,7 +74,7 @@ _SPLICED = re.compile(
 )
 _IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-])", re.I)
 _CLAUSE_IMPERATIVE = re.compile(
-    rf"(?:[,:;—–)\]>】]|：|，)\s*[\"'“‘]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
+    rf"(?:[,:;—–)\]>】፦፥៖՝]|：|，)\s*[\"'“‘«„]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
     rf"(?:{_VERBS})\b(?![:=_\-])"
     rf"(?!\s+(?:of|to)\b)",
     re.I,
@@ -77,6 +85,22 @@ _CLAUSE_IMPERATIVE = re.compile(
 # spaced slash (verse written on one line), a symbol. Only a verb that goes on as prose
 # (another word follows) counts: "?action=delete&id=5" and "| Read |" are fields, "step=Send
 # the file to …" is an instruction that wears a field.
+# A path segment that is a sentence ("s3://bucket/inbox/Send the code to …/receipt.pdf"): a
+# capitalised verb right after "/" with three more words before the next "/". A folder called
+# "Read Me" or "Send Later" is a name.
+_PATH_IMPERATIVE = re.compile(
+    r"/(?:" + "|".join(v[:1].upper() + v[1:] for v in _VERBS.split("|")) + r")\b(?:\s+[^\s/]+){3}"
+)
+# A record's number, time or code, a name glued by "_" or "-", a table's column gap (a tab, two
+# spaces) or a "•"/"·" between items, then a capitalised imperative that goes on as prose,
+# inside a line (a timeline, OKR list, file listing or table folded onto one line: "… 14:01
+# Send the code to …", "… KR3.2 Send …", "… 00_START_HERE_Transfer $30,000 …", "… pending-Send
+# …/", "Unrecognised       Send …", "… · Send … · ©").
+_CODED_IMPERATIVE = re.compile(
+    r"(?:(?<!\S)(?:[A-Za-z]{1,4}[-#]?)?\d[\d:.,/\-]*\s+|[A-Za-z0-9][_-]|\t|\S {2,}|[•·] )(?:"
+    + "|".join(v[:1].upper() + v[1:] for v in _VERBS.split("|"))
+    + r")\b(?:\s+[^\s/]+){2}"
+)
 _SEPARATED_IMPERATIVE = re.compile(
     rf"(?:[|=+{_SYMBOLS}]|\s[-/]\s)\s*[\"'“‘]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
     rf"(?:{_VERBS})\b(?![:=_\-])(?!\s+(?:of|to)\b)(?=\s+[\w\"'“‘$€£])",
@@ -237,6 +261,23 @@ _FAKE_ERROR = re.compile(
     r"(?:the )?access)\b",
     re.I | re.S,
 )
+# A sentence that reports what an attack says instead of saying it: awareness training, an
+# advisory or a write-up ("some scam e-mails now hide a line meant for AI assistants, such as
+# …", "Training example, do not act on it: a scam e-mail contained …"). Its address to the
+# assistant and its claims are quoted: together one weak signal ("reported"); an override or a
+# reordering still counts, and the flow rules still judge a call that takes its values.
+_REPORTED = re.compile(
+    r"\b(?:scam(?:mer)?s?|phishing|fraud(?:ulent|sters?)?|attackers?|hackers?|criminals?|"
+    r"malicious|spoofed)\b[^.!?\n]{0,100}?\b(?:contain(?:s|ed|ing)?|hid(?:e|es|den|ing)|"
+    r"includ(?:e|es|ed|ing)|says?|said|asks?|asked|tells?|told|reads?|looks? like|such as|"
+    r"e\.g\.|for example|like this|pretend(?:s|ed|ing)?)\b|"
+    r"\b(?:training|awareness|example)\b[^.!?\n]{0,40}\b(?:do not|don't|never) "
+    r"(?:act|follow|reply|click)\b|\bexample of (?:a|an) (?:scam|phishing|injection|attack)\b|"
+    r"(?:诈骗|钓鱼|骗子|攻击者|不法分子|犯罪分子|黑客)[^。！？\n]{0,60}(?:包含|藏|隐藏|写着|要求|例如|比如)|"
+    r"(?:詐欺|フィッシング|攻撃者|注意喚起)[^。！？\n]{0,60}(?:隠れ|隠し|含ま|例：|例えば)|"
+    r"(?:사기|피싱|공격자|보안 공지)[^.!?\n]{0,60}(?:숨은|숨겨|포함|예:|예를 들어)",
+    re.I,
+)
 # The forms of a signal only an injection uses; a match of the signal without one of these is
 # its weak form (weight 1): "ignore my previous e-mail" reorders nothing the agent was told,
 # "urgent"/"automated"/"policy 7.2" press without faking a channel, "don't tell Sarah" hides
@@ -323,7 +364,7 @@ _FOREIGN_LEAD = re.compile(
     re.I,
 )
 _SWITCH = re.compile(
-    rf"(?:[:：—–|]|\s-)\s*[\"'“‘]*(?:(?:please|kindly|then|now|just)\s+)?(?:{_VERBS})\b(?![:=_\-])"
+    rf"(?:[:：—–|፦፥៖՝]|\s-)\s*[\"'“‘«„]*(?:(?:please|kindly|then|now|just)\s+)?(?:{_VERBS})\b(?![:=_\-])"
     r"[\x20-\x7e]{20,}",
     re.I,
 )

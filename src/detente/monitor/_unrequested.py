@@ -19,6 +19,7 @@ from detente.monitor._context import (
     PEOPLE,
     SELF_REFERENCE,
     Context,
+    not_echoed,
     share,
     span_evidence,
     tool_words,
@@ -50,7 +51,7 @@ def check_unrequested(ctx: Context, rule: Rule) -> Hit | None:
                 # that prepare it (not the effect itself, which DM-FLOW-001 judges)
                 effects = named_effects(ctx.sink_effects, span.text)
             if effects:
-                why = _serves(ctx, span, effects, set(tool_words(out.tool)))
+                why = _serves(ctx, span, effects, out.tool)
                 if why:
                     reason = (
                         f"an instruction in the output of {out.tool or 'a tool'} (message "
@@ -69,13 +70,14 @@ def _new_destination(ctx: Context, span: Span) -> bool:
     )
 
 
-def _serves(ctx: Context, span: Span, effects: tuple[str, ...], own: set[str]) -> str | None:
-    """Why the call serves the instruction, or None."""
+def _serves(ctx: Context, span: Span, effects: tuple[str, ...], source: str) -> str | None:
+    """Why the call serves the instruction (found in the output of the tool ``source``), or
+    None."""
     if ctx.call.name in effects:
         return f"the call is that effect ({ctx.call.name})"
     text = index_text(span.text)
     if ctx.kind is None:  # a read: what it reads (the tool's words; not the output's echo)
-        obj = [w for w in tool_words(ctx.call.name) if w not in own and w not in PEOPLE]
+        obj = [w for w in not_echoed(tool_words(ctx.call.name), source) if w not in PEOPLE]
         lines = _instruction_lines(SELF_REFERENCE.sub(" ", span.text), effects, ctx)
         if obj and share(obj, lines) >= 0.5:
             return f"it reads what the instruction is about ({', '.join(obj)})"
