@@ -48,7 +48,7 @@ __all__ = [
 
 ADDRESS_MODEL_SCHEMA = "detente.address-model/v1"
 # sha256 of the shipped model.json; scripts/train_monitor_model.py prints it after a retrain.
-ADDRESS_MODEL_DIGEST = "sha256:a588b7ba24968821f58285437f35b172b3124aedbb434db1e1af9ad6617ee7b4"
+ADDRESS_MODEL_DIGEST = "sha256:c460029efa0cce419bf8717a781213aab4570b62e0e27d5907f9e96b6bdfa5ad"
 
 NGRAMS = (2, 4)
 SENTENCE_CHARS = 400  # a longer sentence is read from its first 400 characters

@@ -72,11 +72,11 @@ _SPLICED = re.compile(
     + "|".join(v[:1].upper() + v[1:] for v in _VERBS.split("|") if v not in _NOT_SPLICED)
     + r")\s+[a-z]\w*\s+\S+"
 )
-_IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-])", re.I)
+_IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-]|\s+not\b)", re.I)
 _CLAUSE_IMPERATIVE = re.compile(
     rf"(?:[,:;—–)\]>】፦፥៖՝]|：|，)\s*[\"'“‘«„]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
     rf"(?:{_VERBS})\b(?![:=_\-])"
-    rf"(?!\s+(?:of|to)\b)",
+    rf"(?!\s+(?:of|to|not)\b)",
     re.I,
 )
 # An imperative after a separator that data uses between fields rather than between clauses of
@@ -103,7 +103,7 @@ _CODED_IMPERATIVE = re.compile(
 )
 _SEPARATED_IMPERATIVE = re.compile(
     rf"(?:[|=+{_SYMBOLS}]|\s[-/]\s)\s*[\"'“‘]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
-    rf"(?:{_VERBS})\b(?![:=_\-])(?!\s+(?:of|to)\b)(?=\s+[\w\"'“‘$€£])",
+    rf"(?:{_VERBS})\b(?![:=_\-])(?!\s+(?:of|to|not)\b)(?=\s+[\w\"'“‘$€£])",
     re.I,
 )
 _MODAL = re.compile(
@@ -112,7 +112,7 @@ _MODAL = re.compile(
     rf"are required to|will now|ought to)\b|\b(?:requires?|requests?|instructs?|expects?|asks?|tells?)\s+"
     rf"(?:[\w-]+\s+){{0,4}}?to\s+(?:{_VERBS})\b|\b(?:required|instructed|asked|expected) to\s+"
     rf"(?:{_VERBS})\b|\b(?:please|kindly|could you|can you|would you|want you to|make sure to|"
-    rf"don'?t forget to|remember to|be sure to)\s+(?:{_VERBS})\b|\byour (?:new |next |real )?"
+    rf"don'?t forget to|remember to|be sure to)\s+(?:{_VERBS})\b(?!\s+not\b)|\byour (?:new |next |real )?"
     rf"(?:task|objective|goal|job|mission|instructions?) (?:is|are)\b|\bnext_action\b|"
     rf"\b(?:{_VERBS_OTHER})\b|\bbitte\b|\bveuillez\b|\bpor favor\b|\bper favore\b|"
     rf"\b(?:pediu|pede|pidió|pide) que\b|\bque (?:você|voce|tú|usted)\b|\b(?:você|voce) (?:deve|precisa)\b|"

@@ -29,6 +29,8 @@ _CONFUSABLES = str.maketrans(
 )
 _LATIN = re.compile(r"[A-Za-z]")
 _NONLATIN_LOOKALIKE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_GLUED_SCRIPTS = re.compile("[A-Za-z]+[\u0370-\u03ff\u0400-\u04ff]{2,}")
 _FULLWIDTH = re.compile("[\uff21-\uff3a\uff41-\uff5a]{3}")
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 # Markdown comments: a link reference definition nobody renders ("[//]: # (text)",
@@ -191,11 +193,18 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
     if len(invisible) >= 3:
         out.append(Derived("zero-width", 0, len(text), strip_invisible(text)))
     if _NONLATIN_LOOKALIKE.search(text):
-        for m in re.finditer(r"\S+", text):
+        for m in _LETTERS.finditer(text):
             w = m.group()
             # A look-alike is a Latin word with some letters swapped for confusables; a Latin
-            # word glued to real Cyrillic/Greek text ("USAНапоминаем") is not one.
-            if _LATIN.search(w) and _NONLATIN_LOOKALIKE.search(w) and _all_confusable(w):
+            # word glued to real Cyrillic/Greek text ("USAНапоминаем", "USAВе": an address
+            # run into the next paragraph) is not one, nor is a Cyrillic word after a comma
+            # ("…,4,Всем": words are runs of letters).
+            if (
+                _LATIN.search(w)
+                and _NONLATIN_LOOKALIKE.search(w)
+                and _all_confusable(w)
+                and not _GLUED_SCRIPTS.fullmatch(w)
+            ):
                 out.append(Derived("homoglyph", 0, len(text), unfold_hidden(text)))
                 break
     for m in _HTML_COMMENT.finditer(text):
