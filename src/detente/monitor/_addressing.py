@@ -73,6 +73,13 @@ _READER_AFTER = re.compile(
     r"account|mailbox|inbox|file|text))\b",
     re.I,
 )
+# Software running *this* code ("the agent running this target carries out …"): checked after the
+# mentions ("the travel agent running this tour" is a person) and owners ("our build bot").
+_RUNNER_AFTER = re.compile(
+    r"^\s*(?:running|executing)\s+(?:this|these)\s+(?:targets?|scripts?|jobs?|tasks?|commands?|"
+    r"steps?|workflows?|pipelines?|notebooks?|code|makefile|recipes?|playbooks?)\b",
+    re.I,
+)
 _MODIFIER = re.compile(
     r"^\s+(?:channels?|integrations?|accounts?|alerts?|apps?|frameworks?|cards?|weights|"
     r"benchmarks?|outputs?|logs?|answers?|responses?|replies|settings|access|usage|guidelines?|"
@@ -103,6 +110,8 @@ def addresses(seg: str) -> bool:
             return True
         if _OWNED.search(before):
             continue  # "our automated system sends reminders", "their bot posts the menu"
+        if _RUNNER_AFTER.match(after):
+            return True
         if _TAG_END.match(after):
             continue  # a sender or topic tag ("[Jira Bot]", "【飞书机器人】"): names, not addresses
         if not _BARE.fullmatch(m.group()):

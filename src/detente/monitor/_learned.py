@@ -48,7 +48,7 @@ __all__ = [
 
 ADDRESS_MODEL_SCHEMA = "detente.address-model/v1"
 # sha256 of the shipped model.json; scripts/train_monitor_model.py prints it after a retrain.
-ADDRESS_MODEL_DIGEST = "sha256:c460029efa0cce419bf8717a781213aab4570b62e0e27d5907f9e96b6bdfa5ad"
+ADDRESS_MODEL_DIGEST = "sha256:7cc7a1c2bf58095714734f384bcbdc15d7ee8c80f11382095075657a2abd2907"
 
 NGRAMS = (2, 4)
 SENTENCE_CHARS = 400  # a longer sentence is read from its first 400 characters
