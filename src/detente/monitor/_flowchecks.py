@@ -55,7 +55,10 @@ def _drift(ctx: Context, words: list[str]) -> bool:
 
 def check_injected(ctx: Context, rule: Rule) -> Hit | None:
     words = tool_words(ctx.call.name)
-    drift = share(words, ctx.user) < 0.5  # the user's request does not name this action
+    # The user's request does not name this tool's words. (Not :func:`_drift`: here a kind's
+    # action the user named, "refund" for send_money, would narrow the values an ordinary
+    # instruction may choose to the critical ones, and attacks on those sets went through.)
+    drift = share(words, ctx.user) < 0.5
     for out in ctx.outputs:
         for span in out.analysis.directives:
             aimed = strong(ctx, span)
@@ -123,7 +126,9 @@ def check_directed(ctx: Context, rule: Rule) -> Hit | None:
                 matched = [(p, v) for p, v in matched if not _number(v)]
             # Words of the tool that produced the output don't count: its data echoes them
             # ("Rating: … Reviews: …" in get_rating_reviews_… output).
-            # Nor does the text's own container ("reply to this message").
+            # Nor does the text's own container ("reply to this message"). (Exact words, not
+            # :func:`not_echoed`'s stems: with "channel" also left out of send_channel_message,
+            # "send" alone would name it.)
             own = set(tool_words(out.tool))
             named = (
                 drift
