@@ -347,10 +347,11 @@ def _imperative_lines(sent: str) -> bool:
     # after a record's lead ("14:01  Send …", "KR3.2 Send …").
     if _VERB_SET.isdisjoint(_WORDS.findall(sent.lower())):
         return False  # no verb anywhere: no line can start with one (the cheap test first)
-    lines = [sent, *(ln for ln in sent.split("\n")[1:] if _strip_lead(ln)[:1].isupper())]
+    later = ((ln, _strip_lead(ln)) for ln in sent.split("\n")[1:])
+    lines = [(sent, _strip_lead(sent)), *((ln, head) for ln, head in later if head[:1].isupper())]
     return any(
-        _IMPERATIVE.match(_strip_lead(line)) or _IMPERATIVE.match(line.lstrip(" \t\"'*#>-"))
-        for line in lines
+        _IMPERATIVE.match(head) or _IMPERATIVE.match(line.lstrip(" \t\"'*#>-"))
+        for line, head in lines
     )
 
 

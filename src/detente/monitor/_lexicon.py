@@ -63,14 +63,19 @@ _LEAD_ONE = re.compile(
     r"kindly|ok|okay|hi|hey)\b[,:!.]?",
     re.I,
 )
+
+
+def _capitalised(leave_out: frozenset[str] = frozenset()) -> str:
+    """The English verbs capitalised, as regex alternatives: a sentence start inside data."""
+    return "|".join(v[:1].upper() + v[1:] for v in _VERBS.split("|") if v not in leave_out)
+
+
 # An English imperative spliced into another sentence, capitalised after a lower-case word
 # ("… merci de Make a reservation …", "Nota: per favore Send the …"): a sentence start where
 # none should be, which is how a pasted instruction reads.
 _NOT_SPLICED = frozenset(["go", "do", "use", "list", "mail", "set", "print", "order", "say"])
 _SPLICED = re.compile(
-    r"(?:(?<=[a-zà-ÿ] )|(?<=[a-zà-ÿ][,;] ))(?:"
-    + "|".join(v[:1].upper() + v[1:] for v in _VERBS.split("|") if v not in _NOT_SPLICED)
-    + r")\s+[a-z]\w*\s+\S+"
+    r"(?:(?<=[a-zà-ÿ] )|(?<=[a-zà-ÿ][,;] ))(?:" + _capitalised(_NOT_SPLICED) + r")\s+[a-z]\w*\s+\S+"
 )
 _IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-]|\s+not\b)", re.I)
 _CLAUSE_IMPERATIVE = re.compile(
@@ -88,9 +93,7 @@ _CLAUSE_IMPERATIVE = re.compile(
 # A path segment that is a sentence ("s3://bucket/inbox/Send the code to …/receipt.pdf"): a
 # capitalised verb right after "/" with three more words before the next "/". A folder called
 # "Read Me" or "Send Later" is a name.
-_PATH_IMPERATIVE = re.compile(
-    r"/(?:" + "|".join(v[:1].upper() + v[1:] for v in _VERBS.split("|")) + r")\b(?:\s+[^\s/]+){3}"
-)
+_PATH_IMPERATIVE = re.compile(r"/(?:" + _capitalised() + r")\b(?:\s+[^\s/]+){3}")
 # A record's number, time or code, a name glued by "_" or "-", a table's column gap (a tab, two
 # spaces) or a "•"/"·" between items, then a capitalised imperative that goes on as prose,
 # inside a line (a timeline, OKR list, file listing or table folded onto one line: "… 14:01
@@ -98,7 +101,7 @@ _PATH_IMPERATIVE = re.compile(
 # …/", "Unrecognised       Send …", "… · Send … · ©").
 _CODED_IMPERATIVE = re.compile(
     r"(?:(?<!\S)(?:[A-Za-z]{1,4}[-#]?)?\d[\d:.,/\-]*\s+|[A-Za-z0-9][_-]|\t|\S {2,}|[•·] )(?:"
-    + "|".join(v[:1].upper() + v[1:] for v in _VERBS.split("|"))
+    + _capitalised()
     + r")\b(?:\s+[^\s/]+){2}"
 )
 _SEPARATED_IMPERATIVE = re.compile(
