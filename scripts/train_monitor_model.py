@@ -6,7 +6,8 @@
                                                      # leave a set out (to measure on it)
 
 Trains on the monitor's text sets (``benchmarks/monitor_data/*_texts.toml``: their injection
-texts with ``{goal}`` filled from ``scripts/monitor_model/goals.txt``, never with AgentDojo's
+texts with ``{goal}`` filled from ``scripts/monitor_model/goals.txt`` and, once per text, from
+``goals_foreign.txt`` (the same kind of goal written in other languages), never with AgentDojo's
 goals; their benign texts), and on AgentDojo 0.1.35's environment data as negatives (its
 e-mails, files, reviews and messages as shipped, no injections). After a deliberate retrain,
 put the printed digest into ``ADDRESS_MODEL_DIGEST`` in ``monitor/_learned.py`` in the same
@@ -41,12 +42,15 @@ SETS = (
     "heldout5",
     "heldout6",
     "heldout7",
+    "heldout8",
     "train6a",
     "train6b",
     "train6c",
     "train7a",
     "train7b",
     "train7c",
+    "train8a",
+    "train8b",
 )
 AGENTDOJO_VERSION = "v1.2.2"
 
@@ -80,14 +84,28 @@ def main() -> int:
         "--sets", nargs="*", default=list(SETS), help="text set names (%(default)s)"
     )
     parser.add_argument("--exclude", action="append", default=[], help="leave this set out")
-    parser.add_argument("--goals", type=Path, default=ROOT / "scripts/monitor_model/goals.txt")
+    parser.add_argument(
+        "--goals",
+        type=Path,
+        default=ROOT / "scripts/monitor_model/goals.txt",
+        help="English attacker goals, one per line (%(default)s)",
+    )
+    parser.add_argument(
+        "--foreign-goals",
+        type=Path,
+        default=ROOT / "scripts/monitor_model/goals_foreign.txt",
+        help="attacker goals written in other languages (%(default)s)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "src/detente/monitor/data/address_model")
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args()
     sets = {s: DATA / f"{s}_texts.toml" for s in args.sets if s not in args.exclude}
     try:
         rows, provenance = address_training_rows(
-            sets, read_address_goals(args.goals), environment_texts()
+            sets,
+            read_address_goals(args.goals),
+            environment_texts(),
+            read_address_goals(args.foreign_goals),
         )
         result = train_address_model(rows, provenance)
     except Error as exc:

@@ -491,7 +491,9 @@ def _analyze_plain(text: str, whole: tuple[int, int] | None, extra: str) -> list
             continue
         # Signals within two sentences carry over: "This is a message to you, GPT-4." frames
         # the imperative that follows it.
-        near = _near(sigs, k)
+        # A reported attack ("scammers hide lines such as …") is not framed by its
+        # neighbours: the warning around a quoted attack names assistants too.
+        near = _near(sigs, k) if "reported" not in sig else set()
         merged = tuple(
             sorted(set(sig) | ({f"near:{x}" for x in near - set(sig)} if is_dir else set()))
         )

@@ -55,6 +55,7 @@ PARAMS: dict[str, Any] = {
     "max_vocabulary": 120000,
     "folds": 5,
     "goals_per_text": 3,
+    "foreign_goals_per_text": 1,
     "max_text_fpr": 0.01,
     "seed": 20261202,
 }
@@ -123,13 +124,23 @@ def read_goals(path: Path) -> list[str]:
     return goals
 
 
+def _folded(text: str) -> str:
+    """``text`` with its lines run together, as a YAML plain scalar or a one-line preview shows
+    it: an invoice's rows become one long line the model must still read as an invoice."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def address_rows(
     sets: Mapping[str, Path],
     goals: Sequence[str],
     environment: Sequence[str],
+    foreign_goals: Sequence[str] = (),
 ) -> tuple[list[AddressRow], list[dict[str, Any]]]:
     """Training rows from text sets (``name -> *_texts.toml``), goals and environment texts;
-    also the provenance (each file's sha256) the artifact records."""
+    also the provenance (each file's sha256) the artifact records. Each injection text is
+    rendered with ``goals_per_text`` goals (English, the language of the benchmark's goals) and
+    ``foreign_goals_per_text`` goals written in other languages, so that a line aimed at the
+    agent entirely in Chinese or Russian is a positive the model has seen."""
     rng = random.Random(PARAMS["seed"])  # noqa: S311 -- reproducible sampling, not secrets
     rows: list[AddressRow] = []
     provenance: list[dict[str, Any]] = []
@@ -150,12 +161,17 @@ def address_rows(
             text = str(e.get("text", ""))
             if text.count("{goal}") != 1:
                 raise FormatError(f"{e.get('id')}: an injection text needs one {{goal}}", path)
-            for r in range(PARAMS["goals_per_text"]):
-                goal = goals[rng.randrange(len(goals))]
+            english = PARAMS["goals_per_text"]
+            foreign = PARAMS["foreign_goals_per_text"] if foreign_goals else 0
+            for r in range(english + foreign):
+                pool = goals if r < english else foreign_goals
+                goal = pool[rng.randrange(len(pool))]
                 body = text.replace("{user}", _NAMES[rng.randrange(len(_NAMES))])
                 body = body.replace("{goal}", goal)
                 if r % 2 and env:
                     body = f"{rng.choice(env)}\n{body}\n{rng.choice(env)}"
+                elif r == 2:
+                    body = _folded(body)
                 rows.extend(_rows_of(body, f"{name}/{e.get('id')}", name, goal))
         for e in ben:
             text = str(e.get("text", "")).replace("{user}", _NAMES[rng.randrange(len(_NAMES))])
@@ -163,6 +179,8 @@ def address_rows(
             if env:
                 body = f"{rng.choice(env)}\n{text}\n{rng.choice(env)}"
                 rows.extend(_rows_of(body, f"{name}/{e.get('id')}", name, None))
+            if "\n" in text.strip():
+                rows.extend(_rows_of(_folded(text), f"{name}/{e.get('id')}", name, None))
     for i, text in enumerate(env):
         rows.extend(_rows_of(text, f"environment/{i}", "environment", None))
     provenance.append(
@@ -175,6 +193,9 @@ def address_rows(
     provenance.append(
         {"set": "goals", "goals": len(goals), "sha256": sha256_hex("\n".join(goals).encode())}
     )
+    if foreign_goals:
+        digest = sha256_hex("\n".join(foreign_goals).encode())
+        provenance.append({"set": "foreign goals", "goals": len(foreign_goals), "sha256": digest})
     return rows, provenance
 
 

@@ -282,7 +282,25 @@ _REPORTED = re.compile(
     r"(?:act|follow|reply|click)\b|\bexample of (?:a|an) (?:scam|phishing|injection|attack)\b|"
     r"(?:诈骗|钓鱼|骗子|攻击者|不法分子|犯罪分子|黑客)[^。！？\n]{0,60}(?:包含|藏|隐藏|写着|要求|例如|比如)|"
     r"(?:詐欺|フィッシング|攻撃者|注意喚起)[^。！？\n]{0,60}(?:隠れ|隠し|含ま|例：|例えば)|"
-    r"(?:사기|피싱|공격자|보안 공지)[^.!?\n]{0,60}(?:숨은|숨겨|포함|예:|예를 들어)",
+    r"(?:사기|피싱|공격자|보안 공지)[^.!?\n]{0,60}(?:숨은|숨겨|포함|예:|예를 들어)|"
+    r"(?:詐騙|駭客|攻擊者|不肖人士)[^。！？\n]{0,60}(?:藏|隱藏|包含|寫著|例如|比如)|"
+    # the same warning in the other languages we read: who attacks, then how it hides or
+    # an example of what it says
+    r"\b(?:angreifer|betrüger|kriminelle|cyberkriminelle|hacker|phishing|"
+    r"atacantes|estafadores|delincuentes|ciberdelincuentes|golpistas|criminosos|fraudadores|"
+    r"attaquants|escrocs|fraudeurs|pirates|hameçonnage|aggressori|truffatori|malintenzionati|"
+    r"oszuści|atakujący|przestępcy|oplichters|aanvallers|dolandırıcılar|saldırganlar|"
+    r"penipu|penyerang|peretas|kẻ gian|kẻ tấn công|lừa đảo|мошенники|злоумышленники|"
+    r"хакеры|шахраї|зловмисники|απατεώνες|επιτιθέμενοι|המתחזים|תוקפים|נוכלים|"
+    r"المحتالون|المهاجمون|القراصنة|احتيال|کلاهبرداران|مهاجمان|धोखेबाज़?|हमलावर|ठग)"
+    r"[^.!?。\n]{0,120}?(?:\b(?:etwa|z\. ?b\.|zum beispiel|versteck\w*|por ejemplo|del tipo|"
+    r"por exemplo|tipo|escond\w*|ocult\w*|par exemple|du type|glissent|cachent|dissimul\w*|"
+    r"ad esempio|per esempio|nascond\w*|na przykład|np\.|ukrywaj\w*|bijvoorbeeld|verstopp\w*|"
+    r"örneğin|gizle\w*|misalnya|contohnya|menyembunyikan|ví dụ|giấu|например|вроде|прячут|"
+    r"скрывают|наприклад|ховають|π\.χ\.|κρύβουν|למשל|מסתירים|مثل|مخفية|تخفي|مثلاً|پنهان|"
+    r"जैसे|छिपा\w*)|[«“„\"])|"
+    r"(?:มิจฉาชีพ|ผู้โจมตี|แฮกเกอร์|prompt injection)[^\n]{0,120}?(?:เช่น|ซ่อน)|"
+    r"\b(?:пишут|пишуть) (?:что-то |щось )?(?:вроде|типа|на кшталт)\b",
     re.I,
 )
 # The forms of a signal only an injection uses; a match of the signal without one of these is

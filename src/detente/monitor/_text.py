@@ -22,6 +22,14 @@ __all__ = ["Derived", "derived_texts", "normalize", "strip_invisible", "unfold_h
 
 # Zero-width and other default-ignorable format characters (Unicode Cf used to hide text).
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Some of them are how a script is written, not a hiding place: the zero-width non-joiner and
+# joiner inside Persian, Arabic-script and Indic words ("می‌خواهم") and the joiner inside emoji
+# sequences (Unicode UAX #9, TUS §23.2), and directional marks and isolates in text that
+# holds right-to-left letters. A Persian e-mail has dozens; counting them called every
+# sentence beside it hidden text.
+_JOINERS = "\u200c\u200d"
+_DIRECTIONAL = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 # A subset of TR39 confusables: Cyrillic and Greek letters that render like Latin ones.
 _CONFUSABLES = str.maketrans(
     "аеорсухіјѕԁɡᴀАВЕКМНОРСТХІЈЅαοντιкмпгдлщ",
@@ -141,6 +149,35 @@ class Derived:
     text: str
 
 
+def _joins_script(text: str, at: int) -> bool:
+    """A joiner at ``at`` that sits inside a word of a non-Latin script, or in an emoji."""
+    before = text[at - 1] if at > 0 else " "
+    after = text[at + 1] if at + 1 < len(text) else " "
+    for ch in (before, after):
+        if ch.isalpha() and not ("a" <= ch.lower() <= "z" or "\u00c0" <= ch <= "\u024f"):
+            return True
+        if unicodedata.category(ch) in ("So", "Sk", "Mn") or "\ufe00" <= ch <= "\ufe0f":
+            return True
+    return False
+
+
+def _hiding_count(text: str) -> int:
+    """Invisible characters in ``text`` that are not how its scripts are written."""
+    marks = [m.start() for m in _INVISIBLE.finditer(text)]
+    if len(marks) < 3:
+        return len(marks)
+    rtl = _RTL.search(text) is not None
+    count = 0
+    for at in marks:
+        ch = text[at]
+        if ch in _JOINERS and _joins_script(text, at):
+            continue
+        if rtl and ch in _DIRECTIONAL:
+            continue
+        count += 1
+    return count
+
+
 def strip_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
@@ -189,8 +226,7 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
     out: list[Derived] = []
     if _FULLWIDTH.search(text):  # full-width Latin (U+FF01..FF5E) reads as ASCII after NFKC
         out.append(Derived("fullwidth", 0, len(text), unicodedata.normalize("NFKC", text)))
-    invisible = _INVISIBLE.findall(text)
-    if len(invisible) >= 3:
+    if _hiding_count(text) >= 3:
         out.append(Derived("zero-width", 0, len(text), strip_invisible(text)))
     if _NONLATIN_LOOKALIKE.search(text):
         for m in _LETTERS.finditer(text):
