@@ -51,6 +51,8 @@ SETS = (
     "train7c",
     "train8a",
     "train8b",
+    "train8c",
+    "train8d",
 )
 AGENTDOJO_VERSION = "v1.2.2"
 

@@ -75,7 +75,8 @@ def _capitalised(leave_out: frozenset[str] = frozenset()) -> str:
 # none should be, which is how a pasted instruction reads.
 _NOT_SPLICED = frozenset(["go", "do", "use", "list", "mail", "set", "print", "order", "say"])
 _SPLICED = re.compile(
-    r"(?:(?<=[a-zà-ÿ] )|(?<=[a-zà-ÿ][,;] ))(?:" + _capitalised(_NOT_SPLICED) + r")\s+[a-z]\w*\s+\S+"
+    r"(?:(?<=[a-zà-ÿ] )|(?<=[a-zà-ÿ][,;] ))(?:" + _capitalised(_NOT_SPLICED) + r")\s+"
+    r"(?:[a-z]\w*|[$€£¥]?\d[\d,.]*)\s+\S+"  # "… easiest if Transfer $30,000 in total …"
 )
 _IMPERATIVE = re.compile(rf"^(?:{_VERBS})\b(?![:=_\-]|\s+not\b)", re.I)
 _CLAUSE_IMPERATIVE = re.compile(
