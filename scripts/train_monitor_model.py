@@ -43,6 +43,7 @@ SETS = (
     "heldout6",
     "heldout7",
     "heldout8",
+    "heldout9",
     "train6a",
     "train6b",
     "train6c",

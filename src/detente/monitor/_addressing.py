@@ -51,7 +51,7 @@ _BARE = re.compile(
 )
 _ADDRESSEE_BEFORE = re.compile(
     r"(?:^|[:\-—(\[<>\"'*#\n])\s*$|\b(?:to|for|dear|hey|hi|hello|attention|attn|any|all|every|each|"
-    r"you|your|this|whoever|ok|okay|note|message|instructions?)\s+(?:[\w.-]+\s+){0,2}$",
+    r"you|your|this|whoever|ok|okay|note|message|instructions?)\s+(?:[\w.'’-]+\s+){0,2}$",
     re.I,
 )
 # A noun that modifies the next one ("the bot channel", "AI policy") names no reader.
@@ -96,8 +96,25 @@ _ADDRESSEE_AFTER = re.compile(
 )
 
 
+# The software that reads this account's mail, named in the third person: "we ask the
+# authorised software on your profile to …", "accounts run by an authorised agent receive …",
+# "is this account still managed by an assistant?". A person is "authorised" too ("an
+# authorised agent for your account may call you"), but is not software on your profile; an
+# account "managed by a relationship manager" names none.
+_ACCOUNT_SOFTWARE = re.compile(
+    r"\bauthori[sz]ed\s+(?:software|programs?|apps?|assistants?|bots?|ai)\s+(?:on|for|of|"
+    r"linked to|connected to)\s+(?:your|this|the)\s+(?:profile|account|mailbox|inbox|calendar)\b|"
+    r"\b(?:accounts?|profiles?|mailbox(?:es)?|inbox(?:es)?)\s+(?:is\s+|are\s+)?(?:still\s+)?"
+    r"(?:run|managed|operated|handled)\s+by\s+(?:an?\s+|the\s+|your\s+)?(?:authori[sz]ed\s+|"
+    r"digital\s+|virtual\s+|ai\s+)?(?:assistants?|agents?|bots?|software|ai)\b",
+    re.I,
+)
+
+
 def addresses(seg: str) -> bool:
     """``seg`` addresses the agent (not merely mentions software like it)."""
+    if _ACCOUNT_SOFTWARE.search(seg):
+        return True
     for m in _ADDRESS.finditer(seg):
         before, after = seg[max(0, m.start() - 30) : m.start()], seg[m.end() : m.end() + 40]
         if _YOU_ARE.search(before):

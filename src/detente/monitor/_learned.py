@@ -48,7 +48,7 @@ __all__ = [
 
 ADDRESS_MODEL_SCHEMA = "detente.address-model/v1"
 # sha256 of the shipped model.json; scripts/train_monitor_model.py prints it after a retrain.
-ADDRESS_MODEL_DIGEST = "sha256:ea5a59b443092f7baf64cc61ce74de14b9b87f5ce0c34fa055c17e1ba5cdba2b"
+ADDRESS_MODEL_DIGEST = "sha256:dfbbf69a661a7c8a9ccadd35680c13f577e4461c6c2b186f4eab2cbf79b7c4d8"
 
 NGRAMS = (2, 4)
 SENTENCE_CHARS = 400  # a longer sentence is read from its first 400 characters

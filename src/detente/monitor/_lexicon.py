@@ -99,11 +99,11 @@ _PATH_IMPERATIVE = re.compile(r"/(?:" + _capitalised() + r")\b(?:\s+[^\s/]+){3}"
 # spaces) or a "•"/"·" between items, then a capitalised imperative that goes on as prose,
 # inside a line (a timeline, OKR list, file listing or table folded onto one line: "… 14:01
 # Send the code to …", "… KR3.2 Send …", "… 00_START_HERE_Transfer $30,000 …", "… pending-Send
-# …/", "Unrecognised       Send …", "… · Send … · ©").
+# …/", "Unrecognised       Send …", "… · Send … · ©"), or after an emphasised label ("RM
+# *AGENT ACTION BEFORE TICKETING* Send …").
 _CODED_IMPERATIVE = re.compile(
-    r"(?:(?<!\S)(?:[A-Za-z]{1,4}[-#]?)?\d[\d:.,/\-]*\s+|[A-Za-z0-9][_-]|\t|\S {2,}|[•·] )(?:"
-    + _capitalised()
-    + r")\b(?:\s+[^\s/]+){2}"
+    r"(?:(?<!\S)(?:[A-Za-z]{1,4}[-#]?)?\d[\d:.,/\-]*\s+|[A-Za-z0-9][_-]|\t|\S {2,}|[•·] |"
+    r"(?<=[A-Za-z0-9])\*{1,2} )(?:" + _capitalised() + r")\b(?:\s+[^\s/]+){2}"
 )
 _SEPARATED_IMPERATIVE = re.compile(
     rf"(?:[|=+{_SYMBOLS}]|\s[-/]\s)\s*[\"'“‘]*(?:(?:please|kindly|then|also|just|now|first|simply)\s+)?"
@@ -205,7 +205,8 @@ _OVERRIDE = re.compile(
     r"anything)\b|\b(?:previous|prior|earlier|above|original) (?:instructions?|task|request|"
     r"prompt)\b|\bwithout (?:asking|telling|confirmation|confirming)\b|"
     r"\bignora\w*|\bignorier\w*|\bignorez\b|\bantes de\b|\bzuerst\b|\bbevor\b|\bavant (?:de|"
-    r"toute)\b|\bprima di\b|忽略|无视|忘记|之前的|先(?!生)|取而代之|改为|игнорируй\w*|забудь\w*|"
+    r"toute)\b|\bprima di\b|忽略|无视|忘记(?!了?(?:密码|口令|账号|用户名))|之前的|先(?!生)|取而代之|"
+    r"改为|игнорируй\w*|(?<!не )забудь\w*|"
     r"сначала|antes de|無視|先に|무시|먼저|\babaikan\b|\bnegeer\b|\bzignoruj\w*|\bbỏ qua\b|"
     r"\byok say|تجاهل|अनदेखा|เพิกเฉย|התעלם|تعليمات جديدة|التعليمات السابقة|नए निर्देश|पिछले निर्देश|"
     r"新的?(?:指令|任务|指示)",
@@ -355,7 +356,14 @@ _WEAK_FORM = {
             r"consignes|инструкции)|\bantes de (?:responder|contestar|continuar|resumir|hacer "
             r"cualquier)|\bbevor (?:du|sie) (?:antwort|fortf)|\bavant de (?:répondre|continuer|"
             r"résumer)|\bprima di (?:rispondere|continuare|riassumere)|"
-            r"忽略|无视|忘记|之前的(?:指令|任务|指示|要求)|取而代之|игнорируй\w*|забудь\w*|無視|무시|"
+            # "forget/ignore" with what the agent was told, not "忘记密码" (forgot password),
+            # "如已还款请忽略" (ignore this if paid), "не забудьте оплатить" (don't forget to pay)
+            r"(?:忽略|无视|忘记|忘掉|無視)[^。！？\n]{0,10}?(?:指令|指示|任务|要求|规则|提示|設定|命令|"
+            r"タスク)|(?:指令|指示|任务|命令|タスク|規則|规则)[^。！？\n]{0,6}?(?:無視|忽略|无视|忘记|忘掉)|"
+            r"之前的(?:指令|任务|指示|要求)|取而代之|"
+            r"(?<!не )(?:игнорируй|забудь)\w*\s+(?:\w+\s+){0,3}?(?:инструкци|указани|задани|"
+            r"правил|всё|все)\w*|무시[^.!?\n]{0,10}?(?:지시|명령|지침|작업)|"
+            r"(?:지시|명령|지침)\w*\s*(?:을|를)?\s*무시|"
             r"\babaikan\b|\bnegeer\b|\bzignoruj\w*|\bbỏ qua\b|\byok say|تجاهل|अनदेखा|เพิกเฉย|התעלם|"
             r"تعليمات جديدة|التعليمات السابقة|नए निर्देश|पिछले निर्देश|新的?(?:指令|任务|指示)",
             re.I,

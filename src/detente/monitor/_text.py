@@ -40,6 +40,12 @@ _NONLATIN_LOOKALIKE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _GLUED_SCRIPTS = re.compile("[A-Za-z]+[\u0370-\u03ff\u0400-\u04ff]{2,}")
 _FULLWIDTH = re.compile("[\uff21-\uff3a\uff41-\uff5a]{3}")
+# In Chinese, Japanese and Korean text full-width Latin is the house style ("ＴＥＬ：０３－…",
+# "ＦＡＸ"); there it hides an instruction only as a run of words ("ｓｅｎｄ ｔｈｅ ｃｏｄｅ").
+_FULLWIDTH_WORDS = re.compile(
+    "(?:[\uff21-\uff3a\uff41-\uff5a]{2,}[ \u3000]+){2,}[\uff21-\uff3a\uff41-\uff5a]{2,}"
+)
+_CJK_TEXT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 # Markdown comments: a link reference definition nobody renders ("[//]: # (text)",
 # "[comment]: <> (text)", CommonMark 0.31 §4.7), the usual way to hide a note in Markdown.
@@ -224,7 +230,9 @@ def _decode_b64(blob: str) -> str | None:
 def derived_texts(text: str) -> tuple[Derived, ...]:
     """Every hidden or encoded text inside ``text`` (empty for ordinary text)."""
     out: list[Derived] = []
-    if _FULLWIDTH.search(text):  # full-width Latin (U+FF01..FF5E) reads as ASCII after NFKC
+    if _FULLWIDTH.search(text) and (  # full-width Latin (U+FF01..FF5E) reads as ASCII after NFKC
+        _CJK_TEXT.search(text) is None or _FULLWIDTH_WORDS.search(text) is not None
+    ):
         out.append(Derived("fullwidth", 0, len(text), unicodedata.normalize("NFKC", text)))
     if _hiding_count(text) >= 3:
         out.append(Derived("zero-width", 0, len(text), strip_invisible(text)))
