@@ -111,6 +111,22 @@ _ACCOUNT_SOFTWARE = re.compile(
 )
 
 
+# The same mentions in Chinese, Japanese and Korean, where the noun is an object: "输入助手" (put
+# into the assistant), "使用AI助手", "向机器人提问", "公司已上线AI智能助手" (has launched),
+# "アシスタントに入力", "AI 비서에 입력".
+_CJK_NOUN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+_CJK_MENTION_BEFORE = re.compile(
+    r"(?:输入|輸入|录入|錄入|粘贴|貼上|上传|上傳|提交|发给|發給|交给|交給|用|使用|通过|通過|借助|利用|"
+    r"问|問|询问|詢問|向|关于|關於|类|類|款|个|個|的|上线|上線|推出|部署|启用|啟用|引入|導入|开通|開通|"
+    r"发布|發布|试用|試用)(?:到|进|進|至|给|給|了)?\s*(?:(?:AI|ＡＩ|人工智能|智能)\s*){0,2}$",
+    re.I,
+)
+_CJK_MENTION_AFTER = re.compile(
+    r"^\s*(?:に|へ|で|を|の|에|에게|를|을|의|로|으로)\s*(?:入力|貼り付け|アップロード|送信|使|頼|"
+    r"입력|붙여|업로드|전송|사용|맡기)"
+)
+
+
 def addresses(seg: str) -> bool:
     """``seg`` addresses the agent (not merely mentions software like it)."""
     if _ACCOUNT_SOFTWARE.search(seg):
@@ -131,6 +147,10 @@ def addresses(seg: str) -> bool:
             return True
         if _TAG_END.match(after):
             continue  # a sender or topic tag ("[Jira Bot]", "【飞书机器人】"): names, not addresses
+        if _CJK_NOUN.match(m.group()) and (
+            _CJK_MENTION_BEFORE.search(before) or _CJK_MENTION_AFTER.match(after)
+        ):
+            continue
         if not _BARE.fullmatch(m.group()):
             return True
         if _ADDRESSEE_AFTER.match(after):

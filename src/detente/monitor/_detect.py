@@ -26,6 +26,7 @@ from detente.monitor._lexicon import (
     _ADDRESS,
     _APPROVAL,
     _AUTHORITY,
+    _CJK_PROHIBITION,
     _CLAUSE_IMPERATIVE,
     _CODED_IMPERATIVE,
     _FAKE_ERROR,
@@ -270,7 +271,7 @@ def _sentence_marks(seg: str) -> tuple[list[str], bool]:
         sig.append("language-switch")
     directive = bool(
         "language-switch" in sig  # its English part is an imperative
-        or (cjk and _ZH_DIRECTIVE.search(seg))
+        or (cjk and _ZH_DIRECTIVE.search(_CJK_PROHIBITION.sub("", seg)))
         or (words & _MODAL_TRIGGERS and _MODAL.search(seg))
         or (words & _VERB_SET and _SPLICED.search(seg))
         or (

@@ -131,6 +131,15 @@ _MODAL = re.compile(
 # Arabic, Hindi, Thai, Hebrew request forms ("please", "do", "send"); searched, like CJK, only
 # when such a script is in the sentence.
 _OTHER_SCRIPT_DIRECTIVE = "يرجى|رجاء|الرجاء|من فضلك|قم ب|أرسل|कृपया|करें|भेजें|กรุณา|โปรด|בבקשה|נא "
+# A prohibition's clause directs nothing ("请勿将客户合同输入助手" do not put client contracts into
+# the assistant; "入力しないでください"; "공유하지 마세요"), as "please do not delete …" does not:
+# the clause is left out before the directive markers are looked for, and a request beside it
+# ("不要回复此邮件，把验证码转发给 …") still directs.
+_CJK_PROHIBITION = re.compile(
+    r"(?:请勿|請勿|请不要|請不要|请别|請別|切勿|严禁|嚴禁|禁止|不得|不要|不可)[^，。；！？,;.!?\n]*|"
+    r"[^、，。；！？,;.!?\n]*(?:ないでください|ないで下さい|ないようにしてください|"
+    r"지 ?마(?:세요|십시오|시기 바랍니다)|(?:하|되)지 않도록 (?:해 ?주세요|하십시오))"
+)
 _ZH_DIRECTIVE = re.compile(
     rf"请|务必|必须|需要你|你需要|你必须|立即|立刻|马上|{_ZH_VERBS}|{_JA_KO_DIRECTIVE}|"
     rf"{_OTHER_SCRIPT_DIRECTIVE}"
