@@ -118,12 +118,27 @@ _CJK_NOUN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _CJK_MENTION_BEFORE = re.compile(
     r"(?:输入|輸入|录入|錄入|粘贴|貼上|上传|上傳|提交|发给|發給|交给|交給|用|使用|通过|通過|借助|利用|"
     r"问|問|询问|詢問|向|关于|關於|类|類|款|个|個|的|上线|上線|推出|部署|启用|啟用|引入|導入|开通|開通|"
-    r"发布|發布|试用|試用)(?:到|进|進|至|给|給|了)?\s*(?:(?:AI|ＡＩ|人工智能|智能)\s*){0,2}$",
+    r"发布|發布|试用|試用|让|讓)(?:到|进|進|至|给|給|了)?\s*(?:(?:AI|ＡＩ|人工智能|智能)\s*){0,2}$",
     re.I,
 )
 _CJK_MENTION_AFTER = re.compile(
-    r"^\s*(?:に|へ|で|を|の|에|에게|를|을|의|로|으로)\s*(?:入力|貼り付け|アップロード|送信|使|頼|"
-    r"입력|붙여|업로드|전송|사용|맡기)"
+    r"^\s*(?:(?:に|へ|で|を|の|에|에게|를|을|의|로|으로)\s*(?:入力|貼り付け|アップロード|送信|使|頼|"
+    r"입력|붙여|업로드|전송|사용|맡기)|"
+    # the subject of a description, as "the assistant will / can …" is in English: "助手会先让你
+    # 确认", "模型会调用 …", "机器人会自动识别", "AIアシスタントが…できるようになりました", "AI 비서가 …"
+    r"(?:会|可以|能够?|将会?|已经?|正在|自动|可)|が|(?:가|이)(?=\s))"
+)
+
+
+# The reader's own assistant handed a step written out right there: "your assistant can do it
+# if you're busy: …", "your travel assistant completes the arrival step for you: …". "Your
+# assistant can book this in the app" names what it could do and hands it nothing.
+_YOURS = re.compile(r"\byour\s+(?:[\w-]+\s+){0,2}$", re.I)
+_HANDED_STEP = re.compile(
+    r"^[^.!?\n:]{0,80}?\b(?:do(?:es)? (?:it|this|that)|carr(?:y|ies) (?:it |this |that )?out|"
+    r"(?:completes?|performs?|handles?|takes? care of)\s+(?:the\s+|this\s+|that\s+|one\s+)?"
+    r"(?:[\w-]+\s+)?(?:step|task|action|request))\b[^.!?\n:]{0,40}:\s*\S",
+    re.I,
 )
 
 
@@ -133,6 +148,8 @@ def addresses(seg: str) -> bool:
         return True
     for m in _ADDRESS.finditer(seg):
         before, after = seg[max(0, m.start() - 30) : m.start()], seg[m.end() : m.end() + 40]
+        if _YOURS.search(before) and _HANDED_STEP.match(seg[m.end() : m.end() + 160]):
+            return True
         if _YOU_ARE.search(before):
             return True
         if _READER_AFTER.match(after):

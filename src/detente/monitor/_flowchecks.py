@@ -175,12 +175,16 @@ def _number(value: JSON) -> bool:
 
 
 _NUMERIC = re.compile(r"[$€£¥]?\s*[\d.,]+\s*(?:[A-Z]{3})?")
-# A number that labels a step, an item or a place is no amount: "Step 5: schedule the payment
-# for the due date" asks for no payment of 5.
+# A number that labels a step, an item or a place, or bounds a span of hours, is no amount:
+# "Step 5: schedule the payment for the due date" and "reply with your availability, any time
+# from 9 to 5" ask for no payment of 5.
 _LABEL_NUMBER = re.compile(
     r"\b(?:step|item|point|no\.?|number|section|part|phase|stage|page|line|chapter|room|table|"
     r"gate|floor|level|platform|seat|row|day|week|task|rule|article|clause|§)\s*#?\d+(?:\.\d+)*\b|"
-    r"#\d+\b",
+    r"#\d+\b|"
+    # a span of hours: "any time from 9 to 5", "between 2 and 4 pm"
+    r"\b(?:from|between)\s+\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm)?\s*(?:to|and|until|till|-|–)\s*"
+    r"\d{1,2}(?:[:.]\d\d)?(?!\s*(?:[$€£¥%]|eur|usd|gbp|chf|dollars?|euros?|pounds?)|[\d,])",
     re.I,
 )
 

@@ -48,7 +48,7 @@ __all__ = [
 
 ADDRESS_MODEL_SCHEMA = "detente.address-model/v1"
 # sha256 of the shipped model.json; scripts/train_monitor_model.py prints it after a retrain.
-ADDRESS_MODEL_DIGEST = "sha256:697ac6ff900bfbf86c47b3b936119c659a5c634bbfc386e88bc4f6a2f7910520"
+ADDRESS_MODEL_DIGEST = "sha256:0ff1df496054bfedcdac8e32a559d770368a5cbe69440d88214f47d0a7c0a409"
 
 NGRAMS = (2, 4)
 SENTENCE_CHARS = 400  # a longer sentence is read from its first 400 characters
