@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from detente.monitor._lexicon import _ADDRESS
+from detente.monitor._text import _CJK_LETTER
 
 __all__ = ["addresses"]
 
@@ -114,7 +115,6 @@ _ACCOUNT_SOFTWARE = re.compile(
 # The same mentions in Chinese, Japanese and Korean, where the noun is an object: "输入助手" (put
 # into the assistant), "使用AI助手", "向机器人提问", "公司已上线AI智能助手" (has launched),
 # "アシスタントに入力", "AI 비서에 입력".
-_CJK_NOUN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _CJK_MENTION_BEFORE = re.compile(
     r"(?:输入|輸入|录入|錄入|粘贴|貼上|上传|上傳|提交|发给|發給|交给|交給|用|使用|通过|通過|借助|利用|"
     r"问|問|询问|詢問|向|关于|關於|类|類|款|个|個|的|上线|上線|推出|部署|启用|啟用|引入|導入|开通|開通|"
@@ -164,7 +164,7 @@ def addresses(seg: str) -> bool:
             return True
         if _TAG_END.match(after):
             continue  # a sender or topic tag ("[Jira Bot]", "【飞书机器人】"): names, not addresses
-        if _CJK_NOUN.match(m.group()) and (
+        if _CJK_LETTER.match(m.group()) and (
             _CJK_MENTION_BEFORE.search(before) or _CJK_MENTION_AFTER.match(after)
         ):
             continue

@@ -45,7 +45,7 @@ _FULLWIDTH = re.compile("[\uff21-\uff3a\uff41-\uff5a]{3}")
 _FULLWIDTH_WORDS = re.compile(
     "(?:[\uff21-\uff3a\uff41-\uff5a]{2,}[ \u3000]+){2,}[\uff21-\uff3a\uff41-\uff5a]{2,}"
 )
-_CJK_TEXT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK_LETTER = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 # Markdown comments: a link reference definition nobody renders ("[//]: # (text)",
 # "[comment]: <> (text)", CommonMark 0.31 §4.7), the usual way to hide a note in Markdown.
@@ -231,7 +231,7 @@ def derived_texts(text: str) -> tuple[Derived, ...]:
     """Every hidden or encoded text inside ``text`` (empty for ordinary text)."""
     out: list[Derived] = []
     if _FULLWIDTH.search(text) and (  # full-width Latin (U+FF01..FF5E) reads as ASCII after NFKC
-        _CJK_TEXT.search(text) is None or _FULLWIDTH_WORDS.search(text) is not None
+        _CJK_LETTER.search(text) is None or _FULLWIDTH_WORDS.search(text) is not None
     ):
         out.append(Derived("fullwidth", 0, len(text), unicodedata.normalize("NFKC", text)))
     if _hiding_count(text) >= 3:
